@@ -1,0 +1,72 @@
+"""Options and edge behaviour shared by every command: settings, JSON output, user errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from assistant.errors import AssistantError
+from assistant.settings import Settings
+from ingest.errors import IngestError
+from ml.errors import RiskModelError
+
+USER_ERRORS: tuple[type[Exception], ...] = (AssistantError, IngestError, RiskModelError)
+
+WorkspaceOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        help="Workspace folder (index, manifest, models). "
+        "Default: $PMASSIST_WORKSPACE or .pmassist/",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+stderr = Console(stderr=True)
+
+
+def load_settings(workspace: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from env/.env with the CLI's flags on top."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        stderr.print(f"[red]error:[/red] invalid configuration: {exc}")
+        raise typer.Exit(2) from None
+    update: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+    if workspace is not None:
+        update["workspace"] = workspace
+    return settings.model_copy(update=update) if update else settings
+
+
+def configure_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the errors a user can cause into a one-line message and exit code 2."""
+    try:
+        yield
+    except USER_ERRORS as exc:
+        stderr.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        raise typer.Exit(2) from None
+
+
+def emit_json(document: Any) -> None:
+    """Write exactly one JSON document to stdout."""
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,1 @@
+"""pmassist command module (being built)."""
