@@ -1,0 +1,1 @@
+"""Fixtures shared across the test packages. Package-specific fixtures live beside their tests."""
