@@ -38,7 +38,8 @@ _TOKEN_RUN = re.compile(
     r"(?P<cjk>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)|(?P<latin>[A-Za-z0-9][A-Za-z0-9'’._-]*)"
 )
 
-_ENGLISH_STOPWORDS = """a about above after again against all also am an and any are as at be because been
+_ENGLISH_STOPWORDS = """
+    a about above after again against all also am an and any are as at be because been
     before being below between both but by can could did do does doing down during each few
     for from further had has have having he her here hers herself him himself his how i if in
     into is it its itself just me more most my myself no nor not of off on once only or other
@@ -48,7 +49,8 @@ _ENGLISH_STOPWORDS = """a about above after again against all also am an and any
     yourselves s t don didn doesn isn wasn weren aren won wouldn shall may might must"""
 ENGLISH_STOPWORDS = frozenset(_ENGLISH_STOPWORDS.split())
 
-_CHINESE_STOPWORDS = """的 了 是 在 和 与 及 或 也 都 就 而 并 被 把 对 为 以 于 之 其 这 那 这个 那个 这些 那些 一个
+_CHINESE_STOPWORDS = """
+    的 了 是 在 和 与 及 或 也 都 就 而 并 被 把 对 为 以 于 之 其 这 那 这个 那个 这些 那些 一个
     有 有的 我 你 他 她 它 我们 你们 他们 她们 它们 啊 吧 呢 吗 么 哪 哪些 哪个 什么 怎么 怎样 如何
     多少 几 谁 是否 还是 可以 能 会 要 将 已 已经 又 再 还 从 到 给 让 由 向 着 过 等 等等 个 中
     上 下 里 后 前 时 时候 及其 以及 因为 所以 但是 但 如果 则 即
