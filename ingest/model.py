@@ -27,6 +27,7 @@ class Chunk:
     heading: str  # heading path, "Title > Section > Subsection"
     chunk_index: int  # position of the chunk within its file
     file_hash: str  # content hash of the file the chunk came from
+    root: str = ""  # absolute folder it was ingested from: tells apart equal `source`s
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,223 @@
+"""Split a document into passages that follow its headings, paragraphs and sentences.
+
+Sizes are characters, which suits CJK and English alike at the default 600: one Chinese
+character carries about as much as one English word's worth of characters in retrieval
+terms. Chunk text is a faithful excerpt of the document (citations quote it); the heading
+path travels beside it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from ingest.loaders import Page
+
+
+@dataclass(frozen=True, slots=True)
+class TextChunk:
+    text: str
+    page: int | None
+    heading: str  # "Title > Section > Subsection"
+
+
+@dataclass(slots=True)
+class _Piece:
+    text: str
+    sep: str  # what separated it from the previous piece in the document
+    page: int | None
+    heading: str
+    is_heading: bool = False
+
+
+@dataclass(slots=True)
+class _Section:
+    heading: str
+    pieces: list[_Piece]
+
+
+_CN_NUM = "一二三四五六七八九十百零〇两"
+_HEADING_RULES: list[tuple[re.Pattern[str], int | None]] = [
+    (re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$"), None),  # Markdown: level = number of #
+    (re.compile(rf"^第[{_CN_NUM}\d]+[章篇部]\s*\S.{{0,40}}$"), 1),
+    (re.compile(rf"^第[{_CN_NUM}\d]+节\s*\S.{{0,40}}$"), 2),
+    (re.compile(rf"^[{_CN_NUM}]+[、．]\s*\S.{{0,40}}$"), 2),
+    (re.compile(rf"^[（(][{_CN_NUM}]+[)）]\s*\S.{{0,40}}$"), 3),
+    # "1.2 标题" / "1.2.3. Title": two or more levels of numbering
+    (re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+\S.{0,60}$"), None),
+    # "3 Functional Requirements" (no dot after the number: "1. x" is a list item)
+    (re.compile(r"^(\d{1,2})\s+[A-Z\u4e00-\u9fff].{0,50}$"), 1),
+]
+_NOT_HEADING_END = tuple("。.;；,，:：!?！？、")
+_SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)\"']*\s*|\.(?:\s+|$)|\n")
+
+
+def heading_level(line: str) -> tuple[int, str] | None:
+    """(level, title) when `line` is a heading in any of the supported numbering styles."""
+    stripped = line.strip()
+    if not stripped or len(stripped) > 80:
+        return None
+    for pattern, level in _HEADING_RULES:
+        match = pattern.match(stripped)
+        if not match:
+            continue
+        if stripped.startswith("#"):
+            return len(match.group(1)), match.group(2).strip()
+        if stripped.endswith(_NOT_HEADING_END):
+            return None
+        if level is None:  # multi-level numbering: 1.2.3 is level 3
+            level = match.group(1).count(".") + 1
+        return level, stripped
+    return None
+
+
+def split_document(
+    pages: Sequence[Page], *, chunk_size: int, chunk_overlap: int
+) -> list[TextChunk]:
+    """Chunks no longer than `chunk_size` characters, each tagged with page and heading."""
+    chunks: list[TextChunk] = []
+    # A section's small last chunk (or a bare heading) joins the next section rather than
+    # standing alone; a chunk is labelled with the heading that contributes most of its text.
+    carry: list[_Piece] = []
+    for section in _sections(pages):
+        pieces = [p for piece in section.pieces for p in _fit(piece, chunk_size)]
+        if carry and _length(carry + pieces[:1]) <= chunk_size:
+            pieces = carry + pieces
+        elif carry:
+            chunks.append(_make_chunk(carry))
+        section_chunks = _pack(pieces, chunk_size, chunk_overlap)
+        carry = section_chunks.pop()
+        chunks.extend(_make_chunk(c) for c in section_chunks)
+        if _length(carry) >= chunk_size // 4:
+            chunks.append(_make_chunk(carry))
+            carry = []
+    if carry:
+        chunks.append(_make_chunk(carry))
+    return [c for c in chunks if c.text.strip()]
+
+
+def _sections(pages: Sequence[Page]) -> Iterable[_Section]:
+    stack: list[tuple[int, str]] = []
+    current = _Section("", [])
+    heading_path = ""
+    paragraph: list[str] = []
+    paragraph_page: int | None = None
+    sep = ""
+    in_fence = False
+
+    def flush_paragraph() -> None:
+        nonlocal paragraph, sep
+        if paragraph:
+            text = "\n".join(paragraph)
+            current.pieces.append(_Piece(text, sep, paragraph_page, heading_path))
+            paragraph, sep = [], "\n\n"
+
+    for page in pages:
+        for line in page.text.split("\n"):
+            if line.lstrip().startswith(("```", "~~~")):
+                in_fence = not in_fence
+            found = None if in_fence else heading_level(line)
+            if found is None:
+                if line.strip():
+                    if not paragraph:
+                        paragraph_page = page.number
+                    paragraph.append(line)
+                else:
+                    flush_paragraph()
+                continue
+            flush_paragraph()
+            if current.pieces:
+                yield current
+            level, title = found
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, title))
+            heading_path = " > ".join(t for _, t in stack)
+            current = _Section(
+                heading_path, [_Piece(line.strip(), sep, page.number, heading_path, True)]
+            )
+            sep = "\n\n"
+        flush_paragraph()
+    if current.pieces:
+        yield current
+
+
+def _fit(piece: _Piece, size: int) -> list[_Piece]:
+    """Break a piece longer than `size` at lines, then sentence ends, then hard."""
+    if len(piece.text) <= size:
+        return [piece]
+    parts = [_Piece(t, "\n" if i else piece.sep, piece.page, piece.heading) for i, t in
+             enumerate(piece.text.split("\n"))]  # fmt: skip
+    if len(parts) == 1:
+        parts = [_Piece(t, "" if i else piece.sep, piece.page, piece.heading) for i, t in
+                 enumerate(_sentences(piece.text))]  # fmt: skip
+        if len(parts) == 1:
+            return _hard_split(piece, size)
+    return [p for part in parts for p in _fit(part, size)]
+
+
+def _sentences(text: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.end() > start:
+            out.append(text[start : match.end()])
+            start = match.end()
+    if start < len(text):
+        out.append(text[start:])
+    return out
+
+
+def _hard_split(piece: _Piece, size: int) -> list[_Piece]:
+    out: list[_Piece] = []
+    text, sep = piece.text, piece.sep
+    while text:
+        cut = size
+        if len(text) > size:
+            space = text.rfind(" ", size // 2, size)  # prefer a word boundary
+            cut = space + 1 if space > 0 else size
+        out.append(_Piece(text[:cut], sep, piece.page, piece.heading))
+        text, sep = text[cut:], ""
+    return out
+
+
+def _pack(pieces: list[_Piece], size: int, overlap: int) -> list[list[_Piece]]:
+    chunks: list[list[_Piece]] = [[]]
+    for piece in pieces:
+        current = chunks[-1]
+        if current and _length([*current, piece]) > size:
+            tail = _overlap_tail(current, overlap)
+            current = tail if _length([*tail, piece]) <= size else []
+            chunks.append(current)
+        current.append(piece)
+    return chunks
+
+
+def _overlap_tail(pieces: list[_Piece], overlap: int) -> list[_Piece]:
+    """The last sentences of a chunk, up to `overlap` characters, to repeat in the next."""
+    if overlap <= 0 or pieces[-1].is_heading:
+        return []
+    last = pieces[-1]
+    tail: list[str] = []
+    for sentence in reversed(_sentences(last.text)):
+        if sum(map(len, tail)) + len(sentence) > overlap:
+            break
+        tail.insert(0, sentence)
+    if not tail:
+        return []
+    return [_Piece("".join(tail).lstrip(), "", last.page, last.heading)]
+
+
+def _length(pieces: list[_Piece]) -> int:
+    return sum(len(p.text) + (len(p.sep) if i else 0) for i, p in enumerate(pieces))
+
+
+def _make_chunk(pieces: list[_Piece]) -> TextChunk:
+    text = "".join((p.sep if i else "") + p.text for i, p in enumerate(pieces))
+    weight: dict[str, int] = {}
+    for piece in pieces:
+        weight[piece.heading] = weight.get(piece.heading, 0) + len(piece.text)
+    heading = max(reversed(weight), key=weight.__getitem__)  # ties: the later, deeper one
+    page = next((p.page for p in pieces if not p.is_heading), pieces[0].page)
+    return TextChunk(text.strip(), page, heading)

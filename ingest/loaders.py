@@ -1,0 +1,178 @@
+"""Turn one file's bytes into cleaned text pages: the only place that knows file formats.
+
+Every failure a user's file can cause is an `UnreadableFileError` whose message a person can
+act on; the pipeline reports it for that file and carries on with the others.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from ingest.errors import UnreadableFileError
+from ingest.textclean import control_ratio, is_cjk, normalize_text
+
+SUPPORTED_SUFFIXES = frozenset({".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm"})
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    number: int | None  # 1-based for PDFs, None for formats without pages
+    text: str
+
+
+@dataclass(slots=True)
+class LoadedDocument:
+    pages: list[Page]
+    front_matter: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(page.text for page in self.pages)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadLimits:
+    """Bounds on the work one file may cause (time, pages, characters, unzipped bytes)."""
+
+    timeout: float = 60.0
+    max_pages: int = 2000
+    max_chars: int = 5_000_000
+    max_unzipped_mb: float = 300.0
+    max_zip_ratio: float = 200.0
+
+
+class Deadline:
+    """Cooperative per-file time limit, checked between pages/blocks."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._end = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self._end:
+            raise UnreadableFileError(
+                f"reading took longer than {self.seconds:g} s and was stopped; split the file "
+                "or raise PMASSIST_INGEST__FILE_TIMEOUT"
+            )
+
+
+def load_document(path: PurePath, data: bytes, limits: LoadLimits | None = None) -> LoadedDocument:
+    """Text of one file. `path` only selects the format; `data` is its content."""
+    limits = limits or LoadLimits()
+    if not data.strip():
+        raise UnreadableFileError("empty file: nothing to index")
+    suffix = path.suffix.lower()
+    deadline = Deadline(limits.timeout)
+    if suffix == ".pdf":
+        from ingest.office import load_pdf
+
+        doc = load_pdf(data, limits, deadline)
+    elif suffix == ".docx":
+        from ingest.office import load_docx
+
+        doc = load_docx(data, limits, deadline)
+    elif suffix in (".html", ".htm"):
+        from ingest.html_text import html_to_text
+
+        doc = LoadedDocument([Page(None, html_to_text(decode_text(data)))])
+    elif suffix in (".md", ".markdown", ".txt"):
+        front_matter, body = split_front_matter(decode_text(data))
+        doc = LoadedDocument([Page(None, body)], front_matter)
+    else:
+        raise UnreadableFileError(f"unsupported file type {suffix!r}")
+    return _finish(doc, limits)
+
+
+def _finish(doc: LoadedDocument, limits: LoadLimits) -> LoadedDocument:
+    pages: list[Page] = []
+    budget = limits.max_chars
+    for page in doc.pages:
+        text = normalize_text(page.text)[:budget]
+        budget -= len(text)
+        pages.append(Page(page.number, text))
+        if budget <= 0:
+            break
+    if not any(page.text.strip() for page in pages):
+        raise UnreadableFileError(
+            "no readable text found (a scanned PDF needs OCR first; an empty document has "
+            "nothing to index)"
+        )
+    return LoadedDocument(pages, doc.front_matter)
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode text of unknown encoding: BOMs, strict UTF-8, GB18030, then detection."""
+    text = _decode_known(data)
+    if "\x00" in text or control_ratio(text) > 0.05:
+        raise UnreadableFileError(
+            "binary data, not text (NUL bytes or control characters); check that this is "
+            "really a text file"
+        )
+    return text
+
+
+def _decode_known(data: bytes) -> str:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # GB18030 is a superset of GBK and GB2312. Accept it only when the decoded non-ASCII text
+    # is mostly Han: random Latin-1 bytes often decode as valid but meaningless GB18030.
+    try:
+        text = data.decode("gb18030")
+        if _mostly_han(text):
+            return text
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is not None and best.encoding:
+        return str(best)
+    return data.decode("latin-1")
+
+
+def _mostly_han(text: str) -> bool:
+    non_ascii = [ch for ch in text if ord(ch) > 127]
+    if not non_ascii:
+        return True
+    return sum(
+        1 for ch in non_ascii if is_cjk(ch) or ch in "，。、；：？！“”（）《》"
+    ) >= 0.8 * len(non_ascii)
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+_KEY_VALUE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
+
+
+def split_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """YAML-style front matter (`---` ... `---`) as flat key/value strings, and the body.
+
+    Only simple `key: value` lines are read; nested YAML is ignored rather than guessed at.
+    """
+    stripped = text.lstrip("\ufeff")
+    match = _FRONT_MATTER.match(stripped)
+    if not match:
+        return {}, text
+    values: dict[str, str] = {}
+    for line in match.group(1).split("\n"):
+        kv = _KEY_VALUE.match(line)
+        if kv and kv.group(2):
+            values[kv.group(1).lower()] = kv.group(2).strip("'\"")
+    return values, stripped[match.end() :]

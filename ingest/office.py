@@ -1,0 +1,143 @@
+"""PDF and DOCX readers, with the checks that keep hostile or broken files harmless."""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+from ingest.errors import UnreadableFileError
+from ingest.loaders import Deadline, LoadedDocument, LoadLimits, Page
+from ingest.textclean import join_pdf_lines
+
+log = logging.getLogger(__name__)
+
+
+def load_pdf(data: bytes, limits: LoadLimits, deadline: Deadline) -> LoadedDocument:
+    from pypdf import PdfReader
+
+    if b"%PDF-" not in data[:1024]:
+        raise UnreadableFileError("not a PDF file (no %PDF header); check the file extension")
+    if b"%%EOF" not in data[-4096:]:
+        raise UnreadableFileError(
+            "truncated PDF (no %%EOF end marker); the file was probably not completely "
+            "downloaded or copied"
+        )
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UnreadableFileError(
+                "encrypted PDF: it needs a password; save an unprotected copy and ingest that"
+            )
+        page_count = len(reader.pages)
+    except UnreadableFileError:
+        raise
+    except Exception as exc:  # pypdf raises many types for damaged files
+        raise UnreadableFileError(f"corrupt PDF that cannot be parsed ({_short(exc)})") from exc
+    if page_count > limits.max_pages:
+        log.warning("PDF has %d pages; only the first %d are read", page_count, limits.max_pages)
+    pages: list[Page] = []
+    for number in range(min(page_count, limits.max_pages)):
+        deadline.check()
+        try:
+            text = reader.pages[number].extract_text() or ""
+        except Exception as exc:
+            raise UnreadableFileError(
+                f"corrupt PDF: page {number + 1} cannot be read ({_short(exc)})"
+            ) from exc
+        pages.append(Page(number + 1, join_pdf_lines(text)))
+    return LoadedDocument(pages)
+
+
+def load_docx(data: bytes, limits: LoadLimits, deadline: Deadline) -> LoadedDocument:
+    import docx
+
+    _check_zip(data, limits)
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:
+        raise UnreadableFileError(f"damaged DOCX that cannot be opened ({_short(exc)})") from exc
+    blocks: list[str] = []
+    for block in _docx_blocks(document):
+        deadline.check()
+        blocks.append(block)
+    return LoadedDocument([Page(None, "\n\n".join(b for b in blocks if b.strip()))])
+
+
+def _check_zip(data: bytes, limits: LoadLimits) -> None:
+    """Refuse non-zips and zip bombs using the sizes declared in the zip directory only."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise UnreadableFileError(
+            "not a DOCX file (not a zip archive); an old .doc must be saved as .docx first"
+        ) from None
+    with archive:
+        infos = archive.infolist()
+        if "word/document.xml" not in {info.filename for info in infos}:
+            raise UnreadableFileError("not a DOCX file (no word/document.xml inside the zip)")
+        total = sum(info.file_size for info in infos)
+        if total > limits.max_unzipped_mb * 1024 * 1024:
+            raise UnreadableFileError(
+                f"DOCX would unpack to {total / 2**20:.0f} MB, over the "
+                f"{limits.max_unzipped_mb:g} MB limit (possible zip bomb); not opened"
+            )
+        for info in infos:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size > 1024 * 1024 and ratio > limits.max_zip_ratio:
+                raise UnreadableFileError(
+                    f"DOCX member {info.filename} is compressed {ratio:.0f}:1 (limit "
+                    f"{limits.max_zip_ratio:g}:1; possible zip bomb); not opened"
+                )
+
+
+def _docx_blocks(document: Any) -> Iterator[str]:
+    """Paragraphs and tables in document order; headings as Markdown, tables as | rows |."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            yield _paragraph_text(Paragraph(child, document))
+        elif tag == "tbl":
+            yield _table_text(Table(child, document))
+
+
+def _paragraph_text(paragraph: Any) -> str:
+    text = paragraph.text.strip()
+    style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    level = _heading_level(style)
+    return f"{'#' * level} {text}" if level and text else text
+
+
+def _heading_level(style: str) -> int:
+    name = style.lower()
+    if name == "title":
+        return 1
+    for prefix in ("heading ", "标题 ", "标题"):
+        if name.startswith(prefix) and name[len(prefix) :].strip().isdigit():
+            return min(int(name[len(prefix) :]), 6)
+    return 0
+
+
+def _table_text(table: Any) -> str:
+    rows: list[str] = []
+    for row in table.rows:
+        cells: list[str] = []
+        seen: list[Any] = []
+        for cell in row.cells:
+            # Merged cells come back once per grid column; keep one copy.
+            if any(cell._tc is other for other in seen):
+                continue
+            seen.append(cell._tc)
+            cells.append(" ".join(cell.text.split()).replace("|", "/"))
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) < 160 else text[:157] + "..."

@@ -1,0 +1,287 @@
+"""Vector stores behind the `VectorStore` port: Chroma (embedded or server) and in-memory.
+
+Every chunk also records the absolute folder it was ingested from (`root`), so two folders
+that both contain "notes.md" never delete each other's chunks. Dates are stored twice: the
+ISO string for display and YYYYMMDD as an int so date ranges filter with $gte/$lte.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from ingest.errors import EmbedderMismatchError, NoIndexError
+from ingest.metadata import date_as_int
+from ingest.model import Chunk, SearchFilter, SearchHit
+
+log = logging.getLogger(__name__)
+
+COLLECTION = "pmassist"
+_PAGE = 1000  # rows fetched per call when listing
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
+    meta: dict[str, str | int] = {
+        "source": chunk.source,
+        "root": chunk.root,
+        "project": chunk.project,
+        "doc_type": chunk.doc_type,
+        "heading": chunk.heading,
+        "chunk_index": chunk.chunk_index,
+        "file_hash": chunk.file_hash,
+    }
+    if chunk.page is not None:
+        meta["page"] = chunk.page
+    if chunk.date:
+        meta["date"] = chunk.date
+        meta["date_int"] = date_as_int(chunk.date) or 0
+    return meta
+
+
+def chunk_from_metadata(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    page = meta.get("page")
+    return Chunk(
+        id=chunk_id,
+        text=text,
+        source=str(meta.get("source", "")),
+        project=str(meta.get("project", "default")),
+        doc_type=str(meta.get("doc_type", "other")),
+        page=int(page) if page is not None else None,
+        date=meta.get("date") or None,
+        heading=str(meta.get("heading", "")),
+        chunk_index=int(meta.get("chunk_index", 0)),
+        file_hash=str(meta.get("file_hash", "")),
+        root=str(meta.get("root", "")),
+    )
+
+
+def chroma_where(where: SearchFilter | None) -> dict[str, Any] | None:
+    """A SearchFilter as a Chroma `where` clause (None when it filters nothing)."""
+    if where is None or where.is_empty:
+        return None
+    clauses: list[dict[str, Any]] = []
+    if where.project:
+        clauses.append({"project": where.project})
+    if where.doc_type:
+        clauses.append({"doc_type": where.doc_type})
+    if where.date_from:
+        clauses.append({"date_int": {"$gte": date_as_int(where.date_from)}})
+    if where.date_to:
+        clauses.append({"date_int": {"$lte": date_as_int(where.date_to)}})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _sources_where(sources: Sequence[str], root: str | None) -> dict[str, Any]:
+    by_source: dict[str, Any] = {"source": {"$in": list(sources)}}
+    return {"$and": [by_source, {"root": root}]} if root is not None else by_source
+
+
+class ChromaStore:
+    """The `VectorStore` over one Chroma collection (cosine space).
+
+    `client` is a chromadb client or a zero-argument callable returning one; with a callable
+    nothing connects until the first operation, which keeps no-op re-ingests fast. The
+    collection's metadata records `embedder_id`; opening it with another embedder raises
+    `EmbedderMismatchError` (see `mismatch_hint`). With `create=False` a missing collection
+    raises `NoIndexError`.
+    """
+
+    def __init__(
+        self,
+        client: Any | Callable[[], Any],
+        embedder_id: str,
+        *,
+        create: bool = True,
+        mismatch_hint: str = "use the embedder that built it, or rebuild the index",
+        missing_hint: str = "run `pmassist ingest PATH` first",
+    ) -> None:
+        self._client_or_factory = client
+        self._embedder_id = embedder_id
+        self._create = create
+        self._mismatch_hint = mismatch_hint
+        self._missing_hint = missing_hint
+        self._collection: Any = None
+        self._batch = 1000
+
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            self._collection = self._open()
+        return self._collection
+
+    def _open(self) -> Any:
+        source = self._client_or_factory
+        is_client = hasattr(source, "get_or_create_collection")
+        client: Any = source if is_client or not callable(source) else source()
+        self._batch = max(1, min(5000, int(client.get_max_batch_size())))
+        if self._create:
+            collection = client.get_or_create_collection(
+                COLLECTION,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedder": self._embedder_id},
+                embedding_function=None,
+            )
+        else:
+            try:
+                collection = client.get_collection(COLLECTION, embedding_function=None)
+            except Exception as exc:  # chromadb raises NotFoundError/ValueError by version
+                raise NoIndexError(f"No index yet: {self._missing_hint}.") from exc
+        built_by = (collection.metadata or {}).get("embedder")
+        if built_by != self._embedder_id:
+            raise EmbedderMismatchError(
+                f"The index was built with embedder {built_by!r} but the current setting is "
+                f"{self._embedder_id!r}; vectors from different embedders cannot be mixed. "
+                f"To fix: {self._mismatch_hint}."
+            )
+        return collection
+
+    def open(self) -> ChromaStore:
+        """Connect now (and check the embedder) instead of on first use."""
+        _ = self.collection
+        return self
+
+    def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Insert or replace (upsert: re-running after a crash never duplicates)."""
+        collection = self.collection
+        for start in range(0, len(chunks), self._batch):
+            part = chunks[start : start + self._batch]
+            collection.upsert(
+                ids=[c.id for c in part],
+                embeddings=np.asarray(vectors[start : start + len(part)], dtype=np.float32),
+                documents=[c.text for c in part],
+                metadatas=[chunk_metadata(c) for c in part],
+            )
+
+    def delete_sources(self, sources: Sequence[str], root: str | None = None) -> None:
+        """Delete every chunk of these sources (only those ingested from `root` if given)."""
+        for start in range(0, len(sources), 500):
+            part = sources[start : start + 500]
+            self.collection.delete(where=_sources_where(part, root))
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), self._batch):
+            self.collection.delete(ids=list(ids[start : start + self._batch]))
+
+    def search(
+        self, vector: np.ndarray, k: int, where: SearchFilter | None = None
+    ) -> list[SearchHit]:
+        collection = self.collection
+        if k <= 0 or collection.count() == 0:
+            return []
+        result = collection.query(
+            query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
+            n_results=k,
+            where=chroma_where(where),
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for chunk_id, text, meta, distance in zip(
+            result["ids"][0],
+            result["documents"][0],
+            result["metadatas"][0],
+            result["distances"][0],
+            strict=True,
+        ):
+            hits.append(SearchHit(chunk_from_metadata(chunk_id, text, meta), 1.0 - distance))
+        return hits
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def iter_chunks(self, where: SearchFilter | None = None) -> Iterator[Chunk]:
+        yield from self._iter(chroma_where(where))
+
+    def iter_chunk_keys(self) -> Iterator[tuple[str, str, str, str]]:
+        """(id, root, source, file_hash) of every chunk: cheap, no documents loaded."""
+        offset = 0
+        while True:
+            page = self.collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            for chunk_id, meta in zip(page["ids"], page["metadatas"], strict=True):
+                meta = meta or {}
+                yield (
+                    chunk_id,
+                    str(meta.get("root", "")),
+                    str(meta.get("source", "")),
+                    str(meta.get("file_hash", "")),
+                )
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    def _iter(self, where: dict[str, Any] | None) -> Iterator[Chunk]:
+        offset = 0
+        while True:
+            page = self.collection.get(
+                where=where, include=["documents", "metadatas"], limit=_PAGE, offset=offset
+            )
+            for chunk_id, text, meta in zip(
+                page["ids"], page["documents"], page["metadatas"], strict=True
+            ):
+                yield chunk_from_metadata(chunk_id, text or "", dict(meta or {}))
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+
+class InMemoryStore:
+    """The `VectorStore` port in numpy, brute force: for tests of other packages."""
+
+    def __init__(self) -> None:
+        self._chunks: dict[str, Chunk] = {}
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        for chunk, vector in zip(chunks, vectors, strict=True):
+            self._chunks[chunk.id] = chunk
+            self._vectors[chunk.id] = np.asarray(vector, dtype=np.float32)
+
+    def delete_sources(self, sources: Sequence[str], root: str | None = None) -> None:
+        wanted = set(sources)
+        for chunk_id, chunk in list(self._chunks.items()):
+            if chunk.source in wanted and (root is None or chunk.root == root):
+                del self._chunks[chunk_id], self._vectors[chunk_id]
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        for chunk_id in ids:
+            self._chunks.pop(chunk_id, None)
+            self._vectors.pop(chunk_id, None)
+
+    def search(
+        self, vector: np.ndarray, k: int, where: SearchFilter | None = None
+    ) -> list[SearchHit]:
+        candidates = [c for c in self._chunks.values() if matches(c, where)]
+        if not candidates or k <= 0:
+            return []
+        matrix = np.stack([self._vectors[c.id] for c in candidates])
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
+        scores = matrix @ query / np.where(norms == 0, 1.0, norms)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [SearchHit(candidates[i], float(scores[i])) for i in order]
+
+    def count(self) -> int:
+        return len(self._chunks)
+
+    def iter_chunks(self, where: SearchFilter | None = None) -> Iterator[Chunk]:
+        return iter([c for c in self._chunks.values() if matches(c, where)])
+
+    def iter_chunk_keys(self) -> Iterator[tuple[str, str, str, str]]:
+        return iter([(c.id, c.root, c.source, c.file_hash) for c in self._chunks.values()])
+
+
+def matches(chunk: Chunk, where: SearchFilter | None) -> bool:
+    """Whether `chunk` passes `where`, with the same semantics as the Chroma filter."""
+    if where is None:
+        return True
+    if where.project and chunk.project != where.project:
+        return False
+    if where.doc_type and chunk.doc_type != where.doc_type:
+        return False
+    if (where.date_from or where.date_to) and not chunk.date:
+        return False
+    if where.date_from and chunk.date and chunk.date < where.date_from:
+        return False
+    return not (where.date_to and chunk.date and chunk.date > where.date_to)
