@@ -16,8 +16,6 @@ log = logging.getLogger(__name__)
 
 
 def load_pdf(data: bytes, limits: LoadLimits, deadline: Deadline) -> LoadedDocument:
-    from pypdf import PdfReader
-
     if b"%PDF-" not in data[:1024]:
         raise UnreadableFileError("not a PDF file (no %PDF header); check the file extension")
     if b"%%EOF" not in data[-4096:]:
@@ -25,6 +23,8 @@ def load_pdf(data: bytes, limits: LoadLimits, deadline: Deadline) -> LoadedDocum
             "truncated PDF (no %%EOF end marker); the file was probably not completely "
             "downloaded or copied"
         )
+    from pypdf import PdfReader  # imported late: it is slow to import
+
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):

@@ -1,1 +1,104 @@
-"""pmassist command module (being built)."""
+"""`pmassist ingest PATH... [--project NAME] [--json]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from assistant.cli.app import app
+from assistant.cli.common import (
+    JsonOpt,
+    WorkspaceOpt,
+    configure_logging,
+    emit_json,
+    load_settings,
+    stderr,
+    user_errors,
+)
+from assistant.factory import Index, ingest_config, open_index
+from assistant.settings import Settings
+from ingest.lock import WorkspaceLock
+from ingest.pipeline import IngestReport, ingest_paths
+
+
+class _RichProgress:
+    """The pipeline's progress protocol drawn as a rich bar on stderr."""
+
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+        self.task = bar.add_task("ingest", total=None)
+
+    def start(self, total: int) -> None:
+        self.bar.update(self.task, total=total)
+
+    def advance(self, source: str) -> None:
+        self.bar.update(self.task, advance=1, description=_short(source))
+
+
+def _short(source: str, width: int = 40) -> str:
+    return source if len(source) <= width else "…" + source[-(width - 1) :]
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (recursive).")],
+    project: Annotated[
+        str | None,
+        typer.Option(help="Project of every file; default: first folder under PATH."),
+    ] = None,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait if another ingest holds the workspace.")
+    ] = 0.0,
+    json_output: JsonOpt = False,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Ingest PDF, DOCX, Markdown, TXT and HTML files into the workspace index.
+
+    Re-running is incremental: unchanged files are skipped, changed files replace their
+    chunks and files gone from a folder lose theirs.
+    """
+    configure_logging()
+    settings = load_settings(workspace)
+    with user_errors(), WorkspaceLock(settings.workspace, wait=wait):
+        index = open_index(settings, create=True, lazy=True)
+        try:
+            report = _run(paths, project, index, settings, quiet=json_output)
+        finally:
+            index.close()
+    if json_output:
+        emit_json(report.to_dict())
+    else:
+        _print_summary(report)
+    if report.nothing_read:
+        raise typer.Exit(2)
+
+
+def _run(
+    paths: list[Path], project: str | None, index: Index, settings: Settings, *, quiet: bool
+) -> IngestReport:
+    config = ingest_config(settings)
+    if quiet or not stderr.is_terminal:
+        return ingest_paths(
+            paths, project=project, store=index.store, embedder=index.embedder,
+            manifest=index.manifest, config=config,
+        )  # fmt: skip
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=stderr, transient=True) as bar:
+        return ingest_paths(
+            paths, project=project, store=index.store, embedder=index.embedder,
+            manifest=index.manifest, config=config, progress=_RichProgress(bar),
+        )  # fmt: skip
+
+
+def _print_summary(report: IngestReport) -> None:
+    stderr.print(
+        f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
+        f"deleted {report.deleted}; {report.chunks} chunks written in {report.seconds:.1f} s",
+        highlight=False,
+    )
+    for source, error in report.failed:
+        stderr.print(f"[yellow]failed:[/yellow] {source}: {error}", highlight=False)
