@@ -91,13 +91,14 @@ class BM25Index:
         return np.fromiter((chunk_matches(c, where) for c in self.chunks), bool, len(self.chunks))
 
     def idf(self, token: str) -> float:
-        """How rare a token is in the corpus (0 for unknown tokens)."""
+        """How rare a token is in the corpus; a token the corpus lacks counts as fairly rare,
+        so a question about something absent is not mistaken for a supported one."""
+        n = len(self.chunks)
         if self.model is None or token not in self.model.vocab_dict:
-            return 0.0
+            return 0.5 * math.log(1 + (n + 0.5) / 0.5)
         indptr = self.model.scores["indptr"]
         token_id = self.model.vocab_dict[token]
         df = int(indptr[token_id + 1] - indptr[token_id])
-        n = len(self.chunks)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     # -- persistence: bm25s's own files + a JSON of the chunks, never pickle ------------------
@@ -206,6 +207,19 @@ class HybridRetriever:
         expansion = self.glossary.expand(query)
         extra = tuple(t for t in self.tokenizer.tokens(expansion.text) if t not in tokens)
         return QueryTerms(tokens, extra, expansion)
+
+    def tokens(self, text: str) -> list[str]:
+        return self.tokenizer.tokens(text)
+
+    def term_weights(self, query: str) -> tuple[dict[str, float], dict[str, float]]:
+        """How much each query token matters (idf): the typed ones, then the glossary
+        translations, which count less and only stand in for typed words."""
+        terms = self.query_terms(query)
+        typed = {t: max(self.bm25.idf(t), 0.1) for t in terms.tokens}
+        expanded = {
+            t: self.weights.glossary * max(self.bm25.idf(t), 0.1) for t in terms.expansion_tokens
+        }
+        return typed, expanded
 
     def bm25_ranking(self, terms: QueryTerms, where: SearchFilter | None) -> list[Chunk]:
         if not len(self.bm25) or not (terms.tokens or terms.expansion_tokens):

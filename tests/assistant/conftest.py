@@ -154,8 +154,9 @@ def glossary(tmp_path: Path) -> Glossary:
     return load_glossary(path)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def tokenizer(tmp_path_factory: pytest.TempPathFactory) -> TextTokenizer:
+    # one per session: loading jieba's dictionary is the slow part of every test here
     return TextTokenizer(cache_dir=tmp_path_factory.getbasetemp() / "jieba")
 
 
