@@ -1,0 +1,128 @@
+"""The structured drafts: what a weekly report, requirement document or risk register holds.
+
+Every draft is one `Draft` with a flat list of `DraftItem`s, each tagged with its section and
+carrying the citations it was built from. The same structure is produced offline (extraction)
+and by an LLM (validated against these models), then rendered through templates.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DraftKind = Literal["requirements", "weekly-report", "risk-list"]
+Lang = Literal["zh", "en"]
+Mode = Literal["extractive", "llm"]
+
+DRAFT_KINDS: tuple[str, ...] = ("requirements", "weekly-report", "risk-list")
+
+# Section order is the order the templates and the DOCX writer show them in.
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "weekly-report": ("progress", "decisions", "actions", "risks", "issues", "plan"),
+    "requirements": (
+        "background",
+        "goals",
+        "scope",
+        "functional",
+        "non_functional",
+        "acceptance",
+        "stakeholders",
+        "milestones",
+        "constraints",
+        "decisions",
+    ),
+    "risk-list": ("risks",),
+}
+
+Level = Literal["high", "medium", "low"]
+Response = Literal["avoid", "mitigate", "transfer", "accept"]
+
+
+class Citation(BaseModel):
+    """Where an item came from: the passage a reader can check."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(description="Path relative to the ingested root.")
+    page: int | None = Field(None, description="1-based PDF page, else null.")
+    text: str = Field(description="The supporting snippet.")
+
+
+class DraftItem(BaseModel):
+    """One line of a draft: a decision, an action, a risk, a requirement..."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    section: str
+    text: str
+    owner: str | None = None
+    due: str | None = Field(None, description="ISO date when it could be resolved.")
+    status: Literal["open", "done", "closed"] | None = Field(
+        None, description="Actions: open/done; risks: open/closed."
+    )
+    id: str | None = Field(None, description="FR-1, NFR-2, R-3... numbered when rendered.")
+    probability: str | None = Field(
+        None, description="high/medium/low, or a model probability such as 0.63."
+    )
+    impact: Level | None = None
+    level: Level | None = None
+    response: Response | None = None
+    category: str | None = None
+    origin: Literal["project", "lesson", "model"] | None = Field(
+        None,
+        description="Risk register only: the project's own documents, another "
+        "project's post-mortem, or the risk model.",
+    )
+    date: str | None = Field(None, description="Date of the latest document mentioning it.")
+    citations: list[Citation] = Field(default_factory=list)
+
+    def to_json(self, kind: str) -> dict[str, Any]:
+        """The contract's item shape, plus extras that are known."""
+        document: dict[str, Any] = {
+            "section": self.section,
+            "text": self.text,
+            "owner": self.owner,
+            "due": self.due,
+            "citations": [c.model_dump() for c in self.citations],
+        }
+        if kind == "risk-list":
+            document.update(
+                probability=self.probability, impact=self.impact, response=self.response
+            )
+        extras = ("id", "status", "level", "category", "origin")
+        document.update({k: getattr(self, k) for k in extras if getattr(self, k) is not None})
+        return document
+
+
+class Draft(BaseModel):
+    """A whole draft, before rendering."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: DraftKind
+    project: str
+    title: str = Field(description="Project display name (project.toml `name`) or the key.")
+    lang: Lang
+    mode: Mode
+    since: str | None = None
+    until: str | None = None
+    items: list[DraftItem] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+    def section(self, name: str) -> list[DraftItem]:
+        return [item for item in self.items if item.section == name]
+
+    def to_json(self, markdown: str, output: str | None) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "project": self.project,
+            "lang": self.lang,
+            "mode": self.mode,
+            "since": self.since,
+            "until": self.until,
+            "markdown": markdown,
+            "output": output,
+            "items": [item.to_json(self.kind) for item in self.items],
+            "warnings": list(self.warnings),
+        }

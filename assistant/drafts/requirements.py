@@ -1,0 +1,154 @@
+"""The requirement document (需求规格说明书), drawn from requirements, minutes and decisions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from assistant.drafts.extract import (
+    SKIP_LINE,
+    Line,
+    Table,
+    _words,
+    clean,
+    document_lines,
+    heading_section,
+    table_cells,
+    weekly_items,
+)
+from assistant.drafts.generate import generate_items
+from assistant.drafts.merge import merge_items
+from assistant.drafts.models import Draft, DraftItem, Lang
+from assistant.drafts.sources import check_range, project_chunks, require_project
+from assistant.drafts.text import find_due
+from assistant.drafts.weekly import in_section_order
+from assistant.llm import ChatModel
+from ingest.model import Chunk, DocType
+from ingest.ports import VectorStore
+
+# Non-functional before functional: "非功能需求" contains "功能需求".
+REQUIREMENT_HEADINGS: Table = (
+    ("non_functional", _words("非功能", "性能", "安全", "可靠", "可用性", "质量属性",
+                              r"non[- ]?functional", r"\bnfr", r"performance", r"security",
+                              r"availability", r"quality attribute")),
+    ("acceptance", _words("验收", r"acceptance", r"graduation criteria", r"test plan")),
+    ("functional", _words("功能", "用户故事", "用例", r"functional", r"features?\b",
+                          r"user stor", r"use case", r"\bproposal\b")),
+    ("stakeholders", _words("干系人", "相关方", "利益相关", "用户角色", r"stakeholder",
+                            r"personas?", r"\broles\b")),
+    ("milestones", _words("里程碑", "排期", "进度计划", "时间表", "计划", r"milestone",
+                          r"timeline", r"schedule", r"roadmap", r"implementation history",
+                          r"release plan")),
+    ("constraints", _words("约束", "限制", "假设", "依赖", r"constraint", r"limitation",
+                           r"assumption", r"dependenc")),
+    ("scope", _words("范围", r"\bscope", r"non-goals")),
+    ("goals", _words("目标", "目的", r"\bgoals?\b", r"objective")),
+    ("background", _words("背景", "概述", "简介", "现状", r"background", r"overview",
+                          r"introduction", r"motivation", r"context", r"summary")),
+)  # fmt: skip
+SHALL = re.compile(r"应当|应该|必须|需要|须|支持|shall|must|should|will support|required to")
+NFR_WORDS = re.compile(
+    r"性能|响应时间|并发|吞吐|可用性|安全|加密|等保|兼容|可靠|容灾|备份|可维护|扩展|"
+    r"\d+\s*(ms|毫秒|秒|tps|qps)|99\.9|performance|latency|response time|throughput|"
+    r"availability|secur|encrypt|compatib|reliab|scalab|usability|backup|recovery",
+    re.IGNORECASE,
+)
+REQ_ID = re.compile(r"^\s*\*{0,2}\s*(?:N?FR|REQ|SR|UR)[-_ ]?\d+[.:：]?\s*", re.IGNORECASE)
+ACCEPTANCE = re.compile(r"(验收标准|acceptance criteria|acceptance)\s*[:：]\s*", re.IGNORECASE)
+REQUIREMENT_DOC_TYPES = (DocType.REQUIREMENTS.value,)
+
+
+def requirements_document(
+    project: str,
+    *,
+    store: VectorStore,
+    since: str | None = None,
+    until: str | None = None,
+    lang: Lang = "zh",
+    chat_model: ChatModel | None = None,
+    title: str | None = None,
+) -> Draft:
+    """A requirement specification for `project` from all its documents (optionally a range)."""
+    check_range(since, until)
+    require_project(store, project)
+    chunks = project_chunks(store, project, since=since, until=until)
+    draft = Draft(
+        kind="requirements",
+        project=project,
+        title=title or project,
+        lang=lang,
+        mode="extractive",
+        since=since,
+        until=until,
+    )
+    extracted = extracted_requirements(chunks)
+    if chat_model is not None:
+        draft = generate_items(draft, chunks, chat_model, fallback=extracted)
+    draft.items = number_requirements(in_section_order(draft.items or extracted, draft.kind))
+    return draft
+
+
+def extracted_requirements(chunks: list[Chunk]) -> list[DraftItem]:
+    specs = [c for c in chunks if c.doc_type in REQUIREMENT_DOC_TYPES]
+    others = [c for c in chunks if c.doc_type not in REQUIREMENT_DOC_TYPES]
+    items = list(requirement_items(specs))
+    # Minutes contribute the decisions that changed or fixed the requirements.
+    items += [i for i in weekly_items(others) if i.section == "decisions"]
+    return merge_items(items)
+
+
+def requirement_items(chunks: Iterable[Chunk]) -> Iterable[DraftItem]:
+    for line in document_lines(chunks):
+        section = heading_section(line.heading, REQUIREMENT_HEADINGS)
+        text = _line_text(line)
+        if text is None or len(text) < 4 or SKIP_LINE.search(text):
+            continue
+        if section is None:
+            if not SHALL.search(text):
+                continue
+            section = "non_functional" if NFR_WORDS.search(text) else "functional"
+        yield from _items_for(section, text, line)
+
+
+def _line_text(line: Line) -> str | None:
+    if not line.text.startswith("|"):
+        return clean(line.text)
+    cells = [c for c in table_cells(line.text) if c and not set(c) <= set("-: ")]
+    if len(cells) < 2 or _looks_like_header(cells):
+        return None
+    return " — ".join(cells)
+
+
+def _looks_like_header(cells: list[str]) -> bool:
+    # Column titles are short words; data rows have a long cell or a number somewhere.
+    return all(len(c) <= 8 and not re.search(r"\d", c) for c in cells)
+
+
+def _items_for(section: str, text: str, line: Line) -> Iterable[DraftItem]:
+    """A requirement line; its "验收标准：…" part also becomes an acceptance criterion."""
+    date = line.chunk.date
+    text = REQ_ID.sub("", text).strip()
+    criterion = ACCEPTANCE.split(text, maxsplit=1)
+    if section in ("functional", "non_functional") and len(criterion) == 3:
+        text = criterion[0].rstrip("。.;； ")
+        head = re.split(r"[:：]", text, maxsplit=1)[0]
+        yield DraftItem(
+            section="acceptance",
+            text=f"{head}: {criterion[2]}",
+            date=date,
+            citations=[line.citation()],
+        )
+    due = find_due(text, date) if section == "milestones" else None
+    yield DraftItem(section=section, text=text, due=due, date=date, citations=[line.citation()])
+
+
+def number_requirements(items: list[DraftItem]) -> list[DraftItem]:
+    """FR-1.., NFR-1.. in document order."""
+    counters = {"functional": "FR", "non_functional": "NFR"}
+    seen: dict[str, int] = {}
+    for item in items:
+        prefix = counters.get(item.section)
+        if prefix:
+            seen[prefix] = seen.get(prefix, 0) + 1
+            item.id = f"{prefix}-{seen[prefix]}"
+    return items
