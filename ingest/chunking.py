@@ -87,11 +87,11 @@ def split_document(
         elif carry:
             chunks.append(_make_chunk(carry))
         section_chunks = _pack(pieces, chunk_size, chunk_overlap)
-        carry = section_chunks.pop()
+        carry = []
+        # Only a whole small section joins the next one; the tail of a long section stays.
+        if len(section_chunks) == 1 and _length(section_chunks[0]) < chunk_size // 4:
+            carry = section_chunks.pop()
         chunks.extend(_make_chunk(c) for c in section_chunks)
-        if _length(carry) >= chunk_size // 4:
-            chunks.append(_make_chunk(carry))
-            carry = []
     if carry:
         chunks.append(_make_chunk(carry))
     return [c for c in chunks if c.text.strip()]

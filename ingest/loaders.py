@@ -143,9 +143,22 @@ def _decode_known(data: bytes) -> str:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
-    if best is not None and best.encoding:
-        return str(best)
-    return data.decode("latin-1")
+    if best is None or not best.encoding:
+        return data.decode("cp1252", errors="replace")
+    if best.encoding.startswith(_LATIN_LOOKALIKES):
+        # Detection often names a Baltic/Central European code page for Western text; the
+        # Windows Western code page is by far the most likely source of such a file.
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
+    return str(best)
+
+
+_LATIN_LOOKALIKES = (
+    "cp1250", "cp1252", "cp1254", "cp1257", "cp775", "mac_latin2", "mac_roman", "latin_1",
+    "iso8859_1", "iso8859_2", "iso8859_4", "iso8859_9", "iso8859_10", "iso8859_13", "iso8859_15",
+)  # fmt: skip
 
 
 def _mostly_han(text: str) -> bool:

@@ -70,7 +70,7 @@ def join_pdf_lines(text: str) -> str:
     lengths = sorted(len(line) for line in lines if len(line.strip()) >= 5)
     if len(lines) < 2 or not lengths:
         return text
-    full_width = lengths[int(0.9 * (len(lengths) - 1))]
+    full_width = lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))]
     out: list[str] = [lines[0]]
     previous_line = lines[0]  # the visual line, not what was joined so far
     for line in lines[1:]:

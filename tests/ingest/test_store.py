@@ -1,0 +1,129 @@
+"""ChromaStore on a real on-disk Chroma, and InMemoryStore behaving the same way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from assistant.factory import open_store
+from assistant.settings import Settings
+from ingest.embedders import HashingEmbedder
+from ingest.errors import EmbedderMismatchError, NoIndexError
+from ingest.model import Chunk, SearchFilter
+from ingest.store import ChromaStore, InMemoryStore
+
+
+def make_chunk(i: int, text: str, **kw: Any) -> Chunk:
+    fields: dict[str, Any] = dict(
+        id=f"c{i}", text=text, source=f"p/doc{i}.md", project="alpha", doc_type="other",
+        page=None, date=None, heading="H", chunk_index=0, file_hash="h", root="/r",
+    )  # fmt: skip
+    fields.update(kw)
+    return Chunk(**fields)
+
+
+CHUNKS = [
+    make_chunk(0, "接口联调完成，响应时间300毫秒", project="alpha", doc_type="meeting_notes",
+               date="2024-03-05", page=2),
+    make_chunk(1, "数据迁移窗口不足导致延期", project="alpha", doc_type="postmortem",
+               date="2023-11-02"),
+    make_chunk(2, "single sign-on requirement", project="beta", doc_type="requirements"),
+    make_chunk(3, "queue depth alerts added", project="beta", doc_type="postmortem",
+               date="2024-06-30", source="p/doc0.md", root="/other"),
+]  # fmt: skip
+
+
+def chroma(tmp_path: Path, embedder_id: str = "hashing-v1-512") -> ChromaStore:
+    settings = Settings(workspace=tmp_path / "ws", _env_file=None)  # type: ignore[call-arg]
+
+    class _Id:
+        id = embedder_id
+
+    return open_store(settings, _Id(), create=True)  # type: ignore[arg-type]
+
+
+@pytest.fixture(params=["chroma", "memory"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    store = chroma(tmp_path) if request.param == "chroma" else InMemoryStore()
+    store.add(CHUNKS, HashingEmbedder().embed_batch([c.text for c in CHUNKS]))
+    return store
+
+
+def query(store: Any, text: str, k: int = 4, where: SearchFilter | None = None) -> list[str]:
+    vector = HashingEmbedder().embed_batch([text])[0]
+    return [hit.chunk.id for hit in store.search(vector, k, where)]
+
+
+def test_search_and_round_trip(store: Any) -> None:
+    hits = store.search(HashingEmbedder().embed_batch(["响应时间"])[0], 1)
+    assert hits[0].chunk == CHUNKS[0]  # every field survives the store
+    assert 0 < hits[0].score <= 1.0001
+    assert store.count() == 4
+
+
+def test_filters(store: Any) -> None:
+    assert set(query(store, "x", where=SearchFilter(project="beta"))) == {"c2", "c3"}
+    assert set(query(store, "x", where=SearchFilter(doc_type="postmortem"))) == {"c1", "c3"}
+    in_2024 = SearchFilter(date_from="2024-01-01", date_to="2024-03-05")
+    assert query(store, "x", where=in_2024) == ["c0"]
+    both = SearchFilter(project="beta", doc_type="postmortem", date_from="2024-06-30")
+    assert query(store, "x", where=both) == ["c3"]
+    assert {c.id for c in store.iter_chunks(SearchFilter(project="alpha"))} == {"c0", "c1"}
+
+
+def test_delete_sources_respects_root(store: Any) -> None:
+    store.delete_sources(["p/doc0.md"], "/r")
+    assert {c.id for c in store.iter_chunks()} == {"c1", "c2", "c3"}
+    store.delete_sources(["p/doc0.md", "p/doc1.md"])
+    assert {c.id for c in store.iter_chunks()} == {"c2"}
+    assert [k[0] for k in store.iter_chunk_keys()] == ["c2"]
+
+
+def test_upsert_never_duplicates(store: Any) -> None:
+    store.add(CHUNKS[:2], HashingEmbedder().embed_batch([c.text for c in CHUNKS[:2]]))
+    assert store.count() == 4
+
+
+def test_embedder_mismatch_and_missing_index(tmp_path: Path) -> None:
+    chroma(tmp_path, "hashing-v1-512").open()
+    with pytest.raises(EmbedderMismatchError, match=r"hashing-v1-512.*openai:x.*delete"):
+        chroma(tmp_path, "openai:x")
+    settings = Settings(workspace=tmp_path / "empty", _env_file=None)  # type: ignore[call-arg]
+    with pytest.raises(NoIndexError, match="pmassist ingest"):
+        open_store(settings, HashingEmbedder())
+
+
+def test_writes_respect_the_client_batch_limit(tmp_path: Path) -> None:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    real = chromadb.PersistentClient(
+        str(tmp_path / "c"), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    calls: list[int] = []
+
+    class SmallBatchClient:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def get_max_batch_size(self) -> int:
+            return 3
+
+        def get_or_create_collection(self, *args: Any, **kwargs: Any) -> Any:
+            collection = real.get_or_create_collection(*args, **kwargs)
+            upsert = collection.upsert
+
+            def counting_upsert(**kw: Any) -> Any:
+                calls.append(len(kw["ids"]))
+                return upsert(**kw)
+
+            collection.upsert = counting_upsert  # type: ignore[method-assign]
+            return collection
+
+    store = ChromaStore(SmallBatchClient(), "e")
+    chunks = [make_chunk(i, f"text {i}") for i in range(8)]
+    store.add(chunks, np.eye(8, 16, dtype=np.float32))
+    assert calls == [3, 3, 2] and store.count() == 8
