@@ -20,14 +20,18 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.glossary import Expansion, Glossary
-from assistant.tokenize import TOKENIZER_VERSION, TextTokenizer
+from assistant.glossary import Expansion, Glossary, load_default_glossary
+from assistant.tokenize import TextTokenizer
 from ingest.model import Chunk, SearchFilter, SearchHit
 from ingest.ports import Embedder, VectorStore
+
+if TYPE_CHECKING:
+    from assistant.factory import Index
+    from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -55,23 +59,26 @@ def chunk_matches(chunk: Chunk, where: SearchFilter | None) -> bool:
 class BM25Index:
     """bm25s over the chunks, plus the chunk metadata needed to filter and cite."""
 
-    def __init__(self, chunks: Sequence[Chunk], model: Any, generation: int):
+    def __init__(self, chunks: Sequence[Chunk], model: Any, generation: int, tokenizer: str):
         self.chunks = list(chunks)
         self.model = model  # bm25s.BM25, or None for an empty corpus
         self.generation = generation
+        self.tokenizer = tokenizer  # fingerprint of the tokenizer that built it
 
     @classmethod
     def build(cls, chunks: Iterable[Chunk], tokenizer: TextTokenizer, generation: int) -> BM25Index:
         import bm25s
 
+        # bm25s pins its logger at DEBUG; let the entry point's logging config decide instead.
+        logging.getLogger("bm25s").setLevel(logging.NOTSET)
         chunks = list(chunks)
         if not chunks:
-            return cls([], None, generation)
+            return cls([], None, generation, tokenizer.fingerprint)
         corpus = [tokenizer.tokens(f"{c.heading}\n{c.text}") for c in chunks]
         model = bm25s.BM25()
         model.index(corpus, show_progress=False)
         logger.info("BM25 index built over %d chunks (generation %d)", len(chunks), generation)
-        return cls(chunks, model, generation)
+        return cls(chunks, model, generation, tokenizer.fingerprint)
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -113,7 +120,7 @@ class BM25Index:
             self.model.save(str(target), show_progress=False)
         meta = {
             "generation": self.generation,
-            "tokenizer": TOKENIZER_VERSION,
+            "tokenizer": self.tokenizer,
             "chunks": [asdict(c) for c in self.chunks],
         }
         (target / "chunks.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
@@ -125,14 +132,15 @@ class BM25Index:
                 shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
-    def load(cls, folder: Path) -> BM25Index | None:
-        """The saved index, or None when there is none or it was built by another tokenizer."""
+    def load(cls, folder: Path, tokenizer: str | None = None) -> BM25Index | None:
+        """The saved index, or None when there is none or it was built by another tokenizer
+        (`tokenizer` is the current tokenizer's fingerprint; None accepts any)."""
         try:
             version = json.loads((folder / _POINTER).read_text("utf-8"))["version"]
             meta = json.loads((folder / version / "chunks.json").read_text("utf-8"))
         except (OSError, ValueError, KeyError):
             return None
-        if meta.get("tokenizer") != TOKENIZER_VERSION:
+        if tokenizer is not None and meta.get("tokenizer") != tokenizer:
             return None
         chunks = [Chunk(**c) for c in meta["chunks"]]
         model = None
@@ -140,7 +148,7 @@ class BM25Index:
             import bm25s
 
             model = bm25s.BM25.load(str(folder / version), show_progress=False)
-        return cls(chunks, model, int(meta["generation"]))
+        return cls(chunks, model, int(meta["generation"]), str(meta.get("tokenizer")))
 
 
 def open_bm25_index(
@@ -150,7 +158,7 @@ def open_bm25_index(
     tokenizer: TextTokenizer,
 ) -> BM25Index:
     """The persisted index if it matches `generation`, else a rebuilt (and saved) one."""
-    index = BM25Index.load(folder)
+    index = BM25Index.load(folder, tokenizer.fingerprint)
     if index is not None and index.generation == generation:
         return index
     index = BM25Index.build(chunks(), tokenizer, generation)
@@ -262,3 +270,38 @@ def reciprocal_rank_fusion(
             chunks.setdefault(chunk.id, chunk)
     best = sorted(scores, key=lambda cid: -scores[cid])[:k]
     return [SearchHit(chunk=chunks[cid], score=round(scores[cid], 6)) for cid in best]
+
+
+def no_index_message(settings: Settings) -> str:
+    return f"No index in {settings.workspace} — run `pmassist ingest data/samples` first."
+
+
+def open_retriever(settings: Settings, index: Index | None = None) -> HybridRetriever:
+    """The workspace's retriever: its vector store, the BM25 index in step with the manifest,
+    the project glossary. Raises NoIndexError when nothing has been ingested."""
+    from assistant.factory import MANIFEST_FILE, open_index
+    from assistant.tokenize import default_tokenizer
+    from ingest.errors import NoIndexError
+
+    if index is None:
+        if not (settings.workspace / MANIFEST_FILE).exists():
+            raise NoIndexError(no_index_message(settings))
+        index = open_index(settings, lazy=True)
+    generation = index.manifest.generation()
+    if index.manifest.total_chunks() == 0:
+        raise NoIndexError(no_index_message(settings))
+    tokenizer = default_tokenizer(settings.workspace / "cache")
+    glossary = load_default_glossary()
+    tokenizer.add_words(glossary.chinese_forms)
+    bm25 = open_bm25_index(
+        settings.workspace / "bm25", generation, index.store.iter_chunks, tokenizer
+    )
+    return HybridRetriever(
+        store=index.store,
+        embedder=index.embedder,
+        bm25=bm25,
+        tokenizer=tokenizer,
+        glossary=glossary,
+        rrf_k=settings.retrieval.rrf_k,
+        candidates=settings.retrieval.candidates,
+    )

@@ -125,6 +125,14 @@ class TextTokenizer:
             for word in new:
                 self._jieba.add_word(word, freq=20000)
 
+    @property
+    def fingerprint(self) -> str:
+        """Identifies how this tokenizer splits text: indexes built by another are rebuilt."""
+        import hashlib
+
+        words = "\n".join(sorted(set(self._user_words)))
+        return f"{TOKENIZER_VERSION}-{hashlib.sha1(words.encode()).hexdigest()[:12]}"
+
     def chinese_words(self, run: str) -> list[str]:
         return [w for w in self._segmenter().lcut(run, HMM=True) if w.strip()]
 
