@@ -44,7 +44,9 @@ def _iso_date(value: str | None, flag: str) -> str | None:
     try:
         return date.fromisoformat(value).isoformat()
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD.", param_hint=flag)
+        raise typer.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD.", param_hint=flag
+        ) from None
 
 
 @app.command()
