@@ -24,6 +24,7 @@ from assistant.drafts.render_markdown import render_markdown
 from assistant.drafts.risk_register import RiskScorer
 from assistant.factory import Index, open_index
 from assistant.llm import chat_model_from_settings
+from assistant.retrieval import open_retriever
 from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def draft_deps(settings: Settings, index: Index) -> DraftDeps:
     return DraftDeps(
         store=index.store,
         chat_model=chat_model_from_settings(settings.llm),
+        retriever=open_retriever(settings, index),
         risk_model=_risk_model(settings),
         roots=roots_by_project(index.manifest.records().values()),
     )
