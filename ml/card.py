@@ -1,0 +1,80 @@
+"""The model card saved beside every risk model (model_card.json) and served by the API."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ml.features import Feature, FeatureKind
+from ml.validation import Validation
+
+CARD_FORMAT_VERSION = 1
+
+
+class FeatureCard(BaseModel):
+    name: str
+    type: FeatureKind
+    categories: list[str] | None = None
+    min: float | None = None
+    max: float | None = None
+    reference: float | str | None = Field(
+        None, description="Median (numbers) or mode (categories): the value drivers compare to."
+    )
+
+    def feature(self) -> Feature:
+        return Feature(
+            self.name, self.type, tuple(self.categories or ()), minimum=self.min, maximum=self.max
+        )
+
+
+class Levels(BaseModel):
+    """low below `medium`, high from `high`: medium = the base rate, high = halfway to 1."""
+
+    medium: float
+    high: float
+
+
+class QuantileCard(BaseModel):
+    """P50/P80 of actual / planned - 1; coverage = held-out share at or below the prediction."""
+
+    quantity: str
+    p50_coverage: float | None = None
+    p80_coverage: float | None = None
+
+
+class TargetCard(BaseModel):
+    definition: str
+    kind: Literal["column", "ratio"]
+    positives: int
+    rows: int
+    base_rate: float
+    model: str
+    levels: Levels
+    validation: Validation
+    quantiles: QuantileCard | None = None
+
+
+class ModelCard(BaseModel):
+    format_version: int = CARD_FORMAT_VERSION
+    trained_at: str
+    versions: dict[str, str]
+    data_sha256: str | None
+    rows: int
+    id_column: str | None
+    time_column: str | None
+    spec: dict[str, Any]
+    features: list[FeatureCard]
+    targets: dict[str, TargetCard]
+    driver_features: list[str] = Field(
+        description="Features ranked by mean absolute effect on training rows (drivers use them)."
+    )
+    model_file: str = "model.skops"
+    model_sha256: str = ""
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (what GET /api/v1/risk/model returns)."""
+        return self.model_dump(mode="json")
+
+    def model_features(self) -> list[Feature]:
+        return [f.feature() for f in self.features]

@@ -1,0 +1,198 @@
+"""Feature schema and input checking: turn user data into a clean, typed feature frame.
+
+Rules (the same for training and scoring):
+- numeric and boolean features become float64; missing cells, empty strings and NaN become
+  missing (the models handle missing values); +inf / -inf are refused.
+- boolean features accept 0/1, true/false, yes/no, 是/否 (any case).
+- categorical features become strings; a category not seen in training is scored like a
+  missing value (the encoders ignore it).
+- a value of the wrong type raises RiskInputError naming the 1-based row and the column.
+- columns the model does not know are ignored; a missing feature column is all-missing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ml.errors import RiskInputError
+
+FeatureKind = Literal["numeric", "categorical", "boolean"]
+TRUE_WORDS = {"1", "1.0", "true", "yes", "y", "t", "是", "真"}
+FALSE_WORDS = {"0", "0.0", "false", "no", "n", "f", "否", "假"}
+MAX_CATEGORIES = 200
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One model input: its type and what training saw (categories or range)."""
+
+    name: str
+    kind: FeatureKind
+    categories: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+def infer_features(
+    frame: pd.DataFrame, columns: list[str], categorical: list[str]
+) -> list[Feature]:
+    """Decide each column's type from the training data (spec `categorical` wins)."""
+    features = []
+    for name in columns:
+        column = frame[name]
+        if name in categorical or not _all_numeric(column):
+            kind: FeatureKind = "categorical"
+        elif _is_boolean(column):
+            kind = "boolean"
+        else:
+            kind = "numeric"
+        features.append(_describe(name, kind, column))
+    return features
+
+
+def _all_numeric(column: pd.Series) -> bool:
+    present = column.dropna()
+    if present.empty:
+        return True
+    if pd.api.types.is_bool_dtype(present) or pd.api.types.is_numeric_dtype(present):
+        return True
+    parsed = pd.to_numeric(present.astype(str).str.strip().replace("", np.nan), errors="coerce")
+    return bool(parsed.notna().sum() == present.astype(str).str.strip().ne("").sum())
+
+
+def _is_boolean(column: pd.Series) -> bool:
+    present = pd.to_numeric(column.dropna().astype(str), errors="coerce")
+    return bool(len(present) > 0 and present.isin([0.0, 1.0]).all())
+
+
+def _describe(name: str, kind: FeatureKind, column: pd.Series) -> Feature:
+    if kind == "categorical":
+        counts = column.dropna().astype(str).value_counts()
+        return Feature(name, kind, tuple(sorted(counts.index[:MAX_CATEGORIES])))
+    values = coerce_column(column, Feature(name, kind), first_row=1)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return Feature(name, kind)
+    return Feature(name, kind, minimum=float(finite.min()), maximum=float(finite.max()))
+
+
+def coerce_frame(frame: pd.DataFrame, features: list[Feature], first_row: int = 1) -> pd.DataFrame:
+    """A frame with exactly the model's features, typed; unknown columns are dropped."""
+    data: dict[str, Any] = {}
+    for feature in features:
+        if feature.name not in frame.columns:
+            data[feature.name] = np.full(
+                len(frame), np.nan if feature.kind != "categorical" else None
+            )
+            continue
+        data[feature.name] = coerce_column(frame[feature.name], feature, first_row)
+    return pd.DataFrame(data, index=pd.RangeIndex(len(frame)))
+
+
+def coerce_column(column: pd.Series, feature: Feature, first_row: int) -> np.ndarray:
+    if feature.kind == "categorical":
+        return _categorical(column)
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        values = _parse_numbers(column, feature, first_row)
+    bad = np.isinf(values)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise RiskInputError(
+            row + first_row,
+            feature.name,
+            f"infinite value {values[row]} is not allowed; leave the cell empty if it is unknown",
+        )
+    if feature.kind == "boolean":
+        _check_boolean(values, feature, first_row)
+    return values
+
+
+def _categorical(column: pd.Series) -> np.ndarray:
+    values = column.to_numpy(dtype=object)
+    missing = pd.isna(column).to_numpy()
+    text = np.array([_category_text(v) for v in values], dtype=object)
+    text[missing] = None
+    return text
+
+
+def _category_text(value: Any) -> Any:
+    # 3 and 3.0 from a JSON number should match the category "3" read from a CSV.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else str(value)
+
+
+def _parse_numbers(column: pd.Series, feature: Feature, first_row: int) -> np.ndarray:
+    raw = column.to_numpy(dtype=object)
+    text = pd.Series(raw, dtype=object).map(_number_text)
+    if feature.kind == "boolean":
+        lowered = text.str.lower()
+        text = text.mask(lowered.isin(TRUE_WORDS), "1").mask(lowered.isin(FALSE_WORDS), "0")
+    parsed = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    given = text.notna().to_numpy()
+    wrong = given & np.isnan(parsed) & ~text.str.lower().isin(["nan"]).to_numpy()
+    if wrong.any():
+        row = int(np.argmax(wrong))
+        expected = "true/false (or 1/0)" if feature.kind == "boolean" else "a number"
+        raise RiskInputError(
+            row + first_row, feature.name, f"expected {expected}, got {raw[row]!r}"
+        )
+    return parsed
+
+
+def _number_text(value: Any) -> Any:
+    """Cell -> stripped text, or None when empty; bools only for boolean features."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "1" if value else "0"
+    text = str(value).strip()
+    return text or None
+
+
+def _check_boolean(values: np.ndarray, feature: Feature, first_row: int) -> None:
+    bad = np.isfinite(values) & ~np.isin(values, [0.0, 1.0])
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise RiskInputError(
+            row + first_row, feature.name, f"expected true/false (or 1/0), got {values[row]:g}"
+        )
+
+
+def read_projects(path: Path) -> pd.DataFrame:
+    """Projects to score from CSV, or JSON (a list of objects or {"projects": [...]})."""
+    path = Path(path)
+    if not path.exists():
+        raise RiskInputError(None, None, f"input file {path} does not exist")
+    if path.suffix.lower() == ".json":
+        try:
+            document = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise RiskInputError(None, None, f"{path} is not valid JSON: {exc}") from None
+        return records_frame(document)
+    try:
+        return pd.read_csv(path, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise RiskInputError(None, None, f"{path} is not a readable CSV: {exc}") from None
+
+
+def records_frame(document: Any) -> pd.DataFrame:
+    """A frame from a list of objects, or {"projects": [...]}; anything else is refused."""
+    if isinstance(document, dict) and "projects" in document:
+        document = document["projects"]
+    if not isinstance(document, list):
+        raise RiskInputError(
+            None, None, 'expected a list of project objects or {"projects": [...]}'
+        )
+    for row, record in enumerate(document, start=1):
+        if not isinstance(record, dict):
+            raise RiskInputError(row, None, f"expected an object of feature values, got {record!r}")
+    return pd.DataFrame.from_records(document) if document else pd.DataFrame()

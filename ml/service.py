@@ -1,0 +1,50 @@
+"""The two things callers do with the risk model, as plain functions (CLI, demo, REST).
+
+`train_to_dir(data, spec_path, out)` trains on a CSV and saves the model; it returns the
+summary CONTRACT.md specifies for `risk train --json`. `score_file(model, path)` scores a CSV
+or JSON file of projects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ml.features import read_projects
+from ml.model import RiskModel
+from ml.persist import save_model
+from ml.spec import load_spec
+from ml.train import read_training_csv, train_risk_model
+
+
+def train_to_dir(data: Path, spec_path: Path | None, out: Path, seed: int = 0) -> dict[str, Any]:
+    """Train on `data` with the spec (None = built-in portfolio spec), save to `out`."""
+    frame, sha256 = read_training_csv(data)
+    model = train_risk_model(frame, load_spec(spec_path), data_sha256=sha256, seed=seed)
+    save_model(model, out)
+    return training_summary(model, out)
+
+
+def training_summary(model: RiskModel, model_dir: Path) -> dict[str, Any]:
+    """{"model_dir", "rows", "features", "targets": {name: {positives, rows, validation}}}."""
+    card = model.card
+    targets = {}
+    for name, target in card.targets.items():
+        validation = target.validation.model_dump(mode="json", exclude={"calibration"})
+        targets[name] = {
+            "positives": target.positives,
+            "rows": target.rows,
+            "model": target.model,
+            "validation": validation,
+        }
+    return {
+        "model_dir": str(model_dir),
+        "rows": card.rows,
+        "features": [f.name for f in card.features],
+        "targets": targets,
+    }
+
+
+def score_file(model: RiskModel, path: Path) -> list[dict[str, Any]]:
+    """Results for every project in a CSV or JSON file, in file order."""
+    return model.score_frame(read_projects(path))

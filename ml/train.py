@@ -1,0 +1,242 @@
+"""Train a risk model from a CSV of past projects and a spec (CONTRACT.md `risk train`)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import platform
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sklearn
+from threadpoolctl import threadpool_limits
+
+from ml.card import FeatureCard, Levels, ModelCard, QuantileCard, TargetCard
+from ml.errors import RiskSpecError
+from ml.features import Feature, coerce_frame, infer_features
+from ml.model import RiskModel, TargetEstimators
+from ml.pipelines import CANDIDATES, make_classifier, make_quantile
+from ml.spec import RiskSpec, TargetSpec
+from ml.validation import TIME_TEST_SHARE, Validation, repeated_kfold, time_ordered
+
+logger = logging.getLogger(__name__)
+
+MIN_ROWS = 30
+MIN_PER_CLASS = 5
+DRIVER_SAMPLE = 300
+
+
+def read_training_csv(path: Path) -> tuple[pd.DataFrame, str]:
+    """The CSV and the SHA-256 of its bytes (recorded in the card)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise RiskSpecError(f"training data {path} does not exist") from None
+    try:
+        frame = pd.read_csv(path, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise RiskSpecError(f"{path} is not a readable CSV: {exc}") from None
+    return frame, hashlib.sha256(raw).hexdigest()
+
+
+def train_risk_model(
+    frame: pd.DataFrame, spec: RiskSpec, *, data_sha256: str | None = None, seed: int = 0
+) -> RiskModel:
+    """Validate, choose and fit one calibrated classifier per target (+ P50/P80 for ratios)."""
+    # Many small fits: one thread each is faster than OpenMP threads fighting for the cores.
+    with threadpool_limits(limits=1 if len(frame) < 50_000 else None):
+        return _train(frame, spec, data_sha256, seed)
+
+
+def _train(frame: pd.DataFrame, spec: RiskSpec, data_sha256: str | None, seed: int) -> RiskModel:
+    columns = [str(c) for c in frame.columns]
+    spec.check_columns(columns)
+    names = spec.feature_columns(columns)
+    if not names:
+        raise RiskSpecError("no feature columns are left after id, time, drop and outcomes")
+    features = infer_features(frame, names, spec.categorical)
+    x = coerce_frame(frame, features)
+    order = _time_order(frame, spec.time)
+    frame, x = frame.iloc[order].reset_index(drop=True), x.iloc[order].reset_index(drop=True)
+    targets, estimators = {}, {}
+    for name, target in spec.targets.items():
+        targets[name], estimators[name] = _train_target(
+            name, target, frame, x, features, spec, seed
+        )
+    reference = _reference_values(x, features)
+    card = ModelCard(
+        trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        versions=_versions(),
+        data_sha256=data_sha256,
+        rows=len(frame),
+        id_column=spec.id,
+        time_column=spec.time,
+        spec=spec.model_dump(mode="json"),
+        features=[_feature_card(f, reference[f.name]) for f in features],
+        targets=targets,
+        driver_features=[f.name for f in features],
+    )
+    model = RiskModel(card, estimators)
+    card.driver_features = _rank_drivers(model, frame, seed)
+    return model
+
+
+def _time_order(frame: pd.DataFrame, time: str | None) -> np.ndarray:
+    if not time:
+        return np.arange(len(frame))
+    stamps = pd.to_datetime(frame[time], errors="coerce", format="mixed")
+    bad = stamps.isna().to_numpy()
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise RiskSpecError(
+            f"row {row + 1}, column {time}: {frame[time].iloc[row]!r} is not a date; the time "
+            "column orders validation, so every row needs one (or drop `time` from the spec)"
+        )
+    return np.argsort(stamps.to_numpy(), kind="stable")
+
+
+def _train_target(
+    name: str,
+    target: TargetSpec,
+    frame: pd.DataFrame,
+    x: pd.DataFrame,
+    features: list[Feature],
+    spec: RiskSpec,
+    seed: int,
+) -> tuple[TargetCard, TargetEstimators]:
+    y_all, known = target.labels(frame)
+    x_t, y = x[known].reset_index(drop=True), y_all[known]
+    _check_enough(name, y)
+
+    def make(candidate: str, rows: int):
+        return make_classifier(candidate, features, rows, seed)
+
+    chosen, validation = _validate(make, x_t, y, spec.time is not None, seed)
+    logger.info("target %s: chose %s (AUC %.3f)", name, chosen, validation.roc_auc)
+    classifier = make(chosen, len(y)).fit(x_t, y)
+    estimators = TargetEstimators(classifier)
+    quantiles = None
+    if target.kind == "ratio":
+        ratio = target.overrun_ratio(frame)[known].to_numpy()
+        estimators.p50, estimators.p80, quantiles = _fit_quantiles(
+            x_t, ratio, features, spec.time is not None, seed
+        )
+    base_rate = float(y.mean())
+    card = TargetCard(
+        definition=target.definition(),
+        kind=target.kind,
+        positives=int(y.sum()),
+        rows=len(y),
+        base_rate=base_rate,
+        model=chosen,
+        levels=Levels(medium=round(base_rate, 4), high=round((base_rate + 1) / 2, 4)),
+        validation=validation,
+        quantiles=quantiles,
+    )
+    return card, estimators
+
+
+def _check_enough(name: str, y: np.ndarray) -> None:
+    positives, negatives = int(y.sum()), int(len(y) - y.sum())
+    if len(y) < MIN_ROWS:
+        raise RiskSpecError(
+            f"target {name}: only {len(y)} rows have a known outcome; at least {MIN_ROWS} "
+            "past projects are needed to train and validate a model"
+        )
+    if min(positives, negatives) < MIN_PER_CLASS:
+        which = "positive" if positives < negatives else "negative"
+        raise RiskSpecError(
+            f"target {name}: {positives} positive and {negatives} negative rows; at least "
+            f"{MIN_PER_CLASS} {which} rows are needed (check the threshold in the spec)"
+        )
+
+
+def _validate(make, x: pd.DataFrame, y: np.ndarray, timed: bool, seed: int):
+    if timed:
+        cut = round(len(y) * (1 - TIME_TEST_SHARE))
+        if len(np.unique(y[cut:])) == 2 and len(np.unique(y[:cut])) == 2:
+            return time_ordered(make, CANDIDATES, x, y)
+        logger.warning("latest 20%% of rows has one class; using repeated k-fold instead")
+    return repeated_kfold(make, CANDIDATES, x, y, seed)
+
+
+def _fit_quantiles(x: pd.DataFrame, ratio: np.ndarray, features, timed: bool, seed: int):
+    """P50/P80 regressors on all rows; coverage measured on a held-out 20% first."""
+    n = len(ratio)
+    if timed:
+        test = np.arange(round(n * (1 - TIME_TEST_SHARE)), n)
+    else:
+        test = np.random.default_rng(seed).permutation(n)[: max(1, n // 5)]
+    train = np.setdiff1d(np.arange(n), test)
+    coverage = {}
+    for q in (0.5, 0.8):
+        held_out = make_quantile(features, q, seed).fit(x.iloc[train], ratio[train])
+        coverage[q] = float(np.mean(ratio[test] <= held_out.predict(x.iloc[test])))
+    p50 = make_quantile(features, 0.5, seed).fit(x, ratio)
+    p80 = make_quantile(features, 0.8, seed).fit(x, ratio)
+    card = QuantileCard(
+        quantity="actual / planned - 1", p50_coverage=coverage[0.5], p80_coverage=coverage[0.8]
+    )
+    return p50, p80, card
+
+
+def _reference_values(x: pd.DataFrame, features: list[Feature]) -> dict[str, float | str | None]:
+    reference: dict[str, float | str | None] = {}
+    for f in features:
+        present = x[f.name].dropna()
+        if present.empty:
+            reference[f.name] = None
+        elif f.kind == "numeric":
+            reference[f.name] = float(present.median())
+        elif f.kind == "boolean":
+            reference[f.name] = float(present.mode().iloc[0])
+        else:
+            reference[f.name] = str(present.mode().iloc[0])
+    return reference
+
+
+def _feature_card(feature: Feature, reference: float | str | None) -> FeatureCard:
+    return FeatureCard(
+        name=feature.name,
+        type=feature.kind,
+        categories=list(feature.categories) if feature.kind == "categorical" else None,
+        min=feature.minimum,
+        max=feature.maximum,
+        reference=reference,
+    )
+
+
+def _rank_drivers(model: RiskModel, frame: pd.DataFrame, seed: int) -> list[str]:
+    """Features by mean |effect| over a sample of training rows, largest first."""
+    rows = np.random.default_rng(seed).permutation(len(frame))[:DRIVER_SAMPLE]
+    x = coerce_frame(frame.iloc[rows], model.features)
+    strength = np.zeros(len(model.features))
+    for estimators in model.estimators.values():
+        encoded = estimators.classifier[0].transform(x)
+        p = estimators.classifier[-1].predict_proba(encoded)[:, 1]
+        strength += np.abs(model._effects(estimators.classifier, encoded, p)).mean(axis=0)
+    order = np.argsort(-strength, kind="stable")
+    return [model.features[i].name for i in order]
+
+
+def _versions() -> dict[str, str]:
+    def version(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "unknown"
+
+    return {
+        "pmassist": version("pmassist"),
+        "sklearn": sklearn.__version__,
+        "skops": version("skops"),
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
+
+
+__all__ = ["Validation", "read_training_csv", "train_risk_model"]

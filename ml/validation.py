@@ -1,0 +1,171 @@
+"""Validation schemes and the metrics that go into the model card.
+
+- time-ordered (the spec names a time column): train on the earliest 80% of rows, test on the
+  latest 20%; the candidate model is chosen on an inner split of the training part (earliest
+  80% of it vs its latest 20%), so the reported test score is not the one used to choose.
+- otherwise repeated stratified k-fold (5 x 5, fewer repeats on large data); both candidates
+  see the same folds and the better mean AUC is chosen (the card says so).
+Metrics: ROC AUC, Brier score, a 10-bin calibration table; against the class prior (AUC 0.5,
+Brier p(1-p)) and the logistic regression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+from sklearn.metrics import brier_score_loss, roc_auc_score
+from sklearn.model_selection import RepeatedStratifiedKFold
+from sklearn.pipeline import Pipeline
+
+TIME_TEST_SHARE = 0.2
+
+MakeModel = Callable[[str, int], Pipeline]  # (candidate name, training rows) -> unfitted
+
+
+class CalibrationBin(BaseModel):
+    lower: float
+    upper: float
+    count: int
+    mean_predicted: float
+    observed_rate: float
+
+
+class Scores(BaseModel):
+    roc_auc: float
+    brier: float
+
+
+class Validation(BaseModel):
+    """What the card records for one target (CONTRACT.md keys first)."""
+
+    scheme: str
+    roc_auc: float
+    brier: float
+    baseline_roc_auc: float
+    baseline_brier: float
+    logistic_roc_auc: float
+    logistic_brier: float
+    test_rows: int
+    folds: int
+    candidates: dict[str, Scores]
+    calibration: list[CalibrationBin]
+
+
+@dataclass
+class Pooled:
+    """Out-of-sample predictions per candidate, pooled over folds."""
+
+    y: list[np.ndarray] = field(default_factory=list)
+    prior: list[np.ndarray] = field(default_factory=list)
+    scores: dict[str, list[float]] = field(default_factory=dict)
+    predictions: dict[str, list[np.ndarray]] = field(default_factory=dict)
+
+
+def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[CalibrationBin]:
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    table = []
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            table.append(
+                CalibrationBin(
+                    lower=float(edges[b]),
+                    upper=float(edges[b + 1]),
+                    count=int(mask.sum()),
+                    mean_predicted=float(p[mask].mean()),
+                    observed_rate=float(y[mask].mean()),
+                )
+            )
+    return table
+
+
+def _auc(y: np.ndarray, p: np.ndarray) -> float:
+    return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else float("nan")
+
+
+def _fit_predict(make: MakeModel, name: str, x: pd.DataFrame, y: np.ndarray, train, test):
+    model = make(name, len(train)).fit(x.iloc[train], y[train])
+    return model.predict_proba(x.iloc[test])[:, 1]
+
+
+def _two_classes(y: np.ndarray, *parts: np.ndarray) -> bool:
+    return all(len(np.unique(y[part])) == 2 for part in parts)
+
+
+def time_ordered(
+    make: MakeModel, candidates: tuple[str, ...], x: pd.DataFrame, y: np.ndarray
+) -> tuple[str, Validation]:
+    """x and y are sorted by time; earliest 80% train, latest 20% test."""
+    n = len(y)
+    cut = round(n * (1 - TIME_TEST_SHARE))
+    inner = round(cut * (1 - TIME_TEST_SHARE))
+    train, test = np.arange(cut), np.arange(cut, n)
+    fit, check = np.arange(inner), np.arange(inner, cut)
+    if _two_classes(y, fit, check):
+        inner_auc = {c: _auc(y[check], _fit_predict(make, c, x, y, fit, check)) for c in candidates}
+        chosen = max(candidates, key=lambda c: inner_auc[c])
+    else:
+        chosen = candidates[0]
+    pooled = Pooled()
+    pooled.y.append(y[test])
+    pooled.prior.append(np.full(len(test), y[train].mean()))
+    for c in candidates:
+        pooled.predictions[c] = [_fit_predict(make, c, x, y, train, test)]
+    return chosen, _summarise("time-ordered 80/20", chosen, pooled, folds=1, test_rows=len(test))
+
+
+def repeated_kfold_splits(y: np.ndarray, seed: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    n_splits = 5 if np.bincount(y).min() >= 5 else 3
+    repeats = 5 if len(y) <= 5000 else 2 if len(y) <= 50000 else 1
+    splitter = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=repeats, random_state=seed)
+    yield from splitter.split(np.zeros(len(y)), y)
+
+
+def repeated_kfold(
+    make: MakeModel, candidates: tuple[str, ...], x: pd.DataFrame, y: np.ndarray, seed: int
+) -> tuple[str, Validation]:
+    pooled = Pooled()
+    folds = 0
+    for train, test in repeated_kfold_splits(y, seed):
+        folds += 1
+        pooled.y.append(y[test])
+        pooled.prior.append(np.full(len(test), y[train].mean()))
+        for c in candidates:
+            p = _fit_predict(make, c, x, y, train, test)
+            pooled.predictions.setdefault(c, []).append(p)
+            pooled.scores.setdefault(c, []).append(_auc(y[test], p))
+    chosen = max(candidates, key=lambda c: float(np.nanmean(pooled.scores[c])))
+    scheme = f"repeated stratified k-fold ({folds} folds)"
+    return chosen, _summarise(scheme, chosen, pooled, folds=folds, test_rows=len(y))
+
+
+def _summarise(scheme: str, chosen: str, pooled: Pooled, folds: int, test_rows: int) -> Validation:
+    """Metrics per fold, averaged (k-fold) or of the single split (time-ordered)."""
+
+    def per_fold(predictions: list[np.ndarray]) -> Scores:
+        aucs = [_auc(y, p) for y, p in zip(pooled.y, predictions, strict=True)]
+        briers = [brier_score_loss(y, p) for y, p in zip(pooled.y, predictions, strict=True)]
+        return Scores(roc_auc=float(np.nanmean(aucs)), brier=float(np.mean(briers)))
+
+    candidates = {c: per_fold(p) for c, p in pooled.predictions.items()}
+    baseline = per_fold(pooled.prior)
+    logistic = candidates.get("logistic_regression", candidates[chosen])
+    y_all = np.concatenate(pooled.y)
+    return Validation(
+        scheme=scheme,
+        roc_auc=candidates[chosen].roc_auc,
+        brier=candidates[chosen].brier,
+        baseline_roc_auc=0.5,
+        baseline_brier=baseline.brier,
+        logistic_roc_auc=logistic.roc_auc,
+        logistic_brier=logistic.brier,
+        test_rows=test_rows,
+        folds=folds,
+        candidates=candidates,
+        calibration=calibration_table(y_all, np.concatenate(pooled.predictions[chosen])),
+    )
