@@ -87,7 +87,8 @@ def chroma_client(settings: Settings) -> Any:
             ssl=url.scheme == "https",
             settings=chroma_settings,
         )
-    path = Path(settings.workspace) / CHROMA_DIR
+    # Absolute: chromadb caches one client per path string, so "ws" in two cwds would clash.
+    path = Path(settings.workspace).resolve() / CHROMA_DIR
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 

@@ -186,7 +186,9 @@ def _pack(pieces: list[_Piece], size: int, overlap: int) -> list[list[_Piece]]:
     chunks: list[list[_Piece]] = [[]]
     for piece in pieces:
         current = chunks[-1]
-        if current and _length([*current, piece]) > size:
+        if current and piece.page != current[-1].page and not piece.is_heading:
+            chunks.append(current := [])  # a chunk stays on one page: citations name it
+        elif current and _length([*current, piece]) > size:
             tail = _overlap_tail(current, overlap)
             current = tail if _length([*tail, piece]) <= size else []
             chunks.append(current)
