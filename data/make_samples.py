@@ -624,7 +624,7 @@ ERP_MINUTES_0317_ZH = {
         (
             "bullets",
             [
-                "总体进度 38%（计划 40%），SPI 0.94，CPI 0.98。",
+                "总体进度 38%（计划 40%），SPI 0.95，CPI 0.98。",
                 "BOM 迁移模板已定稿（AI-02 完成），覆盖 1,850 个物料和 430 个多层 BOM。",
                 "11 个开发缺口估算完成（AI-03 完成）：共需 146 人天，超出预算的 120 人天，"
                 "其中数电票本地增强占 31 人天。",
@@ -702,7 +702,7 @@ ERP_MINUTES_0407_EN = {
         (
             "bullets",
             [
-                "Overall progress 49% (plan 53%); SPI 0.93, CPI 0.97.",
+                "Overall progress 49% (plan 53%); SPI 0.92, CPI 0.97.",
                 "First-batch development: 6 of 7 objects unit-tested; the 数电票 add-on passed 100 "
                 "test invoices in the sandbox, each issued within 4 minutes of goods issue.",
                 "AI-06 done: FI opening-balance template agreed with 黄志强.",
@@ -811,7 +811,7 @@ GB18030_MINUTES = (
 记录人：陈静
 
 一、本周进度
-项目总体完成 65%（计划 75%），进度绩效指数 SPI 0.86，成本绩效指数 CPI 0.95。
+项目总体完成 65%（计划 76%），进度绩效指数 SPI 0.86，成本绩效指数 CPI 0.95。
 1. 生产环境 RocketMQ 集群（3 主 3 从）部署完成（A-05 完成）。
 2. 审批流程引擎知识转移完成（A-08 完成），知识转移文档 42 页已归档。张帆今日离职，替补人员何鹏 3 月 30 日到岗。
 3. 割接迁移测算完成（A-07 完成）：1,200 万条历史办件全量迁移需 6.5 小时，超出割接窗口的安全余量。
