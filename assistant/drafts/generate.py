@@ -188,7 +188,8 @@ def generate_items(
         draft.warnings.append(_fallback_note(draft.lang, str(exc)))
         return draft
     draft.mode = "llm"
-    draft.items = items
+    order = {name: n for n, name in enumerate(SECTIONS[draft.kind])}
+    draft.items = sorted(items, key=lambda item: order[item.section])
     return draft
 
 

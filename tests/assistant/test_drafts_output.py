@@ -1,0 +1,134 @@
+"""Rendering: Markdown neutralises what documents or models slip in; DOCX has real headings,
+real tables and an East-Asian font; files are written atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from assistant.drafts import Citation, Draft, DraftItem, render_markdown, write_draft
+from assistant.drafts.output import atomic_write
+from assistant.drafts.render_markdown import neutralise
+from assistant.errors import AssistantError
+
+
+def cite(text: str = "原文") -> list[Citation]:
+    return [Citation(source="alpha/纪要.md", page=2, text=text)]
+
+
+def weekly(lang: str = "zh") -> Draft:
+    items = [
+        DraftItem(section="progress", text="统一认证模块开发完成 60%", citations=cite()),
+        DraftItem(section="decisions", text="消息队列选用 RocketMQ", citations=cite()),
+        DraftItem(section="actions", text="整理接口清单", owner="王五", due="2026-03-06",
+                  status="done", citations=cite("| A-01 | 整理接口清单 |")),
+        DraftItem(section="risks", text="接口文档缺失", probability="high", impact="high",
+                  level="high", status="open", citations=cite()),
+    ]  # fmt: skip
+    return Draft.model_validate(
+        dict(kind="weekly-report", project="alpha", title="阿尔法项目", lang=lang,
+             mode="extractive", since="2026-03-01", until="2026-03-15", items=items)
+    )  # fmt: skip
+
+
+def test_markdown_has_sections_tables_and_numbered_sources() -> None:
+    markdown = render_markdown(weekly())
+    assert markdown.startswith("# 阿尔法项目 周报")
+    for heading in ("## 本周进展", "## 决议", "## 行动项", "## 风险", "## 问题", "## 引用来源"):
+        assert heading in markdown
+    assert "| 1 | 整理接口清单 | 王五 | 2026-03-06 | 已完成 | [2] |" in markdown
+    assert '`alpha/纪要.md` 第2页: "原文"' in markdown
+    assert "| 高 | 高 | 高 |" in markdown
+
+
+def test_markdown_in_english() -> None:
+    markdown = render_markdown(weekly("en"))
+    assert "## Action items" in markdown and "| done |" in markdown and "p. 2" in markdown
+
+
+@pytest.mark.parametrize(
+    ("raw", "absent"),
+    [
+        ("<script>alert(1)</script>", "<script"),
+        ("![x](http://evil.example/p.png)", "!["),
+        ("[click](javascript:alert(1))", "javascript:"),
+        ("<img src=x onerror=alert(1)>", "<img"),
+        ("see data:text/html;base64,xx", "data:"),
+    ],
+)
+def test_markdown_neutralises_untrusted_text(raw: str, absent: str) -> None:
+    draft = weekly()
+    draft.items[1].text = raw
+    draft.items[1].citations = cite(raw)
+    markdown = render_markdown(draft)
+    assert absent not in markdown
+
+
+def test_safe_links_and_table_pipes_survive() -> None:
+    assert (
+        neutralise("[PR](https://github.com/x/y/pull/1)") == "[PR](https://github.com/x/y/pull/1)"
+    )
+    draft = weekly()
+    draft.items[2].text = "a | b"
+    assert "a \\| b" in render_markdown(draft)
+
+
+def test_docx_has_headings_tables_and_east_asian_font(tmp_path: Path) -> None:
+    path = write_draft(weekly(), tmp_path / "weekly.docx")
+    document = Document(str(path))
+    headings = [(p.style.name, p.text) for p in document.paragraphs
+                if p.style.name.startswith("Heading")]  # fmt: skip
+    assert headings[0] == ("Heading 1", "阿尔法项目 周报")
+    assert ("Heading 2", "行动项") in headings and ("Heading 2", "风险") in headings
+    actions, risks = document.tables
+    assert [c.text for c in actions.rows[0].cells] == ["内容", "负责人", "截止日期", "状态", "引用"]
+    assert [c.text for c in actions.rows[1].cells] == ["整理接口清单", "王五", "2026-03-06",
+                                                       "已完成", "[2]"]  # fmt: skip
+    assert risks.rows[1].cells[0].text == "接口文档缺失"
+    for name in ("Normal", "Heading 1", "Heading 2"):
+        fonts = document.styles[name].element.rPr.find(qn("w:rFonts"))
+        assert fonts.get(qn("w:eastAsia")) == "Microsoft YaHei"
+    body = "\n".join(p.text for p in document.paragraphs)
+    assert "统一认证模块开发完成 60%" in body and "[1] alpha/纪要.md 第2页" in body
+
+
+def test_docx_keeps_model_text_as_plain_text(tmp_path: Path) -> None:
+    draft = weekly()
+    draft.items[1].text = "**bold** <b>x</b> ![i](http://e/p.png)"
+    document = Document(str(write_draft(draft, tmp_path / "w.docx")))
+    assert any("**bold** <b>x</b> ![i](http://e/p.png)" in p.text for p in document.paragraphs)
+
+
+def test_risk_register_docx_is_one_full_table(tmp_path: Path) -> None:
+    item = DraftItem(section="risks", text="接口文档缺失", id="R-1", category="technical",
+                     probability="high", impact="high", level="high", response="mitigate",
+                     owner="王磊", status="open", origin="project", citations=cite())  # fmt: skip
+    draft = Draft(kind="risk-list", project="alpha", title="阿尔法", lang="zh",
+                  mode="extractive", items=[item])  # fmt: skip
+    (table,) = Document(str(write_draft(draft, tmp_path / "r.docx"))).tables
+    assert [c.text for c in table.rows[1].cells] == [
+        "R-1", "接口文档缺失", "技术", "高", "高", "高", "减轻", "王磊", "进行中", "本项目文档",
+        "[1]",
+    ]  # fmt: skip
+
+
+def test_write_is_atomic_and_leaves_no_temp_files(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "weekly.md"
+    write_draft(weekly(), target)
+    before = target.read_text(encoding="utf-8")
+
+    def crash(handle: object) -> None:
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(target, crash)
+    assert target.read_text(encoding="utf-8") == before
+    assert [p.name for p in target.parent.iterdir()] == ["weekly.md"]
+
+
+def test_unknown_output_suffix_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(AssistantError, match=r"\.md or \.docx"):
+        write_draft(weekly(), tmp_path / "weekly.pdf")
