@@ -1,0 +1,224 @@
+"""The REST API under /api/v1: health, the risk model and scoring, and questions with citations.
+
+The risk routes validate each project against models derived from the currently loaded model
+card (so a retrained model with other features is validated and documented correctly without a
+restart), and the published OpenAPI schema is patched with the same models.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel, ValidationError
+
+from assistant.errors import AssistantError
+from assistant.settings import Settings
+from ingest.errors import IngestError, NoIndexError
+from ml.errors import RiskModelError
+from ui import api_models as m
+from ui.auth import api_key_dependency
+from ui.risk_holder import LoadedModel, NoRiskModelError, RiskModelHolder
+from ui.risk_schema import batch_request_model, score_request_model, to_plain
+
+log = logging.getLogger(__name__)
+
+
+class AskService(Protocol):
+    """What the API needs from the document side (see ui.services)."""
+
+    def ask(self, question: str, *, project: str | None, doc_type: str | None, k: int) -> dict: ...
+
+    def chunk_count(self) -> int: ...
+
+
+@dataclass
+class _CardModels:
+    """Request models for one loaded model, rebuilt when the model changes."""
+
+    stamp: Any = None
+    score: type[BaseModel] | None = None
+    batch: type[BaseModel] | None = None
+
+
+class RiskApi:
+    """Scoring against the holder's current model, with card-derived validation."""
+
+    def __init__(self, holder: RiskModelHolder, max_rows: int) -> None:
+        self.holder = holder
+        self.max_rows = max_rows
+        self._models = _CardModels()
+
+    def loaded(self) -> LoadedModel:
+        try:
+            return self.holder.current()
+        except NoRiskModelError as exc:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
+
+    def request_models(self, loaded: LoadedModel) -> tuple[type[BaseModel], type[BaseModel]]:
+        cached = self._models
+        if cached.stamp != loaded.stamp or cached.score is None or cached.batch is None:
+            cached = _CardModels(
+                stamp=loaded.stamp,
+                score=score_request_model(loaded.card),
+                batch=batch_request_model(loaded.card, self.max_rows),
+            )
+            self._models = cached
+        assert cached.score is not None and cached.batch is not None
+        return cached.score, cached.batch
+
+    def score(self, payload: dict[str, Any], *, batch: bool) -> list[m.RiskResult]:
+        loaded = self.loaded()
+        score_model, batch_model = self.request_models(loaded)
+        model = batch_model if batch else score_model
+        try:
+            parsed = model.model_validate(payload)
+        except ValidationError as exc:
+            raise RequestValidationError(_body_errors(exc)) from None
+        projects = parsed.projects if batch else [parsed.project]  # type: ignore[attr-defined]
+        records = [p.model_dump() for p in projects]
+        try:
+            return score_with(loaded, records)
+        except RiskModelError as exc:
+            raise RequestValidationError([_risk_input_error(exc, batch)]) from None
+
+
+def score_with(loaded: LoadedModel, records: list[dict[str, Any]]) -> list[m.RiskResult]:
+    """Score feature records with the loaded model, as API results (RiskModelError on bad
+    values)."""
+    return [_risk_result(result) for result in loaded.model.score_records(records)]
+
+
+def _body_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    errors = exc.errors(include_url=False, include_context=False, include_input=False)
+    return [{**e, "loc": ("body", *e["loc"])} for e in errors]
+
+
+def _risk_input_error(exc: RiskModelError, batch: bool) -> dict[str, Any]:
+    row = getattr(exc, "row", None)
+    column = getattr(exc, "column", None)
+    loc: list[Any] = ["body", "projects", row if row is not None else 0] if batch else ["body"]
+    if not batch:
+        loc.append("project")
+    if column is not None:
+        loc.append(column)
+    return {"loc": loc, "msg": str(exc), "type": "risk_input"}
+
+
+def _risk_result(result: Any) -> m.RiskResult:
+    plain = to_plain(result)
+    fields: dict[str, Any] = {"id": plain.get("id"), "drivers": plain.get("drivers", [])}
+    targets = plain.get("targets") if isinstance(plain.get("targets"), dict) else plain
+    for target in ("delay", "overrun"):
+        if isinstance(targets.get(target), dict):
+            fields[target] = targets[target]
+    if fields["id"] is not None:
+        fields["id"] = str(fields["id"])
+    return m.RiskResult(**fields)
+
+
+def build_router(settings: Settings, risk: RiskApi, docs: AskService) -> APIRouter:
+    holder = risk.holder
+    router = APIRouter(
+        prefix="/api/v1",
+        dependencies=[Depends(api_key_dependency(settings.api_key))],
+        responses=m.ERROR_RESPONSES,
+    )
+    no_model: dict[int | str, dict[str, Any]] = {
+        503: {"model": m.Problem, "description": "No risk model loaded."}
+    }
+    invalid: dict[int | str, dict[str, Any]] = {
+        422: {"model": m.Problem, "description": "Invalid input; `loc` names the field."}
+    }
+
+    @router.get("/health", response_model=m.Health, tags=["service"])
+    def health() -> m.Health:
+        loaded = holder.optional()
+        return m.Health(model=str(loaded.model_dir) if loaded else None, chunks=docs.chunk_count())
+
+    @router.get("/risk/model", response_model=m.ModelCard, responses=no_model, tags=["risk"])
+    def risk_model() -> dict[str, Any]:
+        return risk.loaded().card.raw
+
+    @router.post(
+        "/risk/model/reload", response_model=m.ModelCard, responses=no_model, tags=["risk"]
+    )
+    def reload_risk_model() -> dict[str, Any]:
+        """Read the model directory again (after `pmassist risk train` wrote a new model)."""
+        try:
+            return holder.reload().card.raw
+        except NoRiskModelError as exc:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
+
+    @router.post(
+        "/risk/score",
+        response_model=m.RiskResult,
+        response_model_exclude_unset=True,
+        responses={**no_model, **invalid},
+        tags=["risk"],
+    )
+    def score_project(body: m.RiskScoreRequest) -> m.RiskResult:
+        return risk.score(body.model_dump(), batch=False)[0]
+
+    @router.post(
+        "/risk/score/batch",
+        response_model=m.RiskBatchResult,
+        response_model_exclude_unset=True,
+        responses={**no_model, **invalid},
+        tags=["risk"],
+    )
+    def score_projects(body: m.RiskBatchRequest) -> m.RiskBatchResult:
+        return m.RiskBatchResult(results=risk.score(body.model_dump(), batch=True))
+
+    @router.post(
+        "/ask",
+        response_model=m.AskResponse,
+        responses={
+            **invalid,
+            400: {"model": m.Problem, "description": "The question cannot be answered."},
+            409: {"model": m.Problem, "description": "Nothing ingested yet."},
+        },
+        tags=["documents"],
+    )
+    def ask(body: m.AskRequest) -> dict[str, Any]:
+        try:
+            return docs.ask(body.question, project=body.project, doc_type=body.type, k=body.k)
+        except NoIndexError as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+        except (AssistantError, IngestError) as exc:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from None
+
+    return router
+
+
+def install_openapi(app: FastAPI, risk: RiskApi) -> None:
+    """Publish the risk request schemas of the model loaded now (rebuilt when it changes)."""
+    cache: dict[str, Any] = {}
+
+    def openapi() -> dict[str, Any]:
+        loaded = risk.holder.optional()
+        key = loaded.stamp if loaded else None
+        if cache.get("key") != key or "schema" not in cache:
+            cache["schema"] = _schema_with_card(app, risk, loaded)
+            cache["key"] = key
+        return cache["schema"]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _schema_with_card(app: FastAPI, risk: RiskApi, loaded: LoadedModel | None) -> dict[str, Any]:
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    if loaded is None:
+        return schema
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for request_model in risk.request_models(loaded):
+        generated = request_model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(generated.pop("$defs", {}))
+        components[request_model.__name__] = generated
+    return schema

@@ -1,0 +1,97 @@
+"""Request and response models of the REST API (the fixed ones; the risk feature models are
+derived from the model card in `ui.risk_schema`)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+    model: str | None = Field(description="Directory of the loaded risk model, null if none.")
+    chunks: int = Field(description="Chunks in the document index (0 before any ingest).")
+
+
+class TargetScore(BaseModel):
+    probability: float = Field(ge=0, le=1)
+    level: Literal["low", "medium", "high"]
+    p50: float | None = Field(None, description="Median predicted actual/planned - 1.")
+    p80: float | None = Field(None, description="80th percentile of actual/planned - 1.")
+
+
+class Driver(BaseModel):
+    feature: str
+    value: Any = Field(description="The project's value of this feature (null when missing).")
+    effect: float = Field(description="Contribution to this prediction (positive raises risk).")
+    target: str | None = Field(None, description="The target this effect is on.")
+
+
+class RiskResult(BaseModel):
+    """One scored project; only the targets the model was trained on appear."""
+
+    id: str | None = None
+    delay: TargetScore | None = None
+    overrun: TargetScore | None = None
+    drivers: list[Driver] = Field(default_factory=list)
+
+
+class RiskBatchResult(BaseModel):
+    results: list[RiskResult]
+
+
+class RiskScoreRequest(BaseModel):
+    """Placeholder: the published schema and the validation come from the model card."""
+
+    model_config = ConfigDict(title="RiskScoreRequest")
+    project: dict[str, Any]
+
+
+class RiskBatchRequest(BaseModel):
+    model_config = ConfigDict(title="RiskBatchRequest")
+    projects: list[dict[str, Any]]
+
+
+class ModelCard(BaseModel):
+    """The loaded model's card, as saved by `pmassist risk train`."""
+
+    model_config = ConfigDict(extra="allow")
+    features: list[dict[str, Any]]
+    targets: Any
+    trained_at: str | None = None
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=4000, description="The question, zh or en.")
+    project: str | None = Field(None, max_length=200, description="Only this project's files.")
+    type: Literal["requirements", "meeting_notes", "postmortem"] | None = Field(
+        None, description="Only this document type."
+    )
+    k: int = Field(5, ge=1, le=50, description="How many citations to return.")
+
+
+class Citation(BaseModel):
+    source: str
+    page: int | None
+    project: str
+    doc_type: str
+    score: float
+    text: str
+
+
+class AskResponse(BaseModel):
+    question: str
+    answer: str
+    mode: Literal["extractive", "llm"]
+    citations: list[Citation]
+
+
+class Problem(BaseModel):
+    detail: Any
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "Missing or wrong API key."},
+    413: {"model": Problem, "description": "Request body too large."},
+}

@@ -1,0 +1,130 @@
+"""Interface text in Chinese and English, and the language switch that re-labels the app.
+
+The same table feeds Gradio's own `gr.I18n` (so Gradio's built-in strings and any
+`i18n(key)` label follow the browser's locale) and the visible 中文/English switch, which
+re-labels every registered component from the server so the choice does not depend on the
+browser's settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Lang = Literal["zh", "en"]
+LANGUAGES: dict[str, Lang] = {"中文": "zh", "English": "en"}
+
+TEXT: dict[str, tuple[str, str]] = {
+    # key: (zh, en)
+    "title": ("# pmassist 项目经理助手", "# pmassist — project manager's assistant"),
+    "language": ("语言", "Language"),
+    "tab_chat": ("问答", "Ask"),
+    "tab_documents": ("文档", "Documents"),
+    "tab_drafts": ("草稿", "Drafts"),
+    "tab_risk": ("风险", "Risk"),
+    "tab_reports": ("报告", "Reports"),
+    "project": ("项目", "Project"),
+    "all_projects": ("全部项目", "All projects"),
+    "doc_type": ("文档类型", "Document type"),
+    "any_type": ("全部类型", "Any type"),
+    "question": ("问题", "Question"),
+    "question_hint": ("例如：项目的主要风险是什么？", "e.g. What are the main risks?"),
+    "ask": ("提问", "Ask"),
+    "conversation": ("对话", "Conversation"),
+    "citations": ("引用来源", "Citations"),
+    "no_citations": ("（没有引用）", "(no citations)"),
+    "page": ("第 {page} 页", "page {page}"),
+    "upload": (
+        "上传文件（PDF、DOCX、Markdown、TXT、HTML）",
+        "Upload files (PDF, DOCX, MD, TXT, HTML)",
+    ),
+    "upload_project": ("归入项目", "Add to project"),
+    "ingest": ("导入", "Ingest"),
+    "ingest_result": ("导入结果", "Ingest result"),
+    "indexed": ("已索引的文档", "Indexed documents"),
+    "refresh": ("刷新", "Refresh"),
+    "remove_source": ("要删除的文档（来源路径）", "Document to remove (source path)"),
+    "remove": ("删除文档", "Remove document"),
+    "draft_kind": ("草稿类型", "Draft kind"),
+    "since": ("起始日期 YYYY-MM-DD", "Since YYYY-MM-DD"),
+    "until": ("截止日期 YYYY-MM-DD", "Until YYYY-MM-DD"),
+    "draft_lang": ("草稿语言", "Draft language"),
+    "make_draft": ("生成草稿", "Make draft"),
+    "preview": ("预览", "Preview"),
+    "downloads": ("下载", "Downloads"),
+    "risk_form": ("单个项目评分", "Score one project"),
+    "score": ("评分", "Score"),
+    "risk_result": ("风险结果", "Risk result"),
+    "drivers": ("主要驱动因素", "Main drivers"),
+    "batch_csv": ("批量评分：上传 CSV", "Batch: upload a CSV"),
+    "batch_score": ("批量评分", "Score CSV"),
+    "batch_table": ("批量结果", "Batch results"),
+    "portfolio": ("当前项目组合", "Current portfolio"),
+    "portfolio_score": ("为示例项目评分", "Score current projects"),
+    "no_model": (
+        "尚未加载风险模型——请运行 `pmassist risk train --data data/portfolio.csv --out {dir}`",
+        "No risk model loaded — run `pmassist risk train --data data/portfolio.csv --out {dir}`",
+    ),
+    "report_kind": ("报告类型", "Report kind"),
+    "report_projects": ("项目（留空为全部）", "Projects (empty = all)"),
+    "report_formats": ("格式", "Formats"),
+    "run_report": ("生成报告", "Run report"),
+    "report_summary": ("报告摘要", "Report summary"),
+    "level_low": ("低", "low"),
+    "level_medium": ("中", "medium"),
+    "level_high": ("高", "high"),
+    "target_delay": ("延期", "Delay"),
+    "target_overrun": ("超支", "Cost overrun"),
+    "probability": ("概率", "probability"),
+    "level": ("等级", "level"),
+    "written": ("已写出", "Written"),
+    "failed": ("失败", "Failed"),
+}
+
+
+def t(key: str, lang: str, **values: Any) -> str:
+    zh, en = TEXT[key]
+    text = en if lang == "en" else zh
+    return text.format(**values) if values else text
+
+
+def gradio_i18n() -> Any:
+    """The table as a `gr.I18n` for Gradio's locale-based translation."""
+    import gradio as gr
+
+    return gr.I18n(
+        zh={key: zh for key, (zh, _) in TEXT.items()},
+        en={key: en for key, (_, en) in TEXT.items()},
+    )
+
+
+@dataclass
+class Relabel:
+    """Components whose label (or value, placeholder, ...) follows the language switch."""
+
+    entries: list[tuple[Any, dict[str, str]]] = field(default_factory=list)
+
+    def add(self, component: Any, **attrs: str) -> Any:
+        """Register `component`, e.g. add(button, value="ask"); returns it for chaining."""
+        self.entries.append((component, attrs))
+        return component
+
+    @property
+    def components(self) -> list[Any]:
+        return [component for component, _ in self.entries]
+
+    def updates(self, lang: str) -> list[dict[str, Any]]:
+        import gradio as gr
+
+        updates: list[dict[str, Any]] = []
+        for _, attrs in self.entries:
+            texts: dict[str, Any] = {attr: t(key, lang) for attr, key in attrs.items()}
+            updates.append(gr.update(**texts))
+        return updates
+
+    def updater(self) -> Callable[[str], list[dict[str, Any]]]:
+        def relabel(choice: str) -> list[dict[str, Any]]:
+            return self.updates(LANGUAGES.get(choice, "zh"))
+
+        return relabel

@@ -1,0 +1,109 @@
+"""One process serving the Gradio app at / and the REST API under /api/v1.
+
+`build_app(settings)` assembles everything from settings (nothing is opened at import time);
+`serve(settings)` runs it with uvicorn. For several workers, run the factory directly:
+`PMASSIST_WORKSPACE=... uvicorn --factory ui.server:create_app --workers 4` — the API keeps no
+per-process session state, so any worker can answer any request.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from assistant.settings import Settings
+from ui.api import RiskApi, build_router, install_openapi
+from ui.auth import BodySizeLimit
+from ui.risk_holder import RiskModelHolder
+from ui.services import DocumentServices
+
+log = logging.getLogger(__name__)
+
+
+def upload_dir(settings: Settings) -> Path:
+    """The only folder the browser can read files from: uploads and generated downloads."""
+    return (settings.workspace / "uploads").resolve()
+
+
+def build_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
+    """The FastAPI app with the API routes and, unless `with_ui` is False, the Gradio app."""
+    app = FastAPI(
+        title="pmassist API",
+        version="1",
+        description="Risk scoring and cited answers over a project-document index.",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    holder = RiskModelHolder(settings.risk_model_dir)
+    if holder.optional() is None:  # load once at start; later requests reuse it
+        log.warning("no risk model in %s yet; risk routes answer 503", settings.risk_model_dir)
+    docs = DocumentServices(settings, risk_model=lambda: _model_or_none(holder))
+    risk = RiskApi(holder, settings.server.max_batch_rows)
+    app.include_router(build_router(settings, risk, docs))
+    install_openapi(app, risk)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=int(settings.server.max_upload_mb * 1024 * 1024),
+    )
+    if with_ui:
+        _mount_ui(app, settings, holder, docs)
+    return app
+
+
+def _model_or_none(holder: RiskModelHolder) -> object | None:
+    loaded = holder.optional()
+    return loaded.model if loaded else None
+
+
+def _mount_ui(
+    app: FastAPI, settings: Settings, holder: RiskModelHolder, docs: DocumentServices
+) -> None:
+    uploads = upload_dir(settings)
+    uploads.mkdir(parents=True, exist_ok=True)
+    # Gradio keeps uploads in GRADIO_TEMP_DIR; pointing it at the workspace keeps user files
+    # (and the files it may serve back) in one folder the user chose.
+    os.environ["GRADIO_TEMP_DIR"] = str(uploads)
+    import gradio as gr
+
+    from ui.app import CSS, build_blocks
+    from ui.i18n import gradio_i18n
+
+    blocks = build_blocks(settings, holder, docs, uploads)
+    gr.mount_gradio_app(
+        app,
+        blocks,
+        path="/",
+        server_name=settings.server.host,
+        server_port=settings.server.port,
+        allowed_paths=[str(uploads)],
+        max_file_size=int(settings.server.max_upload_mb * 1024 * 1024),
+        footer_links=["api"],
+        run_history=False,
+        ssr_mode=False,
+        mcp_server=False,
+        i18n=gradio_i18n(),
+        css=CSS,
+        theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"]),
+    )
+
+
+def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
+    """Run the server until interrupted (binds settings.server.host, loopback by default)."""
+    import uvicorn
+
+    app = build_app(settings)
+    uvicorn.run(
+        app,
+        host=host or settings.server.host,
+        port=port or settings.server.port,
+        log_level="warning",
+    )
+
+
+def create_app() -> FastAPI:
+    """Factory for `uvicorn --factory ui.server:create_app` (settings from PMASSIST_*)."""
+    return build_app(Settings())

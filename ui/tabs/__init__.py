@@ -1,0 +1,1 @@
+"""One module per tab of the Gradio app; each exposes `build(ctx)`."""

@@ -1,0 +1,130 @@
+"""Risk tab: a form built from the model card, batch CSV scoring, and the current portfolio."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from assistant.settings import data_dir
+from ml.errors import RiskModelError
+from ui.api import score_with
+from ui.i18n import t
+from ui.risk_holder import LoadedModel, NoRiskModelError
+from ui.risk_schema import FeatureSpec
+from ui.risk_view import (
+    drivers_frame,
+    portfolio_frame,
+    result_markdown,
+    sample_projects,
+    score_csv,
+)
+from ui.tabs.context import UiContext, lang_code
+
+
+def _current(ctx: UiContext) -> LoadedModel:
+    try:
+        return ctx.holder.current()
+    except NoRiskModelError as exc:
+        raise gr.Error(str(exc)) from None
+
+
+def _input_for(feature: FeatureSpec, value: Any) -> Any:
+    if feature.kind == "categorical":
+        return gr.Dropdown(
+            list(feature.categories),
+            value=value,
+            label=feature.name,
+            allow_custom_value=feature.open_categories,
+            elem_id=f"risk-{feature.name}",
+        )
+    info = None
+    if feature.low is not None and feature.high is not None:
+        info = f"{feature.low:g} – {feature.high:g}"
+    return gr.Number(value=value, label=feature.name, info=info, elem_id=f"risk-{feature.name}")
+
+
+def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any]) -> None:
+    add = ctx.relabel.add
+    features = list(loaded.card.features)
+    with gr.Accordion(t("risk_form", "zh"), open=True) as box:
+        add(box, label="risk_form")
+        inputs = []
+        for start in range(0, len(features), 4):
+            with gr.Row():
+                inputs += [_input_for(f, prefill.get(f.name)) for f in features[start : start + 4]]
+        button = add(
+            gr.Button(t("score", "zh"), variant="primary", elem_id="risk-score"), value="score"
+        )
+        result = gr.Markdown(elem_id="risk-result")
+        chart = add(
+            gr.BarPlot(
+                x="feature", y="effect", label=t("drivers", "zh"), elem_id="risk-drivers", sort="-y"
+            ),
+            label="drivers",
+        )
+
+    def on_score(language: str, *values: Any) -> tuple[str, pd.DataFrame]:
+        record = {f.name: (None if v == "" else v) for f, v in zip(features, values, strict=True)}
+        try:
+            scored = score_with(_current(ctx), [record])[0]
+        except RiskModelError as exc:
+            raise gr.Error(str(exc)) from None
+        return result_markdown(scored, lang_code(language)), drivers_frame(scored)
+
+    button.click(on_score, inputs=[ctx.language, *inputs], outputs=[result, chart])
+
+
+def _batch(ctx: UiContext) -> None:
+    add = ctx.relabel.add
+    upload = add(
+        gr.File(label=t("batch_csv", "zh"), file_types=[".csv"], elem_id="risk-csv"),
+        label="batch_csv",
+    )
+    button = add(gr.Button(t("batch_score", "zh")), value="batch_score")
+    table = add(gr.Dataframe(label=t("batch_table", "zh"), interactive=False), label="batch_table")
+    download = add(gr.File(label=t("downloads", "zh"), interactive=False), label="downloads")
+
+    def on_batch(csv_file: str | None) -> tuple[pd.DataFrame, str | None]:
+        if not csv_file:
+            raise gr.Error("choose a CSV file first / 请先选择 CSV 文件")
+        try:
+            frame = score_csv(_current(ctx), Path(csv_file))
+        except (RiskModelError, ValueError, UnicodeDecodeError) as exc:
+            raise gr.Error(f"{Path(csv_file).name}: {exc}") from None
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        out = ctx.output_dir("risk") / f"scored-{stamp}.csv"
+        frame.to_csv(out, index=False, encoding="utf-8-sig")  # BOM: Excel reads UTF-8 CJK
+        return frame, str(out)
+
+    button.click(on_batch, inputs=upload, outputs=[table, download])
+
+
+def _portfolio(ctx: UiContext, samples: list[Any]) -> None:
+    add = ctx.relabel.add
+    button = add(
+        gr.Button(t("portfolio_score", "zh"), elem_id="risk-portfolio"), value="portfolio_score"
+    )
+    table = add(gr.Dataframe(label=t("portfolio", "zh"), interactive=False), label="portfolio")
+
+    def on_portfolio() -> pd.DataFrame:
+        try:
+            return portfolio_frame(_current(ctx), samples)
+        except RiskModelError as exc:
+            raise gr.Error(str(exc)) from None
+
+    button.click(on_portfolio, inputs=None, outputs=table)
+
+
+def build(ctx: UiContext) -> None:
+    loaded = ctx.holder.optional()
+    if loaded is None:
+        gr.Markdown(t("no_model", "zh", dir=ctx.holder.model_dir), elem_id="risk-no-model")
+        return
+    samples = sample_projects(data_dir() / "samples")
+    _form(ctx, loaded, samples[0].features if samples else {})
+    _batch(ctx)
+    _portfolio(ctx, samples)
