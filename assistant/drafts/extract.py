@@ -17,6 +17,7 @@ from assistant.drafts.models import Citation, DraftItem, Response
 from assistant.drafts.text import (
     find_due,
     find_owner,
+    has_owner_marker,
     probability_impact,
     risk_level,
     status_of,
@@ -52,7 +53,7 @@ def _words(*words: str) -> re.Pattern[str]:
 LABELS: Table = (
     (
         "actions",
-        _words(r"^(行动项|待办|跟进|遗留问题|action( item)?s?|ai|todo|follow[- ]?up)\s*[:：]"),
+        _words(r"^(行动项|待办|跟进|遗留问题\d*|action( item)?s?|ai|todo|follow[- ]?up)\s*[:：]"),
     ),
     ("decisions", _words(r"^(决议|决定|结论|decision|agreed|resolved|resolution)\s*[:：]")),
     ("risks", _words(r"^(风险|隐患|risks?|concerns?)\s*[:：]")),
@@ -77,7 +78,7 @@ KEYWORDS: Table = (
             "确定",
             "同意",
             "结论",
-            "通过",
+            r"(审议|评审|表决|一致|投票)通过|通过(了)?(评审|审议|决议)|^通过",
             r"\bdecided\b",
             r"\bdecision\b",
             r"\bagreed\b",
@@ -85,9 +86,36 @@ KEYWORDS: Table = (
             r"\bconsensus\b",
             r"\bapproved\b",
             r"\bno objections?\b",
+            r"\bconfirmed\b",
         ),
     ),
-    ("risks", _words("风险", "隐患", r"\brisks?\b", r"\bconcerns?\b")),
+    (
+        "risks",
+        _words(
+            "风险",
+            "隐患",
+            "担忧",
+            "担心",
+            "挑战",
+            "可能导致",
+            "疏漏",
+            "影响较大",
+            "不好解决",
+            "难以",
+            "不确保",
+            "无法保证",
+            "不能保证",
+            "会失败",
+            "可能无法",
+            r"\brisks?\b",
+            r"\bconcerns?\b",
+            r"\bchalleng",
+            r"\bworr(y|ied)\b",
+            r"\bthreat",
+            r"\blikely\b",
+            r"\bmay (fail|slip|not)\b",
+        ),
+    ),
     (
         "issues",
         _words(
@@ -102,7 +130,10 @@ KEYWORDS: Table = (
             r"\bregression\b",
         ),
     ),
-    ("plan", _words("下周", "下一步", "计划", r"next week", r"\bplan(ned)? to\b", r"next step")),
+    (
+        "plan",
+        _words("下周", "下次", "下一步", "计划", r"next week", r"\bplan(ned)? to\b", r"next step"),
+    ),
     (
         "progress",
         _words(
@@ -121,11 +152,22 @@ KEYWORDS: Table = (
         ),
     ),
 )
-# "Michael will take it off the agenda" / "@bob to update the doc" / "张三负责..."
-ACTION_PHRASE = re.compile(
-    r"^(?:@?[A-Z][\w\-]+|@[\w\-]+|[\u4e00-\u9fff]{2,3})[,，]?\s*"
-    r"(?:will|to|is going to|volunteered to|agreed to|负责|牵头|跟进)\b",
+# "Michael will take it off the agenda" / "@bob to update the doc" / "... Richard is planning
+# to do one" / "张三负责..."
+_NOT_OWNERS = (
+    "We|It|This|That|They|There|He|She|You|I|Which|What|Who|Node|Corepack|Next|Someone|"
+    "Nobody|Everyone|People|Team|Discussion"
 )
+ACTION_PHRASE = re.compile(
+    r"(?:^|[.;:!?，,]\s*|\s)(?!(?:" + _NOT_OWNERS + r")\b)"
+    r"(@?[A-Z][a-z][\w\-]*|@[\w\-]+)[,，]?\s+"
+    r"(?:will|is going to|is planning to|plans to|volunteered to|agreed to)\b"
+    r"|^(@?[A-Z][\w\-]+|@[\w\-]+)\s+to\s+[a-z]"
+    r"|^([\u4e00-\u9fff]{2,3})(?:负责|牵头|跟进)",
+)
+ACTION_ZH = re.compile(r"^请|由[\u4e00-\u9fff]{2,3}(?:来)?(?:负责|牵头|跟进|督促|组织|推动|落实)")
+DEADLINE = re.compile(r"前|之前|截止|\bby\b|\bbefore\b|\bdue\b|\bdeadline\b", re.IGNORECASE)
+NEXT_MEETING = re.compile(r"下次(会议|例会)前|before the next meeting", re.IGNORECASE)
 SKIP_LINE = re.compile(
     r"^(会议(时间|日期|地点|链接|主持)|下次会议|next meeting|参会人|与会人|出席|缺席|记录人|主持人|"
     r"轮值主持|下次轮值|"
@@ -152,8 +194,11 @@ def document_lines(chunks: Iterable[Chunk]) -> Iterator[Line]:
         start = [] if chunk.chunk_index == 0 else [p for p in own if p[1]]
         stack = stacks.setdefault(chunk.source, start)
         seen_before = previous.get(chunk.source, "")
-        for raw in chunk.text.splitlines():
+        lead_in = ""  # "遗留问题：" on a line of its own labels the lines that follow it
+        for raw in _joined_lines(chunk.text):
             stripped = raw.strip()
+            if not stripped:
+                lead_in = ""
             if not stripped or (seen_before and stripped in seen_before):
                 continue
             found = None if stripped.startswith("|") else heading_level(stripped)
@@ -161,11 +206,36 @@ def document_lines(chunks: Iterable[Chunk]) -> Iterator[Line]:
                 while stack and stack[-1][0] >= found[0]:
                     stack.pop()
                 stack.append((found[0], clean(found[1])))
+                lead_in = ""
                 continue
-            path = " > ".join(title for _, title in stack)
+            if LEAD_IN.match(clean(stripped)):
+                lead_in = clean(stripped).rstrip("：: ")
+                continue
+            path = " > ".join([title for _, title in stack] + ([lead_in] if lead_in else []))
             for piece in _pieces(stripped):
                 yield Line(text=piece, heading=path, chunk=chunk)
         previous[chunk.source] = chunk.text
+
+
+LEAD_IN = re.compile(r"^[^:：|]{1,20}[:：]$")
+CONTINUATION = re.compile(r"^\s+(?![-*+•·|#]|\d+[.、)）])\S")
+
+
+def _joined_lines(text: str) -> list[str]:
+    """Lines, with an indented wrapped continuation joined to the bullet it continues."""
+    lines: list[str] = []
+    for raw in text.splitlines():
+        if lines and lines[-1].strip() and CONTINUATION.match(raw):
+            previous = lines[-1].rstrip()
+            glue = "" if _is_cjk(previous[-1:]) else " "
+            lines[-1] = previous + glue + raw.strip()
+        else:
+            lines.append(raw)
+    return lines
+
+
+def _is_cjk(char: str) -> bool:
+    return bool(char) and "\u3000" <= char <= "\u9fff"
 
 
 def _pieces(line: str) -> list[str]:
@@ -203,11 +273,32 @@ def classify(text: str, heading: str) -> str | None:
     if labelled is not None:
         return labelled
     by_heading = heading_section(heading, HEADINGS)
+    keyword = first_match(text, KEYWORDS)
+    # A stated risk is more specific than the progress/issues part of the minutes it is in.
+    if by_heading in (None, "progress", "issues", "plan") and keyword == "risks":
+        return "risks"
     if by_heading is not None:
         return by_heading
-    if ACTION_PHRASE.search(text) or (find_owner(text) and find_due(text, None)):
+    if is_action(text):
         return "actions"
-    return first_match(text, KEYWORDS)
+    return keyword
+
+
+def is_action(text: str) -> bool:
+    if ACTION_PHRASE.search(text) or ACTION_ZH.search(text) or has_owner_marker(text):
+        return True
+    return bool(DEADLINE.search(text)) and (find_due(text, "2000-01-01") is not None
+                                            or NEXT_MEETING.search(text) is not None)  # fmt: skip
+
+
+def action_owner(text: str) -> str | None:
+    named = find_owner(text)
+    if named:
+        return named
+    phrase = ACTION_PHRASE.search(text)
+    if phrase is None:
+        return None
+    return next(g for g in phrase.groups() if g).lstrip("@")
 
 
 @dataclass
@@ -358,7 +449,7 @@ def make_item(section: str, text: str, line: Line) -> DraftItem:
     date = line.chunk.date
     item = DraftItem(section=section, text=text, date=date, citations=[line.citation()])
     if section in ("actions", "decisions", "plan", "issues"):
-        item.owner = find_owner(text)
+        item.owner = action_owner(text)
         item.due = find_due(text, date) if section != "decisions" else None
     if section == "actions":
         item.status = "done" if status_of(text) == "done" else "open"

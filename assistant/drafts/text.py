@@ -70,13 +70,21 @@ def same_item(a: str, b: str) -> bool:
 # ---- owners ---------------------------------------------------------------------------
 
 _NAME = r"[A-Za-z][\w.\-]*(?:\s[A-Z][\w.\-]*)?|[\u4e00-\u9fff]{2,4}"
-_OWNER_PATTERNS = (
+_ZH_VERBS = r"(?:来)?(?:负责|牵头|跟进|督促|组织|推动|落实|编写|整理|完成|协调)"
+# Markers that name who owns a piece of work; a line carrying one is an action.
+_OWNER_MARKERS = (
     re.compile(r"(?:负责人|责任人|负责|owner|assignee)\s*[:：]\s*(" + _NAME + ")", re.IGNORECASE),
-    re.compile(r"(?:由)([\u4e00-\u9fff]{2,3})(?:负责|牵头|跟进)"),
+    re.compile(r"由([\u4e00-\u9fff]{2,3})" + _ZH_VERBS),
     re.compile(r"@([A-Za-z0-9][\w\-]*|[\u4e00-\u9fff]{2,4})"),
-    # openEuler style: "... -- 谢秀奇", "--- 吴峰光/曹志"
-    re.compile(r"[-—–]{2,}\s*(" + _NAME + r")(?:\s*/\s*[\w\u4e00-\u9fff]+)*\s*$"),
-    # "(owner Bob)" / "（张三）" at the end of a line
+    # openEuler style: "... -- 谢秀奇", "--- 吴峰光/曹志", "--谢秀奇(10月底TC会议审视进展)"
+    re.compile(
+        r"[-—–]{2,}\s*(" + _NAME + r")(?:\s*/\s*[\w\u4e00-\u9fff]+)*\s*(?:[（(][^)）]*[)）])?\s*$"
+    ),
+)
+# Weaker: "（张三）" at the end of a line is often a presenter, so it names but does not make
+# an action.
+_OWNER_PATTERNS = (
+    *_OWNER_MARKERS,
     re.compile(
         r"[（(]\s*(?:owner\s*[:：]?\s*)?([\u4e00-\u9fff]{2,3}|@?[A-Za-z][a-z]+)\s*[)）]\s*$"
     ),
@@ -84,14 +92,23 @@ _OWNER_PATTERNS = (
 _NOT_NAMES = {"会议", "待定", "项目", "全体", "所有", "tbd", "none", "n/a", "the", "all"}
 
 
-def find_owner(text: str) -> str | None:
-    for pattern in _OWNER_PATTERNS:
+def _named(text: str, patterns: tuple[re.Pattern[str], ...]) -> str | None:
+    for pattern in patterns:
         match = pattern.search(text)
         if match:
             name = match.group(1).strip().rstrip("，,。.;；")
             if name and name.lower() not in _NOT_NAMES:
                 return name
     return None
+
+
+def find_owner(text: str) -> str | None:
+    return _named(text, _OWNER_PATTERNS)
+
+
+def has_owner_marker(text: str) -> bool:
+    """ "负责人：", "Owner:", "@bob", "由张三负责", "--- 张三": someone was given the work."""
+    return _named(text, _OWNER_MARKERS) is not None
 
 
 # ---- dates ----------------------------------------------------------------------------
