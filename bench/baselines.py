@@ -44,11 +44,10 @@ class PmassistEmbeddings(Embeddings):
 
 def pmassist_embedder() -> Any:
     """pmassist's default embedder, built the way the pmassist entry points build it."""
-    from assistant.factory import build_embedder
-
     from assistant.settings import Settings
+    from bench import pmassist_parts
 
-    return build_embedder(Settings())
+    return pmassist_parts.embedder(Settings())
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:

@@ -21,7 +21,9 @@ Every phase is repeated (--repeats, default 3) and the median is reported.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
+import io
 import json
 import math
 import os
@@ -99,10 +101,16 @@ def change_one_percent(corpus: Path, seed: int = 7) -> list[str]:
 
 
 def run_pmassist(corpus: Path, workspace: Path) -> dict[str, Any]:
-    """pmassist's own pipeline, as `pmassist ingest CORPUS --workspace W` runs it."""
-    from assistant.factory import ingest_folder
+    """Exactly what `pmassist ingest CORPUS --workspace W --json` runs, in this process."""
+    from assistant.cli import app
 
-    return ingest_folder(corpus, workspace)  # type: ignore[no-any-return]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        app(
+            ["ingest", str(corpus), "--workspace", str(workspace / "pmassist"), "--json"],
+            standalone_mode=False,
+        )
+    return json.loads(out.getvalue())  # type: ignore[no-any-return]
 
 
 def run_baseline(corpus: Path, workspace: Path) -> dict[str, Any]:
@@ -119,12 +127,29 @@ def run_baseline(corpus: Path, workspace: Path) -> dict[str, Any]:
     )
 
 
+def warm_imports(side: str) -> None:
+    """Import each side's modules before the clock starts: the timed part is the work, and
+    the parent's wall time still shows what a cold process costs."""
+    import chromadb  # noqa: F401
+
+    if side == "pmassist":
+        import assistant.cli  # noqa: F401
+        import ingest.pipeline  # noqa: F401
+    else:
+        import langchain_chroma  # noqa: F401
+        import langchain_text_splitters  # noqa: F401
+        from langchain_community.document_loaders import (  # noqa: F401
+            Docx2txtLoader,
+            PyPDFLoader,
+            TextLoader,
+        )
+
+
 def worker(side: str, corpus: Path, workspace: Path, profile: Path | None) -> None:
     """Runs in the child: times the work only (not interpreter start-up or imports, which the
     parent's wall time includes) and prints one JSON line."""
     run = run_pmassist if side == "pmassist" else run_baseline
-    # Import the heavy modules before the clock starts; a long-running server has them.
-    import chromadb  # noqa: F401
+    warm_imports(side)
 
     profiler = cProfile.Profile() if profile else None
     start = time.perf_counter()
@@ -237,6 +262,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.worker:
         worker(args.worker, args.corpus, args.workspace, args.profile)
         return
+    load_at_start = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="pmassist-bench-ingest-") as tmp:
         stats_dir = Path(tmp) / "stats"
         copy_corpus(args.corpus, stats_dir)
@@ -252,7 +278,12 @@ def main(argv: list[str] | None = None) -> None:
     report = {
         "benchmark": "ingest",
         "command": "python bench/ingest.py " + " ".join(sys.argv[1:]),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_at_start": load_at_start,
+            "load_average_at_end": os.getloadavg(),
+        },
         "corpus": {**stats, "source": str(args.corpus)},
         "repeats": args.repeats,
         "changed_files": repeats[-1]["changed_files"],

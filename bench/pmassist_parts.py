@@ -1,37 +1,47 @@
-"""pmassist's default parts (embedder, store, tokenizer, glossary), built for the benches the
-way pmassist's entry points build them (the same defaults from Settings)."""
+"""pmassist's default parts, built for the benches through pmassist's own factory functions,
+so the benches measure what `pmassist ingest` / `pmassist ask` run."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from assistant.settings import Settings
 
 
 def embedder(settings: Settings) -> Any:
-    from ingest.embedders import HashingEmbedder
+    from assistant.factory import build_embedder
 
-    return HashingEmbedder(settings.embedding.dim)
+    return build_embedder(settings)
 
 
 def store(settings: Settings, embedder: Any) -> Any:
-    import chromadb
+    from assistant.factory import open_store
 
-    from ingest.store import ChromaStore
-
-    path = settings.workspace / "chroma"
-    return ChromaStore(lambda: chromadb.PersistentClient(path=str(path)), embedder.id).open()
+    return open_store(settings, embedder, create=True)
 
 
-def tokenizer(settings: Settings) -> Any:
-    from assistant.tokenize import default_tokenizer
+@dataclass
+class _StaticManifest:
+    """The two manifest answers open_retriever needs, for chunks the bench put straight into
+    the store (no files, so no real manifest rows)."""
 
-    return default_tokenizer(settings.workspace / "cache")
+    chunks: int
+
+    def generation(self) -> int:
+        return 1
+
+    def total_chunks(self) -> int:
+        return self.chunks
+
+    def close(self) -> None:
+        pass
 
 
-def glossary(tokenizer: Any) -> Any:
-    from assistant.glossary import load_default_glossary
+def retriever(settings: Settings, embedder: Any, store: Any, chunks: int) -> Any:
+    """`assistant.retrieval.open_retriever` over a store filled by the bench."""
+    from assistant.factory import Index
+    from assistant.retrieval import open_retriever
 
-    terms = load_default_glossary()
-    tokenizer.add_words(terms.chinese_forms)
-    return terms
+    index = Index(settings, embedder, store, _StaticManifest(chunks))  # type: ignore[arg-type]
+    return open_retriever(settings, index)

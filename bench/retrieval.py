@@ -53,7 +53,6 @@ Search = Callable[[str, int], list[str]]
 
 def build_pmassist(passages: list[dict[str, str]], workspace: Path) -> Search:
     """Chunks go in through pmassist's own store and BM25 index APIs, as ingest puts them."""
-    from assistant.retrieval import HybridRetriever, open_bm25_index
     from assistant.settings import Settings
     from ingest.model import Chunk
 
@@ -79,17 +78,8 @@ def build_pmassist(passages: list[dict[str, str]], workspace: Path) -> Search:
     for start in range(0, len(chunks), batch):
         part = chunks[start : start + batch]
         store.add(part, embedder.embed_batch([c.text for c in part]))
-    tokenizer = pmassist_parts.tokenizer(settings)
-    bm25 = open_bm25_index(workspace / "bm25", 1, lambda: store.iter_chunks(), tokenizer)
-    retriever = HybridRetriever(
-        store=store,
-        embedder=embedder,
-        bm25=bm25,
-        tokenizer=tokenizer,
-        glossary=pmassist_parts.glossary(tokenizer),
-        rrf_k=settings.retrieval.rrf_k,
-        candidates=settings.retrieval.candidates,
-    )
+    # Opening the retriever builds and saves the BM25 index, as the first `ask` would.
+    retriever = pmassist_parts.retriever(settings, embedder, store, len(chunks))
 
     def search(query: str, k: int) -> list[str]:
         return [hit.chunk.id for hit in retriever.search(query, k=k)]
@@ -293,6 +283,7 @@ def main(argv: list[str] | None = None) -> None:
         worker(args.worker, args.datasets, args.workspace, args.profile)
         return
     sizes = [int(s) for s in args.sizes.split(",")]
+    load_at_start = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="pmassist-bench-retrieval-") as tmp:
         scale = scale_runs(
             args.datasets, sizes, args.questions_per_set, args.repeats, Path(tmp), args.profile_dir
@@ -302,7 +293,12 @@ def main(argv: list[str] | None = None) -> None:
     report = {
         "benchmark": "retrieval",
         "command": "python bench/retrieval.py " + " ".join(sys.argv[1:]),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_at_start": load_at_start,
+            "load_average_at_end": os.getloadavg(),
+        },
         "repeats": args.repeats,
         "scale": scale,
         "qa_recall": qa,
