@@ -6,7 +6,8 @@ For each range in bench/draft_labels.toml the dataset folder is ingested (as one
 temporary workspace) and an offline weekly report is drafted for the range. A hand-labelled
 decision, action or risk counts as *listed* when some report item contains its key phrase and
 cites its file; *in section* when that item is also in the right section. Owners and due dates
-are scored on the listed actions that have them. Every citation of every item is checked to
+are scored on the listed actions that have them. Labels marked `held_out` were written after
+the extractor was tuned and are reported separately. Every citation of every item is checked to
 come from a file dated inside the range. Results are printed and written as JSON.
 """
 
@@ -55,6 +56,7 @@ def score_range(draft: Draft, labels: list[dict[str, Any]], dates: dict[str, str
     for label in labels:
         item = find_item(draft, label)
         row = {"file": label["file"], "kind": label["kind"], "key": label["key"],
+               "held_out": bool(label.get("held_out")),
                "listed": item is not None,
                "section": item.section if item else None,
                "in_section": bool(item and item.section == SECTION[label["kind"]])}  # fmt: skip
@@ -122,7 +124,12 @@ def run(datasets: Path, labels_path: Path) -> dict[str, Any]:
                             "cited_outside_range": outside, "summary": summarise(rows),
                             "labels": rows})  # fmt: skip
         index.close()
-    return {"overall": summarise(all_rows), "ranges": results}
+    return {
+        "overall": summarise(all_rows),
+        "tuned_on": summarise([r for r in all_rows if not r["held_out"]]),
+        "held_out": summarise([r for r in all_rows if r["held_out"]]),
+        "ranges": results,
+    }
 
 
 def main() -> None:
@@ -141,7 +148,8 @@ def main() -> None:
             f"{s['listed']}, in section {s['in_section']}, owner {s['owner_correct']}, "
             f"due {s['due_correct']}, cited outside range: {len(r['cited_outside_range'])}"
         )
-    print("overall:", json.dumps(result["overall"], ensure_ascii=False))
+    for name in ("overall", "tuned_on", "held_out"):
+        print(f"{name}:", json.dumps(result[name], ensure_ascii=False))
 
 
 if __name__ == "__main__":

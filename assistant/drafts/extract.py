@@ -107,12 +107,17 @@ KEYWORDS: Table = (
             "不能保证",
             "会失败",
             "可能无法",
+            "延期",
+            "延误",
+            "滞后",
             r"\brisks?\b",
             r"\bconcerns?\b",
             r"\bchalleng",
             r"\bworr(y|ied)\b",
             r"\bthreat",
             r"\blikely\b",
+            r"\bdelay(ed|s)?\b",
+            r"\bdangerous\b",
             r"\bmay (fail|slip|not)\b",
         ),
     ),
@@ -128,11 +133,21 @@ KEYWORDS: Table = (
             r"\bissue:",
             r"\bbug\b",
             r"\bregression\b",
+            r"\bproblem\b",
         ),
     ),
     (
         "plan",
-        _words("下周", "下次", "下一步", "计划", r"next week", r"\bplan(ned)? to\b", r"next step"),
+        _words(
+            "下周",
+            "下次",
+            "下一次",
+            "下一步",
+            "计划",
+            r"next week",
+            r"\bplan(ned)? to\b",
+            r"next step",
+        ),
     ),
     (
         "progress",
@@ -166,7 +181,7 @@ ACTION_PHRASE = re.compile(
     r"|^([\u4e00-\u9fff]{2,3})(?:负责|牵头|跟进)",
 )
 ACTION_ZH = re.compile(r"^请|由[\u4e00-\u9fff]{2,3}(?:来)?(?:负责|牵头|跟进|督促|组织|推动|落实)")
-DEADLINE = re.compile(r"前|之前|截止|\bby\b|\bbefore\b|\bdue\b|\bdeadline\b", re.IGNORECASE)
+DEADLINE = re.compile(r"前|之前|截止|截至|\bby\b|\bbefore\b|\bdue\b|\bdeadline\b", re.IGNORECASE)
 NEXT_MEETING = re.compile(r"下次(会议|例会)前|before the next meeting", re.IGNORECASE)
 SKIP_LINE = re.compile(
     r"^(会议(时间|日期|地点|链接|主持)|下次会议|next meeting|参会人|与会人|出席|缺席|记录人|主持人|"
@@ -217,7 +232,7 @@ def document_lines(chunks: Iterable[Chunk]) -> Iterator[Line]:
         previous[chunk.source] = chunk.text
 
 
-LEAD_IN = re.compile(r"^[^:：|]{1,20}[:：]$")
+LEAD_IN = re.compile(r"^[^:：|]{1,30}[:：]$")
 CONTINUATION = re.compile(r"^\s+(?![-*+•·|#]|\d+[.、)）])\S")
 
 

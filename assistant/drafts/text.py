@@ -78,7 +78,8 @@ _OWNER_MARKERS = (
     re.compile(r"@([A-Za-z0-9][\w\-]*|[\u4e00-\u9fff]{2,4})"),
     # openEuler style: "... -- 谢秀奇", "--- 吴峰光/曹志", "--谢秀奇(10月底TC会议审视进展)"
     re.compile(
-        r"[-—–]{2,}\s*(" + _NAME + r")(?:\s*/\s*[\w\u4e00-\u9fff]+)*\s*(?:[（(][^)）]*[)）])?\s*$"
+        r"(?:[-—–]{2,}|\s[-—–])\s*(" + _NAME + r")(?:\s*[/、,，]\s*[\w\u4e00-\u9fff]+)*\s*"
+        r"(?:[（(][^)）]*[)）])?\s*$"
     ),
 )
 # Weaker: "（张三）" at the end of a line is often a presenter, so it names but does not make
