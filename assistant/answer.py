@@ -35,7 +35,9 @@ NOT_FOUND_MARKER = "NOT_FOUND_IN_DOCUMENTS"
 MIN_COVERAGE = 0.3
 MAX_SENTENCES = 3
 
-_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=\.)\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=\.)\s+")
+_BLOCK_STARTS = ("-", "*", "+", "#", "|", ">", "```")
+_NUMBERED = re.compile(r"\d+[.)、]|[一二三四五六七八九十]+、")
 _MARKER = re.compile(r"\[(\d+(?:\s*[,，、]\s*\d+)*)\]")
 
 
@@ -89,9 +91,31 @@ def not_found_text(lang: Lang) -> str:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences in both languages (。！？； and . ! ? ;), and lines, trimmed of list marks."""
-    parts = (p.strip(" \t-*#>|") for p in _SENTENCE_END.split(text))
+    """Sentences in both languages (。！？； and . ! ? ;), trimmed of list marks. Hard-wrapped
+    lines are joined first, so a sentence broken across lines stays whole."""
+    parts = (
+        p.strip(" \t-*#>|") for line in _logical_lines(text) for p in _SENTENCE_END.split(line)
+    )
     return [p for p in parts if len(p) >= 4]
+
+
+def _logical_lines(text: str) -> list[str]:
+    lines: list[str] = []
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if lines and lines[-1] and line and _continues(lines[-1], line):
+            glue = "" if CJK_RUN.match(line[0]) and CJK_RUN.match(lines[-1][-1]) else " "
+            lines[-1] += glue + line
+        else:
+            lines.append(line)
+    return [line for line in lines if line]
+
+
+def _continues(previous: str, line: str) -> bool:
+    """Is `line` the wrapped rest of `previous` rather than a new item, heading or row?"""
+    if previous[-1] in "。！？；.!?;:：" or previous.startswith(("#", "|")):
+        return False
+    return not (line.startswith(_BLOCK_STARTS) or _NUMBERED.match(line))
 
 
 # -- offline: extractive ------------------------------------------------------------------
@@ -101,40 +125,78 @@ def split_sentences(text: str) -> list[str]:
 class _Sentence:
     text: str
     citation: int  # 1-based passage number
-    coverage: float
+    coverage: float  # share of the question's weight found in the sentence and its passage
     score: float
 
 
+class _Coverage:
+    """Weighted share of the question's tokens found in a text; translations stand in."""
+
+    def __init__(self, weights: tuple[dict[str, float], dict[str, float]]):
+        self.typed, self.expanded = weights
+        self.total = sum(self.typed.values()) or 1.0
+
+    def __call__(self, present: set[str]) -> float:
+        found = sum(w for t, w in self.typed.items() if t in present)
+        found += sum(w for t, w in self.expanded.items() if t in present)
+        return min(1.0, found / self.total)
+
+
 def _score_sentences(
-    hits: Sequence[SearchHit],
-    weights: tuple[dict[str, float], dict[str, float]],
-    retriever: Retriever,
+    hits: Sequence[SearchHit], coverage: _Coverage, retriever: Retriever
 ) -> list[_Sentence]:
-    typed, expanded = weights
-    total = sum(typed.values()) or 1.0
+    question_tokens = set(coverage.typed) | set(coverage.expanded)
     scored = []
     for rank, hit in enumerate(hits, start=1):
-        for sentence in split_sentences(hit.chunk.text):
-            present = set(retriever.tokens(sentence))
-            found = sum(w for t, w in typed.items() if t in present)
-            found += sum(w for t, w in expanded.items() if t in present)
-            coverage = min(1.0, found / total)
-            # a better-ranked passage breaks ties; coverage decides
-            scored.append(_Sentence(sentence, rank, coverage, coverage + 0.05 / rank))
+        context = coverage(set(retriever.tokens(f"{hit.chunk.heading}\n{hit.chunk.text}")))
+        sentences = split_sentences(hit.chunk.text)
+        for i, sentence in enumerate(sentences):
+            quote = _with_what_it_introduces(sentence, sentences[i + 1 : i + 4])
+            tokens = set(retriever.tokens(sentence))
+            # the sentence must match the question; its passage being on topic helps
+            cover = 0.65 * coverage(tokens) + 0.35 * context
+            # a sentence that only repeats the question answers nothing: favour quotes that
+            # add words of their own
+            novelty = min(1.0, len(set(retriever.tokens(quote)) - question_tokens) / 3)
+            score = cover * (0.4 + 0.6 * novelty) + 0.05 / rank
+            scored.append(_Sentence(quote, rank, cover, score))
     return sorted(scored, key=lambda s: -s.score)
+
+
+def _is_lead(sentence: str) -> bool:
+    """A heading, agenda item or "...:" whose content follows it."""
+    return sentence[-1] in ":：" or (sentence[-1] not in "。！？；.!?;" and len(sentence) <= 40)
+
+
+def _with_what_it_introduces(sentence: str, following: Sequence[str]) -> str:
+    """A lead (heading, "结论：") is quoted with the items after it, up to three."""
+    if not _is_lead(sentence):
+        return sentence
+    text = sentence
+    for item in following:
+        cjk = CJK_RUN.match(text[-1]) is not None and CJK_RUN.match(item[0]) is not None
+        if cjk or text[-1] in ":：。！？；":
+            text += item
+        else:
+            text += ("; " if text[-1].isalnum() else " ") + item
+    return text
 
 
 def extractive_answer(question: str, hits: Sequence[SearchHit], retriever: Retriever) -> Answer:
     lang = question_language(question)
-    sentences = _score_sentences(hits, retriever.term_weights(question), retriever)
-    if not sentences or sentences[0].coverage < MIN_COVERAGE:
+    sentences = _score_sentences(hits, _Coverage(retriever.term_weights(question)), retriever)
+    if not sentences or max(s.coverage for s in sentences) < MIN_COVERAGE:
         return Answer(
             question=question, answer=not_found_text(lang), mode="extractive", citations=[]
         )
-    floor = max(MIN_COVERAGE, 0.6 * sentences[0].coverage)
+    floor = 0.6 * sentences[0].score
     chosen: list[_Sentence] = []
     for s in sentences:
-        if s.coverage >= floor and s.text not in {c.text for c in chosen}:
+        if (
+            s.score >= floor
+            and s.coverage >= MIN_COVERAGE
+            and s.text not in {c.text for c in chosen}
+        ):
             chosen.append(s)
         if len(chosen) == MAX_SENTENCES:
             break

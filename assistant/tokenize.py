@@ -20,7 +20,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 # Bump when tokenisation changes: persisted BM25 indexes built by another version are rebuilt.
-TOKENIZER_VERSION = "3"
+TOKENIZER_VERSION = "4"
 
 PM_WORDS: tuple[str, ...] = (
     "里程碑", "变更控制", "变更请求", "风险登记册", "问题日志", "割接", "初验", "终验",
@@ -81,7 +81,10 @@ def stem(word: str) -> str:
         if word.endswith("s") and not word.endswith(("ss", "us", "is")):
             word = word[:-1]
     # "planned" -> "plann" -> "plan": undo doubled consonants left by -ed/-ing
-    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouylsz":
+        word = word[:-1]
+    # "showcase" and "showcased" -> "showcas"
+    if len(word) > 4 and word.endswith("e") and not word.endswith("ee"):
         word = word[:-1]
     return word
 

@@ -19,11 +19,13 @@ from assistant.answer import (
     split_sentences,
     stream_answer,
 )
+from assistant.glossary import Glossary
 from assistant.llm import FakeChatModel, OpenAIChatModel
 from assistant.prompts import PromptError, load_prompt
-from assistant.retrieval import HybridRetriever
+from assistant.retrieval import BM25Index, HybridRetriever
+from assistant.tokenize import TextTokenizer
 from ingest.model import SearchFilter, SearchHit
-from tests.assistant.conftest import CORPUS, make_chunk
+from tests.assistant.conftest import CORPUS, MemoryStore, NgramEmbedder, make_chunk
 from tests.openai_server import OpenAIServer
 
 
@@ -36,6 +38,38 @@ def test_sentences_split_in_both_languages() -> None:
         "Fourth;",
         "a bullet line",  # list marks trimmed; fragments under 4 characters dropped
     ]
+
+
+def test_hard_wrapped_lines_are_one_sentence_but_items_stay_apart() -> None:
+    text = (
+        "* Matteo, the summit is in Dublin in November. Please tell us if you\n"
+        "  are coming.\n* Next item"
+    )
+    assert split_sentences(text) == [
+        "Matteo, the summit is in Dublin in November.",
+        "Please tell us if you are coming.",
+        "Next item",
+    ]
+    # CJK wraps join without a space; a line ending in a colon introduces, it does not wrap
+    assert split_sentences("会议结论：\n同意引入\n制品仓。") == ["会议结论：", "同意引入制品仓。"]
+
+
+def test_a_matching_heading_is_quoted_with_the_items_it_introduces(
+    tokenizer: TextTokenizer, glossary: Glossary
+) -> None:
+    chunk = make_chunk(
+        "## Contributing Factors\n\n- No monitoring of certificate expiry\n"
+        "- Memory leak in the proxy",
+        "pm/alb.md",
+    )
+    store = MemoryStore()
+    store.add([chunk], NgramEmbedder().embed_batch([chunk.text]))
+    r = HybridRetriever(
+        store=store, embedder=NgramEmbedder(), bm25=BM25Index.build([chunk], tokenizer, 1),
+        tokenizer=tokenizer, glossary=glossary,
+    )  # fmt: skip
+    result = answer("What were the contributing factors?", retriever=r)
+    assert "Memory leak in the proxy" in result.answer.splitlines()[0]
 
 
 def test_question_language() -> None:
