@@ -473,7 +473,10 @@ def make_item(section: str, text: str, line: Line) -> DraftItem:
 
 RESPONSES: Table = (
     ("avoid", _words("规避", "避免", r"\bavoid")),
-    ("transfer", _words("转移", "外包", "保险", r"\btransfer", r"\boutsourc", r"\binsur")),
+    (
+        "transfer",
+        _words(r"(?<!知识)转移", "外包", "保险", r"\btransfer", r"\boutsourc", r"\binsur"),
+    ),
     ("accept", _words("接受", r"\baccept")),
     ("mitigate", _words("缓解", "减轻", "降低", "应对", "措施", r"\bmitigat", r"\breduce")),
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from docx import Document
+from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
@@ -17,6 +18,7 @@ EAST_ASIAN_FONT = "Microsoft YaHei"
 # Fallbacks a reader's machine is likely to have when the first is missing; LibreOffice
 # substitutes by name, so the table in fontTable.xml is not needed.
 LATIN_FONT = "Calibri"
+TEXT_SHARE = 0.4
 STYLES = ("Normal", "Heading 1", "Heading 2", "Title", "Table Grid")
 
 TABLE_SECTIONS: dict[str, tuple[str, ...]] = {
@@ -47,6 +49,8 @@ def render_docx(draft: Draft) -> Any:
     label = labels(draft.lang)
     index = CitationIndex(draft)
     document = Document()
+    if draft.kind == "risk-list":
+        _landscape(document.sections[0])  # eleven columns need the width
     for name in STYLES:
         set_east_asian_font(document.styles[name])
     document.styles["Normal"].font.size = Pt(10.5)
@@ -78,7 +82,7 @@ def render_docx(draft: Draft) -> Any:
 def _bullet_text(item: DraftItem, label: dict[str, Any], index: CitationIndex) -> str:
     text = f"{item.id} {item.text}" if item.id else item.text
     details = [f"{label['columns'][k]}: {getattr(item, k)}" for k in ("owner", "due")
-               if getattr(item, k)]  # fmt: skip
+               if getattr(item, k) and getattr(item, k) not in item.text]  # fmt: skip
     if details:
         text += f" ({', '.join(details)})"
     return f"{text} {index.refs(item)}"
@@ -93,6 +97,7 @@ def _table(
 ) -> None:
     table = document.add_table(rows=1, cols=len(columns) + 1)
     table.style = document.styles["Table Grid"]
+    table.autofit = False
     headers = [label["columns"][c] for c in columns] + [label["columns"]["cites"]]
     for cell, header in zip(table.rows[0].cells, headers, strict=True):
         cell.text = header
@@ -104,6 +109,27 @@ def _table(
             value = getattr(item, column)
             cell.text = "" if value is None else str(label["values"].get(value, value))
         cells[-1].text = index.refs(item)
+    _set_widths(document, table, columns)
+
+
+def _landscape(section: Any) -> None:
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = section.page_height, section.page_width
+
+
+def _set_widths(document: Any, table: Any, columns: tuple[str, ...]) -> None:
+    """The description column takes TEXT_SHARE of the line; the rest share what is left.
+    (Word reads the widths of the cells, LibreOffice those of the grid; both are set.)"""
+    section = document.sections[-1]
+    usable = section.page_width - section.left_margin - section.right_margin
+    text = int(usable * TEXT_SHARE)
+    other = int((usable - text) / len(columns))
+    widths = [text if c == "text" else other for c in columns] + [other]
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
 
 
 def _sources(document: Any, label: dict[str, Any], index: CitationIndex) -> None:

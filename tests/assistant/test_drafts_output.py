@@ -108,7 +108,11 @@ def test_risk_register_docx_is_one_full_table(tmp_path: Path) -> None:
                      owner="王磊", status="open", origin="project", citations=cite())  # fmt: skip
     draft = Draft(kind="risk-list", project="alpha", title="阿尔法", lang="zh",
                   mode="extractive", items=[item])  # fmt: skip
-    (table,) = Document(str(write_draft(draft, tmp_path / "r.docx"))).tables
+    document = Document(str(write_draft(draft, tmp_path / "r.docx")))
+    page = document.sections[0]
+    assert page.page_width > page.page_height  # landscape for eleven columns
+    (table,) = document.tables
+    assert table.columns[1].width > 3 * table.columns[2].width  # the description is wide
     assert [c.text for c in table.rows[1].cells] == [
         "R-1", "接口文档缺失", "技术", "高", "高", "高", "减轻", "王磊", "进行中", "本项目文档",
         "[1]",
