@@ -2,8 +2,8 @@
 
 Drivers are an honest local attribution: for one project and one feature, the effect is
 p(project as given) - p(project with that feature set to its reference value), where the
-reference is the training median (numbers) or mode (categories). Because every feature has its
-own transformer in the pipeline (ml.pipelines), the replacement is done after encoding: the
+reference is the training median (numbers) or mode (categories). Because every feature owns known
+encoded columns (ml.pipelines.encoded_columns), the replacement is done after encoding: the
 projects are encoded once and only the final calibrated estimator is evaluated again, in one
 vectorised, chunked predict_proba over all (project, feature) pairs whose value differs from
 the reference (an equal value has effect 0 by definition, so it is not evaluated).
@@ -22,6 +22,7 @@ from sklearn.pipeline import Pipeline
 
 from ml.card import ModelCard
 from ml.features import Feature, coerce_frame, records_frame
+from ml.pipelines import encoded_columns
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class RiskModel:
             probability = model.predict_proba(encoded)[:, 1]
             per_target[name] = self._target_values(name, estimators, x, probability)
             if drivers:
-                effects.append(self._effects(estimators.classifier, encoded, probability))
+                effects.append(self.effects(estimators.classifier, encoded, probability))
         driver_lists = self._driver_lists(x, effects) if drivers else [[] for _ in ids]
         return self._results(ids, per_target, driver_lists)
 
@@ -113,11 +114,11 @@ class RiskModel:
         index = {f.name: i for i, f in enumerate(self.features)}
         return [index[n] for n in names if n in index]
 
-    def _effects(self, pipeline: Pipeline, encoded: np.ndarray, p: np.ndarray) -> np.ndarray:
+    def effects(self, pipeline: Pipeline, encoded: np.ndarray, p: np.ndarray) -> np.ndarray:
         """(rows, features) matrix of p(row) - p(row with the feature at its reference)."""
         encoded = np.asarray(encoded, dtype=float)
         reference = np.asarray(pipeline[0].transform(self._reference), dtype=float)[0]
-        slices = pipeline[0].output_indices_
+        slices = encoded_columns(pipeline[0], self.features)
         effects = np.zeros((len(p), len(self.features)))
         pairs = []
         for f in self.driver_candidates():

@@ -1,9 +1,9 @@
 """The scikit-learn pipelines the risk model chooses between.
 
-Every pipeline is `features` (a ColumnTransformer with one transformer per input feature, so
-each feature's output columns are known: `ColumnTransformer.output_indices_[name]`) followed by
-`model` (a calibrated classifier or a quantile regressor). The one-transformer-per-feature
-layout is what lets drivers replace a single feature by its reference value after encoding.
+Every pipeline is `features` (a ColumnTransformer with one column-wise transformer per kind
+of feature, so each feature owns known output columns: `encoded_columns`) followed by `model`
+(a calibrated classifier or a quantile regressor). Knowing each feature's columns is what lets
+drivers replace a single feature by its reference value after encoding.
 """
 
 from __future__ import annotations
@@ -15,7 +15,12 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from sklearn.preprocessing import (
+    OneHotEncoder,
+    OrdinalEncoder,
+    PowerTransformer,
+    StandardScaler,
+)
 
 from ml.features import Feature
 
@@ -26,56 +31,86 @@ CANDIDATES = (GRADIENT_BOOSTING, LOGISTIC_REGRESSION)
 
 def tree_features(features: list[Feature]) -> ColumnTransformer:
     """Categories -> ordinal codes (unknown and missing -> NaN), numbers pass through."""
-    steps = []
-    for feature in features:
-        if feature.kind == "categorical":
-            encoder = OrdinalEncoder(
-                categories=[list(feature.categories)],
-                handle_unknown="use_encoded_value",
-                unknown_value=np.nan,
-                encoded_missing_value=np.nan,
-            )
-            steps.append((feature.name, encoder, [feature.name]))
-        else:
-            steps.append((feature.name, "passthrough", [feature.name]))
-    return ColumnTransformer(steps, verbose_feature_names_out=False)
+    categorical = [f for f in features if f.kind == "categorical"]
+    encoder = OrdinalEncoder(
+        categories=[list(f.categories) for f in categorical],
+        handle_unknown="use_encoded_value",
+        unknown_value=np.nan,
+        encoded_missing_value=np.nan,
+    )
+    return _by_kind(features, categorical=encoder, numeric="passthrough", boolean="passthrough")
 
 
 def linear_features(features: list[Feature]) -> ColumnTransformer:
-    """One-hot categories (unknown -> all zeros); numbers imputed, flagged and scaled."""
+    """One-hot categories (unknown -> all zeros); numbers imputed, then made symmetric and
+    scaled (Yeo-Johnson: costs, sizes and counts are skewed, and a linear model needs them
+    on a log-like scale); 0/1 features imputed and scaled."""
+    categorical = [f for f in features if f.kind == "categorical"]
+    return _by_kind(
+        features,
+        categorical=OneHotEncoder(
+            categories=[list(f.categories) for f in categorical], handle_unknown="ignore"
+        ),
+        numeric=Pipeline(
+            [
+                ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+                ("scale", PowerTransformer()),
+            ]
+        ),
+        boolean=Pipeline(
+            [
+                ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+                ("scale", StandardScaler()),
+            ]
+        ),
+    )
+
+
+def _by_kind(features: list[Feature], **encoders: object) -> ColumnTransformer:
     steps = []
-    for feature in features:
-        if feature.kind == "categorical":
-            encoder: Pipeline | OneHotEncoder = OneHotEncoder(
-                categories=[list(feature.categories)], handle_unknown="ignore"
-            )
-        else:
-            encoder = Pipeline(
-                [
-                    ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-                    ("scale", StandardScaler()),
-                ]
-            )
-        steps.append((feature.name, encoder, [feature.name]))
+    for kind, encoder in encoders.items():
+        names = [f.name for f in features if f.kind == kind]
+        if names:
+            steps.append((kind, encoder, names))
     return ColumnTransformer(steps, verbose_feature_names_out=False, sparse_threshold=0.0)
 
 
+def encoded_columns(transformer: ColumnTransformer, features: list[Feature]) -> dict[str, slice]:
+    """Which output columns of a fitted `tree_features`/`linear_features` each feature owns."""
+    by_name = {f.name: f for f in features}
+    columns: dict[str, slice] = {}
+    for kind, encoder, names in transformer.transformers_:
+        if kind == "remainder":
+            continue
+        start = transformer.output_indices_[kind].start
+        for name in names:
+            one_hot = isinstance(encoder, OneHotEncoder)
+            width = len(by_name[name].categories) if one_hot else 1
+            columns[name] = slice(start, start + width)
+            start += width
+        if start != transformer.output_indices_[kind].stop:
+            raise AssertionError(f"encoded width of {kind} features does not add up")
+    return columns
+
+
 def categorical_mask(features: list[Feature]) -> list[bool]:
-    return [f.kind == "categorical" for f in features]
+    """Which `tree_features` output columns are category codes (they come first)."""
+    categorical = sum(f.kind == "categorical" for f in features)
+    return [True] * categorical + [False] * (len(features) - categorical)
 
 
 def make_classifier(name: str, features: list[Feature], rows: int, seed: int) -> Pipeline:
     """A calibrated candidate: `hist_gradient_boosting` or `logistic_regression`."""
     if name == GRADIENT_BOOSTING:
         model = HistGradientBoostingClassifier(
-            learning_rate=0.05,
-            max_iter=300,
+            learning_rate=0.1,
+            max_iter=200,
             max_leaf_nodes=15,
             min_samples_leaf=20,
             l2_regularization=1.0,
             categorical_features=categorical_mask(features),
             early_stopping=True,  # the boosting stops once a 10% holdout stops improving
-            n_iter_no_change=20,
+            n_iter_no_change=10,
             random_state=seed,
         )
         preprocess = tree_features(features)

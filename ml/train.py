@@ -44,15 +44,26 @@ def read_training_csv(path: Path) -> tuple[pd.DataFrame, str]:
 
 
 def train_risk_model(
-    frame: pd.DataFrame, spec: RiskSpec, *, data_sha256: str | None = None, seed: int = 0
+    frame: pd.DataFrame,
+    spec: RiskSpec,
+    *,
+    data_sha256: str | None = None,
+    seed: int = 0,
+    cv_repeats: int | None = None,
 ) -> RiskModel:
-    """Validate, choose and fit one calibrated classifier per target (+ P50/P80 for ratios)."""
+    """Validate, choose and fit one calibrated classifier per target (+ P50/P80 for ratios).
+
+    `cv_repeats` overrides the number of k-fold repeats (default 5, fewer on big data) when
+    the spec has no time column. Raises RiskSpecError / RiskInputError on unusable data.
+    """
     # Many small fits: one thread each is faster than OpenMP threads fighting for the cores.
     with threadpool_limits(limits=1 if len(frame) < 50_000 else None):
-        return _train(frame, spec, data_sha256, seed)
+        return _train(frame, spec, data_sha256, seed, cv_repeats)
 
 
-def _train(frame: pd.DataFrame, spec: RiskSpec, data_sha256: str | None, seed: int) -> RiskModel:
+def _train(
+    frame: pd.DataFrame, spec: RiskSpec, data_sha256: str | None, seed: int, cv_repeats: int | None
+) -> RiskModel:
     columns = [str(c) for c in frame.columns]
     spec.check_columns(columns)
     names = spec.feature_columns(columns)
@@ -65,7 +76,7 @@ def _train(frame: pd.DataFrame, spec: RiskSpec, data_sha256: str | None, seed: i
     targets, estimators = {}, {}
     for name, target in spec.targets.items():
         targets[name], estimators[name] = _train_target(
-            name, target, frame, x, features, spec, seed
+            name, target, frame, x, features, spec, (seed, cv_repeats)
         )
     reference = _reference_values(x, features)
     card = ModelCard(
@@ -106,8 +117,9 @@ def _train_target(
     x: pd.DataFrame,
     features: list[Feature],
     spec: RiskSpec,
-    seed: int,
+    seeding: tuple[int, int | None],
 ) -> tuple[TargetCard, TargetEstimators]:
+    seed, cv_repeats = seeding
     y_all, known = target.labels(frame)
     x_t, y = x[known].reset_index(drop=True), y_all[known]
     _check_enough(name, y)
@@ -115,7 +127,7 @@ def _train_target(
     def make(candidate: str, rows: int):
         return make_classifier(candidate, features, rows, seed)
 
-    chosen, validation = _validate(make, x_t, y, spec.time is not None, seed)
+    chosen, validation = _validate(make, x_t, y, spec.time is not None, seed, cv_repeats)
     logger.info("target %s: chose %s (AUC %.3f)", name, chosen, validation.roc_auc)
     classifier = make(chosen, len(y)).fit(x_t, y)
     estimators = TargetEstimators(classifier)
@@ -155,13 +167,15 @@ def _check_enough(name: str, y: np.ndarray) -> None:
         )
 
 
-def _validate(make, x: pd.DataFrame, y: np.ndarray, timed: bool, seed: int):
+def _validate(
+    make, x: pd.DataFrame, y: np.ndarray, timed: bool, seed: int, repeats: int | None
+) -> tuple[str, Validation]:
     if timed:
         cut = round(len(y) * (1 - TIME_TEST_SHARE))
         if len(np.unique(y[cut:])) == 2 and len(np.unique(y[:cut])) == 2:
             return time_ordered(make, CANDIDATES, x, y)
         logger.warning("latest 20%% of rows has one class; using repeated k-fold instead")
-    return repeated_kfold(make, CANDIDATES, x, y, seed)
+    return repeated_kfold(make, CANDIDATES, x, y, seed, repeats)
 
 
 def _fit_quantiles(x: pd.DataFrame, ratio: np.ndarray, features, timed: bool, seed: int):
@@ -218,7 +232,7 @@ def _rank_drivers(model: RiskModel, frame: pd.DataFrame, seed: int) -> list[str]
     for estimators in model.estimators.values():
         encoded = estimators.classifier[0].transform(x)
         p = estimators.classifier[-1].predict_proba(encoded)[:, 1]
-        strength += np.abs(model._effects(estimators.classifier, encoded, p)).mean(axis=0)
+        strength += np.abs(model.effects(estimators.classifier, encoded, p)).mean(axis=0)
     order = np.argsort(-strength, kind="stable")
     return [model.features[i].name for i in order]
 

@@ -119,19 +119,28 @@ def time_ordered(
     return chosen, _summarise("time-ordered 80/20", chosen, pooled, folds=1, test_rows=len(test))
 
 
-def repeated_kfold_splits(y: np.ndarray, seed: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def repeated_kfold_splits(
+    y: np.ndarray, seed: int, repeats: int | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """5-fold x 5 repeats; fewer repeats on large data (or when the caller asks)."""
     n_splits = 5 if np.bincount(y).min() >= 5 else 3
-    repeats = 5 if len(y) <= 5000 else 2 if len(y) <= 50000 else 1
+    if repeats is None:
+        repeats = 5 if len(y) <= 5000 else 2 if len(y) <= 50000 else 1
     splitter = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=repeats, random_state=seed)
     yield from splitter.split(np.zeros(len(y)), y)
 
 
 def repeated_kfold(
-    make: MakeModel, candidates: tuple[str, ...], x: pd.DataFrame, y: np.ndarray, seed: int
+    make: MakeModel,
+    candidates: tuple[str, ...],
+    x: pd.DataFrame,
+    y: np.ndarray,
+    seed: int,
+    repeats: int | None = None,
 ) -> tuple[str, Validation]:
     pooled = Pooled()
     folds = 0
-    for train, test in repeated_kfold_splits(y, seed):
+    for train, test in repeated_kfold_splits(y, seed, repeats):
         folds += 1
         pooled.y.append(y[test])
         pooled.prior.append(np.full(len(test), y[train].mean()))

@@ -1,0 +1,63 @@
+"""Drivers are the honest local effect: p(row) - p(row with one feature at its reference)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ml.features import coerce_frame
+from ml.model import RiskModel
+
+
+def brute_force_effects(model: RiskModel, frame: pd.DataFrame, target: str) -> np.ndarray:
+    """The definition, computed the slow way through the whole pipeline on raw frames."""
+    x = coerce_frame(frame, model.features)
+    pipeline = model.estimators[target].classifier
+    p = pipeline.predict_proba(x)[:, 1]
+    effects = np.zeros((len(x), len(model.features)))
+    for j, card in enumerate(model.card.features):
+        perturbed = x.copy()
+        perturbed[card.name] = card.reference
+        effects[:, j] = p - pipeline.predict_proba(perturbed)[:, 1]
+    return effects
+
+
+def test_driver_effects_equal_the_definition(loaded: RiskModel, new_projects) -> None:
+    frame = new_projects.head(12)
+    for target in loaded.target_names:
+        x = coerce_frame(frame, loaded.features)
+        pipeline = loaded.estimators[target].classifier
+        encoded = pipeline[0].transform(x)
+        p = pipeline[-1].predict_proba(encoded)[:, 1]
+        fast = loaded.effects(pipeline, encoded, p)
+        np.testing.assert_allclose(fast, brute_force_effects(loaded, frame, target), atol=1e-9)
+
+
+def test_reported_drivers_are_the_largest_effects(loaded: RiskModel, new_projects) -> None:
+    frame = new_projects.head(8)
+    results = loaded.score_frame(frame)
+    effects = {t: brute_force_effects(loaded, frame, t) for t in loaded.target_names}
+    names = [f.name for f in loaded.features]
+    for i, result in enumerate(results):
+        strongest = np.max([np.abs(e[i]) for e in effects.values()], axis=0)
+        top = sorted(range(len(names)), key=lambda j: -strongest[j])[:5]
+        assert [d["feature"] for d in result["drivers"]] == [names[j] for j in top]
+        for d in result["drivers"]:
+            j = names.index(d["feature"])
+            assert d["effect"] == round(float(effects[d["target"]][i, j]), 4)
+            raw = frame.iloc[i][d["feature"]]
+            assert d["value"] == (round(float(raw), 4) if not isinstance(raw, str) else raw)
+        magnitudes = [abs(d["effect"]) for d in result["drivers"]]
+        assert magnitudes == sorted(magnitudes, reverse=True)
+
+
+def test_a_project_at_the_reference_has_no_drivers(loaded: RiskModel) -> None:
+    reference = {f.name: f.reference for f in loaded.card.features}
+    assert loaded.score_records([reference])[0]["drivers"] == []
+
+
+def test_driver_cap_limits_the_features_examined(loaded: RiskModel, new_projects) -> None:
+    capped = RiskModel(loaded.card, loaded.estimators, max_driver_features=2)
+    allowed = set(loaded.card.driver_features[:2])
+    for result in capped.score_frame(new_projects.head(10)):
+        assert {d["feature"] for d in result["drivers"]} <= allowed
