@@ -410,3 +410,24 @@ def test_risk_register_without_model_or_features_has_no_model_items(index: Index
     draft = risk_register("beta", store=index.store, lang="en", risk_model=ScriptedRiskModel())
     assert all(item.origin != "model" for item in draft.items)
     assert all(item.origin != "lesson" or "beta" not in item.text for item in draft.items)
+
+
+@pytest.mark.slow  # trains a real model on data/portfolio.csv
+def test_risk_register_with_a_real_trained_model(index: Index) -> None:
+    import pandas as pd
+
+    from assistant.settings import data_dir
+    from ml.spec import load_spec
+    from ml.train import train_risk_model
+
+    frame = pd.read_csv(data_dir() / "portfolio.csv")
+    model = train_risk_model(frame, load_spec(None), cv_repeats=1)
+    features = {"project_type": "system_integration", "industry": "government",
+                "spi": 0.7, "cpi": 0.8, "open_high_risks": 4, "team_size": 30}  # fmt: skip
+    draft = risk_register("alpha", store=index.store, risk_model=model,
+                          project_features=features)  # fmt: skip
+    predicted = [i for i in draft.items if i.origin == "model"]
+    assert {i.category for i in predicted} == {"schedule", "cost"}
+    for item in predicted:
+        assert item.probability is not None and 0.0 <= float(item.probability) <= 1.0
+        assert item.level in ("low", "medium", "high")
