@@ -161,3 +161,21 @@ def test_draft_cli_with_llm_settings_talks_to_the_server(
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert document["mode"] == "llm" and document["items"][1]["owner"] == "王五"
+
+
+def test_llm_requirements_are_numbered_and_cited(index: Any) -> None:
+    from assistant.drafts import requirements_document
+
+    reply = {"items": [
+        {"section": "functional", "text": "统一身份认证：三类用户单点登录", "sources": ["P1"]},
+        {"section": "non_functional", "text": "接口响应时间不超过 300 毫秒", "sources": ["P1"]},
+        {"section": "functional", "text": "统一受理，生成唯一办件编号", "sources": ["P2"]},
+    ]}  # fmt: skip
+    model = FakeChatModel(json.dumps(reply, ensure_ascii=False))
+    draft = requirements_document("alpha", store=index.store, lang="zh", chat_model=model)
+    assert draft.mode == "llm"
+    assert [(i.section, i.id) for i in draft.items] == [
+        ("functional", "FR-1"), ("functional", "FR-2"), ("non_functional", "NFR-1")
+    ]  # fmt: skip
+    assert all(i.citations and i.citations[0].source.startswith("alpha/") for i in draft.items)
+    assert "functional, non_functional" in model.requests[0][0].content
