@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -19,9 +20,8 @@ from assistant.cli.common import (
     user_errors,
 )
 from assistant.factory import Index, ingest_config, open_index
-from assistant.settings import Settings
 from ingest.lock import WorkspaceLock
-from ingest.pipeline import IngestReport, ingest_paths
+from ingest.pipeline import IngestConfig, IngestReport, ingest_paths
 
 
 class _RichProgress:
@@ -52,6 +52,9 @@ def ingest(
     wait: Annotated[
         float, typer.Option(help="Seconds to wait if another ingest holds the workspace.")
     ] = 0.0,
+    batch: Annotated[
+        int, typer.Option(min=1, help="Chunks embedded and written per batch (memory bound).")
+    ] = 2000,
     json_output: JsonOpt = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
@@ -65,7 +68,8 @@ def ingest(
     with user_errors(), WorkspaceLock(settings.workspace, wait=wait):
         index = open_index(settings, create=True, lazy=True)
         try:
-            report = _run(paths, project, index, settings, quiet=json_output)
+            config = replace(ingest_config(settings), write_batch=batch)
+            report = _run(paths, project, index, config, quiet=json_output)
         finally:
             index.close()
     if json_output:
@@ -77,9 +81,8 @@ def ingest(
 
 
 def _run(
-    paths: list[Path], project: str | None, index: Index, settings: Settings, *, quiet: bool
+    paths: list[Path], project: str | None, index: Index, config: IngestConfig, *, quiet: bool
 ) -> IngestReport:
-    config = ingest_config(settings)
     if quiet or not stderr.is_terminal:
         return ingest_paths(
             paths, project=project, store=index.store, embedder=index.embedder,
