@@ -64,7 +64,8 @@ def heading_level(line: str) -> tuple[int, str] | None:
             continue
         if stripped.startswith("#"):
             return len(match.group(1)), match.group(2).strip()
-        if stripped.endswith(_NOT_HEADING_END):
+        # A numbered line with CJK clause punctuation is prose ("11.1 上会评审，发布公告").
+        if stripped.endswith(_NOT_HEADING_END) or any(p in stripped for p in "，。；"):
             return None
         if level is None:  # multi-level numbering: 1.2.3 is level 3
             level = match.group(1).count(".") + 1

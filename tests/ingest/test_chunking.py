@@ -24,6 +24,7 @@ def test_heading_styles() -> None:
     assert heading_level("1. 完成接口联调") is None
     assert heading_level("一、本周完成了联调，下周上线。") is None
     assert heading_level("2024 was a busy year for the team.") is None
+    assert heading_level("11.1 上OE安全委员会例会评审，更新CA证书包") is None
 
 
 def test_chunks_carry_heading_path_and_page() -> None:
