@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, ValidationError
@@ -22,6 +23,7 @@ from ingest.errors import IngestError, NoIndexError
 from ml.errors import RiskModelError
 from ui import api_models as m
 from ui.auth import api_key_dependency
+from ui.batcher import ScoreBatcher
 from ui.risk_holder import LoadedModel, NoRiskModelError, RiskModelHolder
 from ui.risk_schema import batch_request_model, score_request_model, to_plain
 
@@ -51,6 +53,7 @@ class RiskApi:
     def __init__(self, holder: RiskModelHolder, max_rows: int) -> None:
         self.holder = holder
         self.max_rows = max_rows
+        self.batcher = ScoreBatcher()
         self._models = _CardModels()
 
     def loaded(self) -> LoadedModel:
@@ -71,8 +74,9 @@ class RiskApi:
         assert cached.score is not None and cached.batch is not None
         return cached.score, cached.batch
 
-    def score(self, payload: dict[str, Any], *, batch: bool) -> list[m.RiskResult]:
-        loaded = self.loaded()
+    async def score(self, payload: dict[str, Any], *, batch: bool) -> list[m.RiskResult]:
+        # In a worker thread: a changed model directory is loaded here, off the event loop.
+        loaded = await run_in_threadpool(self.loaded)
         score_model, batch_model = self.request_models(loaded)
         model = batch_model if batch else score_model
         try:
@@ -82,7 +86,7 @@ class RiskApi:
         projects = parsed.projects if batch else [parsed.project]  # type: ignore[attr-defined]
         records = [p.model_dump() for p in projects]
         try:
-            return score_with(loaded, records)
+            return await self.batcher.score(loaded, records)
         except RiskModelError as exc:
             raise RequestValidationError([_risk_input_error(exc, batch)]) from None
 
@@ -161,8 +165,8 @@ def build_router(settings: Settings, risk: RiskApi, docs: AskService) -> APIRout
         responses={**no_model, **invalid},
         tags=["risk"],
     )
-    def score_project(body: m.RiskScoreRequest) -> m.RiskResult:
-        return risk.score(body.model_dump(), batch=False)[0]
+    async def score_project(body: m.RiskScoreRequest) -> m.RiskResult:
+        return (await risk.score(body.model_dump(), batch=False))[0]
 
     @router.post(
         "/risk/score/batch",
@@ -171,8 +175,8 @@ def build_router(settings: Settings, risk: RiskApi, docs: AskService) -> APIRout
         responses={**no_model, **invalid},
         tags=["risk"],
     )
-    def score_projects(body: m.RiskBatchRequest) -> m.RiskBatchResult:
-        return m.RiskBatchResult(results=risk.score(body.model_dump(), batch=True))
+    async def score_projects(body: m.RiskBatchRequest) -> m.RiskBatchResult:
+        return m.RiskBatchResult(results=await risk.score(body.model_dump(), batch=True))
 
     @router.post(
         "/ask",

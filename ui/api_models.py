@@ -92,6 +92,7 @@ class Problem(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "The body could not be read (e.g. not UTF-8)."},
     401: {"model": Problem, "description": "Missing or wrong API key."},
     413: {"model": Problem, "description": "Request body too large."},
 }

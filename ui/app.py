@@ -33,7 +33,7 @@ def build_blocks(
             language = gr.Radio(
                 list(LANGUAGES),
                 value="中文",
-                label=t("language", "zh"),
+                label="语言 / Language",
                 elem_id="language",
                 scale=0,
                 min_width=220,

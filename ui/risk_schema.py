@@ -115,8 +115,11 @@ def _number(value: Any) -> float | None:
 FiniteNumber = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 
 
-def _bool_as_number(value: Any) -> Any:
-    return float(value) if isinstance(value, bool) else value
+def _yes_no(value: Any) -> Any:
+    # true/false and 1.0/0.0 are the same answers as 1/0; anything else fails the Literal.
+    if isinstance(value, bool) or (isinstance(value, float) and value in (0.0, 1.0)):
+        return int(value)
+    return value
 
 
 def _int_as_text(value: Any) -> Any:
@@ -124,7 +127,7 @@ def _int_as_text(value: Any) -> Any:
 
 
 # One type each (not a union), so an error's `loc` ends at the field name.
-YesNo = Annotated[FiniteNumber, BeforeValidator(_bool_as_number)]
+YesNo = Annotated[Literal[0, 1], BeforeValidator(_yes_no)]
 ProjectId = Annotated[str, Strict(), BeforeValidator(_int_as_text)]
 
 

@@ -46,9 +46,9 @@ def drivers_frame(result: RiskResult, top: int = 8) -> pd.DataFrame:
     drivers = sorted(result.drivers, key=lambda d: abs(d.effect), reverse=True)[:top]
     return pd.DataFrame(
         {
-            "feature": [d.feature for d in drivers],
+            "feature": [f"{d.feature} = {_shown(d.value)}" for d in drivers],
             "effect": [float(d.effect) for d in drivers],
-            "value": [_shown(d.value) for d in drivers],
+            "target": [d.target or "" for d in drivers],
         }
     )
 

@@ -3,6 +3,7 @@ document type."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from ui.i18n import t
 from ui.sanitize import safe_markdown
 from ui.tabs.context import UiContext, lang_code
 
+_MARKDOWN_SYNTAX = re.compile(r"[\\`*_{}\[\]()#+\-.!|>~]")
 DOC_TYPES = ["requirements", "meeting_notes", "postmortem", "other"]
 ANY = ""  # dropdown value meaning "no filter"
 
@@ -31,8 +33,13 @@ def citations_markdown(citations: list[dict[str, Any]], lang: str) -> str:
         snippet = " ".join(str(cite.get("text", "")).split())
         if len(snippet) > 300:
             snippet = snippet[:300] + "…"
-        blocks.append(f"**[{number}]** " + " · ".join(where) + f"\n\n> {snippet}")
+        blocks.append(f"**[{number}]** " + " · ".join(where) + f"\n\n{literal(snippet)}")
     return safe_markdown("\n\n".join(blocks))
+
+
+def literal(text: str) -> str:
+    """Document text shown as typed: Markdown syntax in it (tables, headings) is escaped."""
+    return _MARKDOWN_SYNTAX.sub(r"\\\g<0>", text)
 
 
 def respond(
@@ -75,14 +82,14 @@ def respond(
 
 def build(ctx: UiContext) -> None:
     add = ctx.relabel.add
-    projects = [ANY, *ctx.docs.projects()]
+    projects: list[Any] = [("—", ANY), *ctx.docs.projects()]
     with gr.Row():
         project = add(
             gr.Dropdown(projects, value=ANY, label=t("project", "zh"), elem_id="chat-project"),
             label="project",
         )
         doc_type = add(
-            gr.Dropdown([ANY, *DOC_TYPES], value=ANY, label=t("doc_type", "zh")),
+            gr.Dropdown([("—", ANY), *DOC_TYPES], value=ANY, label=t("doc_type", "zh")),
             label="doc_type",
         )
     conversation = add(

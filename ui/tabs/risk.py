@@ -62,7 +62,12 @@ def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any]) -> None:
         result = gr.Markdown(elem_id="risk-result")
         chart = add(
             gr.BarPlot(
-                x="feature", y="effect", label=t("drivers", "zh"), elem_id="risk-drivers", sort="-y"
+                x="feature",
+                y="effect",
+                color="target",
+                label=t("drivers", "zh"),
+                elem_id="risk-drivers",
+                sort="-y",
             ),
             label="drivers",
         )

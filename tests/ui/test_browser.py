@@ -1,0 +1,97 @@
+"""The Gradio app in a real browser (Debian's Chromium driven by Playwright): ask a question
+and see its citation, score a project in the Risk tab and see a level, switch the language.
+Screenshots go to tests/artifacts/ (git-ignored)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings
+from tests.ui.conftest import copy_workspace, running_server
+from ui.server import build_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
+]
+
+
+@pytest.fixture(scope="module")
+def app_url(
+    model_dir: Path, indexed_workspace: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    workspace = copy_workspace(indexed_workspace, tmp_path_factory.mktemp("browser") / "ws")
+    settings = Settings(workspace=workspace, model_dir=model_dir)
+    with running_server(build_app(settings)) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="module")
+def page(app_url: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+        page.set_default_timeout(60_000)
+        page.goto(app_url + "/")
+        page.wait_for_selector("#question textarea")
+        yield page
+        browser.close()
+
+
+def test_ask_shows_an_answer_with_its_citation(page: object) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.fill("#question textarea", "消息队列用什么？")
+    page.click("#ask")
+    citations = page.locator("#citations")
+    expect(citations).to_contain_text("alpha/meeting_notes/2025-03-03-kickoff.md")
+    expect(page.locator("#chatbot")).to_contain_text("Kafka")
+    page.screenshot(path=str(ARTIFACTS / "ui-ask.png"), full_page=True)
+
+
+def test_risk_tab_scores_a_project(page: object) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.get_by_role("tab", name="风险").click()
+    page.fill("#risk-team_size input", "35")
+    page.fill("#risk-requirement_volatility input", "0.5")
+    page.click("#risk-score")
+    result = page.locator("#risk-result")
+    expect(result).to_contain_text(re.compile(r"\((low|medium|high)\)"))
+    expect(result).to_contain_text("延期")
+    page.screenshot(path=str(ARTIFACTS / "ui-risk.png"), full_page=True)
+
+
+def test_language_switch_relabels_the_app(page: object) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    expect(page.get_by_role("tab", name="问答")).to_be_visible()
+    page.locator("#language").get_by_text("English").click()
+    expect(page.get_by_role("tab", name="Ask")).to_be_visible()
+    expect(page.get_by_role("tab", name="Risk")).to_be_visible()
+    expect(page.locator("#title")).to_contain_text("project manager's assistant")
+    expect(page.locator("#risk-score")).to_have_text("Score")
+    page.screenshot(path=str(ARTIFACTS / "ui-english.png"), full_page=True)
+    page.locator("#language").get_by_text("中文").click()
+    expect(page.get_by_role("tab", name="问答")).to_be_visible()
