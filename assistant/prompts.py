@@ -1,6 +1,6 @@
 """Prompts are files in prompts/, loaded by name and language, their variables checked on load.
 
-`load_prompt("answer_system", "zh", variables={"not_found"})` reads
+`load_prompt("answer_system", "zh", variables={"not_found_marker"})` reads
 prompts/answer_system.zh.md and fails at load time - not mid-answer - when the file uses a
 variable the caller does not supply, or ignores one it does. Rendering uses StrictUndefined.
 """

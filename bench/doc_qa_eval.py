@@ -114,16 +114,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "results" / "doc_qa_eval.json")
     parser.add_argument("--workspace", type=Path, default=None, help="keep the workspace here")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every miss")
+    parser.add_argument(
+        "--keep-answers", action="store_true", help="also write the answer texts to --out"
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="pmassist-docqa-") as tmp:
         report = run(args.datasets, args.workspace or Path(tmp) / "workspace")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     for row in report["questions"]:
         if args.verbose and not (row["doc_at_5"] and row["fact_in_answer"]):
             print(f"MISS {row['id']} doc={row['doc_at_5']} fact={row['fact_in_answer']} "
                   f"{row['question']}\n     {row['answer'][:300]!r}")  # fmt: skip
+        if not args.keep_answers:  # answers quote the documents, which stay out of the repo
+            del row["answer"]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     s = report["summary"]
     print(f"ingest: {report['ingest']}")
     print(f"{'':6}{'n':>4}{'doc@5':>8}{'fact':>8}{'retr@5':>8}")

@@ -5,26 +5,20 @@ scale matters. Glossary expansions (消息队列 → "message queue") are search
 below the words the user typed. Filters (project, document type, date range) apply to both
 retrievers: the vector store filters itself, BM25 filters by the chunk metadata it keeps.
 
-The BM25 index lives in <workspace>/bm25/ (bm25s's own files plus a JSON of the chunks) and
-is rebuilt only when the manifest generation changed, never per query.
+The BM25 index (and a copy of the vectors) lives in <workspace>/bm25/, see `index.py`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
-import os
-import shutil
-import uuid
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from assistant.glossary import Expansion, Glossary, load_default_glossary
+from assistant.retrieval.index import BM25Index, VectorSource, open_bm25_index
 from assistant.tokenize import TextTokenizer
 from ingest.model import Chunk, SearchFilter, SearchHit
 from ingest.ports import Embedder, VectorStore
@@ -34,139 +28,6 @@ if TYPE_CHECKING:
     from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-_POINTER = "current.json"
-
-
-def chunk_matches(chunk: Chunk, where: SearchFilter | None) -> bool:
-    """The same filter semantics the vector store applies: undated chunks fail a date range."""
-    if where is None or where.is_empty:
-        return True
-    if where.project and chunk.project != where.project:
-        return False
-    if where.doc_type and chunk.doc_type != where.doc_type:
-        return False
-    if where.date_from or where.date_to:
-        if not chunk.date:
-            return False
-        if where.date_from and chunk.date < where.date_from:
-            return False
-        if where.date_to and chunk.date > where.date_to:
-            return False
-    return True
-
-
-class BM25Index:
-    """bm25s over the chunks, plus the chunk metadata needed to filter and cite."""
-
-    def __init__(self, chunks: Sequence[Chunk], model: Any, generation: int, tokenizer: str):
-        self.chunks = list(chunks)
-        self.model = model  # bm25s.BM25, or None for an empty corpus
-        self.generation = generation
-        self.tokenizer = tokenizer  # fingerprint of the tokenizer that built it
-
-    @classmethod
-    def build(cls, chunks: Iterable[Chunk], tokenizer: TextTokenizer, generation: int) -> BM25Index:
-        import bm25s
-
-        # bm25s pins its logger at DEBUG; let the entry point's logging config decide instead.
-        logging.getLogger("bm25s").setLevel(logging.NOTSET)
-        chunks = list(chunks)
-        if not chunks:
-            return cls([], None, generation, tokenizer.fingerprint)
-        corpus = [tokenizer.tokens(f"{c.heading}\n{c.text}") for c in chunks]
-        model = bm25s.BM25()
-        model.index(corpus, show_progress=False)
-        logger.info("BM25 index built over %d chunks (generation %d)", len(chunks), generation)
-        return cls(chunks, model, generation, tokenizer.fingerprint)
-
-    def __len__(self) -> int:
-        return len(self.chunks)
-
-    def scores(self, tokens: Sequence[str]) -> np.ndarray:
-        """BM25 score of every chunk for `tokens` (duplicates counted once)."""
-        if self.model is None:
-            return np.zeros(0, dtype=np.float32)
-        known = list(dict.fromkeys(t for t in tokens if t in self.model.vocab_dict))
-        if not known:
-            return np.zeros(len(self.chunks), dtype=np.float32)
-        return np.asarray(self.model.get_scores(known), dtype=np.float32)
-
-    def mask(self, where: SearchFilter | None) -> np.ndarray | None:
-        if where is None or where.is_empty:
-            return None
-        return np.fromiter((chunk_matches(c, where) for c in self.chunks), bool, len(self.chunks))
-
-    def idf(self, token: str) -> float:
-        """How rare a token is in the corpus; a token the corpus lacks counts as fairly rare,
-        so a question about something absent is not mistaken for a supported one."""
-        n = len(self.chunks)
-        if self.model is None or token not in self.model.vocab_dict:
-            return 0.5 * math.log(1 + (n + 0.5) / 0.5)
-        indptr = self.model.scores["indptr"]
-        token_id = self.model.vocab_dict[token]
-        df = int(indptr[token_id + 1] - indptr[token_id])
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-    # -- persistence: bm25s's own files + a JSON of the chunks, never pickle ------------------
-
-    def save(self, folder: Path) -> None:
-        """Write a new version beside the old one, then switch a pointer file atomically."""
-        folder.mkdir(parents=True, exist_ok=True)
-        version = f"g{self.generation}-{uuid.uuid4().hex[:8]}"
-        target = folder / version
-        target.mkdir()
-        if self.model is not None:
-            self.model.save(str(target), show_progress=False)
-        meta = {
-            "generation": self.generation,
-            "tokenizer": self.tokenizer,
-            "chunks": [asdict(c) for c in self.chunks],
-        }
-        (target / "chunks.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
-        pointer = folder / f".{_POINTER}.{uuid.uuid4().hex[:8]}"
-        pointer.write_text(json.dumps({"version": version}), "utf-8")
-        os.replace(pointer, folder / _POINTER)
-        for old in folder.iterdir():
-            if old.is_dir() and old.name != version:
-                shutil.rmtree(old, ignore_errors=True)
-
-    @classmethod
-    def load(cls, folder: Path, tokenizer: str | None = None) -> BM25Index | None:
-        """The saved index, or None when there is none or it was built by another tokenizer
-        (`tokenizer` is the current tokenizer's fingerprint; None accepts any)."""
-        try:
-            version = json.loads((folder / _POINTER).read_text("utf-8"))["version"]
-            meta = json.loads((folder / version / "chunks.json").read_text("utf-8"))
-        except (OSError, ValueError, KeyError):
-            return None
-        if tokenizer is not None and meta.get("tokenizer") != tokenizer:
-            return None
-        chunks = [Chunk(**c) for c in meta["chunks"]]
-        model = None
-        if chunks:
-            import bm25s
-
-            model = bm25s.BM25.load(str(folder / version), show_progress=False)
-        return cls(chunks, model, int(meta["generation"]), str(meta.get("tokenizer")))
-
-
-def open_bm25_index(
-    folder: Path,
-    generation: int,
-    chunks: Callable[[], Iterable[Chunk]],
-    tokenizer: TextTokenizer,
-) -> BM25Index:
-    """The persisted index if it matches `generation`, else a rebuilt (and saved) one."""
-    index = BM25Index.load(folder, tokenizer.fingerprint)
-    if index is not None and index.generation == generation:
-        return index
-    index = BM25Index.build(chunks(), tokenizer, generation)
-    try:
-        index.save(folder)
-    except OSError as exc:  # a read-only workspace still answers, it just rebuilds next time
-        logger.warning("Could not save the BM25 index in %s: %s", folder, exc)
-    return index
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +75,7 @@ class HybridRetriever:
         rrf_k: int = 60,
         candidates: int = 50,
         weights: FusionWeights | None = None,
+        vector_snapshot: bool = False,
     ):
         self.store = store
         self.embedder = embedder
@@ -223,6 +85,9 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.candidates = candidates
         self.weights = weights or weights_for(embedder.id)
+        # search the vectors kept beside the BM25 index instead of the store (same results,
+        # without opening Chroma); only when they come from this embedder
+        self.vector_snapshot = vector_snapshot and bm25.has_vectors_from(embedder.id)
 
     def query_terms(self, query: str) -> QueryTerms:
         tokens = tuple(self.tokenizer.tokens(query))
@@ -257,6 +122,8 @@ class HybridRetriever:
 
     def vector_ranking(self, text: str, where: SearchFilter | None) -> list[Chunk]:
         vector = self.embedder.embed_batch([text])[0]
+        if self.vector_snapshot:
+            return self.bm25.vector_search(vector, self.candidates, where)
         return [hit.chunk for hit in self.store.search(vector, self.candidates, where)]
 
     def search(
@@ -307,8 +174,13 @@ def open_retriever(settings: Settings, index: Index | None = None) -> HybridRetr
     tokenizer = default_tokenizer(settings.workspace / "cache")
     glossary = load_default_glossary()
     tokenizer.add_words(glossary.chinese_forms)
+    embedded = settings.chroma_url is None
     bm25 = open_bm25_index(
-        settings.workspace / "bm25", generation, index.store.iter_chunks, tokenizer
+        settings.workspace / "bm25",
+        generation,
+        index.store.iter_chunks,
+        tokenizer,
+        vectors=stored_vectors(index.store, index.embedder.id) if embedded else None,
     )
     return HybridRetriever(
         store=index.store,
@@ -318,4 +190,25 @@ def open_retriever(settings: Settings, index: Index | None = None) -> HybridRetr
         glossary=glossary,
         rrf_k=settings.retrieval.rrf_k,
         candidates=settings.retrieval.candidates,
+        vector_snapshot=embedded,
     )
+
+
+def stored_vectors(store: Any, embedder_id: str) -> VectorSource:
+    """Reads the chunks' vectors back from a Chroma store (None for other stores, or when the
+    store changed underneath, so the snapshot is simply left out)."""
+
+    def read(chunks: Sequence[Chunk]) -> tuple[str, np.ndarray] | None:
+        collection = getattr(store, "collection", None)  # ChromaStore's, opened on demand
+        if collection is None:
+            return None
+        found: dict[str, Any] = {}
+        ids = [c.id for c in chunks]
+        for start in range(0, len(ids), 1000):
+            got = collection.get(ids=ids[start : start + 1000], include=["embeddings"])
+            found.update(zip(got["ids"], got["embeddings"], strict=True))
+        if len(found) != len(ids):
+            return None
+        return embedder_id, np.asarray([found[i] for i in ids], dtype=np.float32)
+
+    return read

@@ -116,3 +116,40 @@ def test_ask_with_an_llm_over_http(
     document = ask(workspace, "Who owns the rollback plan?")
     assert document["mode"] == "llm" and document["answer"] == "Alice owns it [1]."
     assert document["citations"][0]["source"] == "apollo/minutes/2024-05-13-weekly.md"
+
+
+def test_vectors_kept_beside_bm25_rank_like_chroma(workspace: Path) -> None:
+    from assistant.factory import open_index
+    from assistant.retrieval import open_retriever
+    from assistant.settings import Settings
+    from ingest.model import SearchFilter
+
+    settings = Settings(workspace=workspace)
+    retriever = open_retriever(settings)
+    assert retriever.vector_snapshot and retriever.bm25.vectors is not None
+    index = open_index(settings)
+    for query, where in [("消息队列压测", None), ("rollback plan", SearchFilter(project="apollo"))]:
+        vector = index.embedder.embed_batch([query])[0]
+        from_chroma = [h.chunk.id for h in index.store.search(vector, 3, where)]
+        assert [c.id for c in retriever.bm25.vector_search(vector, 3, where)] == from_chroma
+
+
+@pytest.mark.slow  # a fresh interpreter loading jieba and bm25s
+def test_a_warm_ask_does_not_open_chroma(workspace: Path) -> None:
+    import subprocess
+    import sys
+
+    ask(workspace, "压测")  # warm: the snapshot exists for this generation
+    script = (
+        "import sys\n"
+        "from assistant.answer import answer\n"
+        "from assistant.retrieval import open_retriever\n"
+        "from assistant.settings import Settings\n"
+        f"r = open_retriever(Settings(workspace={str(workspace)!r}))\n"
+        "print(answer('谁负责消息队列压测？', retriever=r).citations[0].source)\n"
+        "print('chromadb' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.split()
+    assert out == ["apollo/minutes/2024-05-06-周例会.md", "False"]

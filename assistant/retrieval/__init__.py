@@ -1,0 +1,29 @@
+"""Hybrid bilingual retrieval: BM25 with jieba + glossary expansion, fused with vectors."""
+
+from assistant.retrieval.hybrid import (
+    LEXICAL_EMBEDDER_WEIGHTS,
+    FusionWeights,
+    HybridRetriever,
+    QueryTerms,
+    no_index_message,
+    open_retriever,
+    reciprocal_rank_fusion,
+    stored_vectors,
+    weights_for,
+)
+from assistant.retrieval.index import BM25Index, chunk_matches, open_bm25_index
+
+__all__ = [
+    "LEXICAL_EMBEDDER_WEIGHTS",
+    "BM25Index",
+    "FusionWeights",
+    "HybridRetriever",
+    "QueryTerms",
+    "chunk_matches",
+    "no_index_message",
+    "open_bm25_index",
+    "open_retriever",
+    "reciprocal_rank_fusion",
+    "stored_vectors",
+    "weights_for",
+]

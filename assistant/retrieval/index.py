@@ -1,0 +1,204 @@
+"""The workspace's search snapshot: the chunks, their bm25s index and (optionally) their vectors.
+
+Saved in <workspace>/bm25/ with bm25s's own save/load, a JSON of the chunks and a .npy of the
+vectors - never pickle - and rebuilt only when the manifest generation changed. Keeping the
+vectors here lets a query on the embedded store skip opening Chroma (seconds of import time
+for a one-shot `pmassist ask`); a Chroma server is still queried directly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.tokenize import TextTokenizer
+from ingest.model import Chunk, SearchFilter
+
+logger = logging.getLogger(__name__)
+
+_POINTER = "current.json"
+
+
+def chunk_matches(chunk: Chunk, where: SearchFilter | None) -> bool:
+    """The same filter semantics the vector store applies: undated chunks fail a date range."""
+    if where is None or where.is_empty:
+        return True
+    if where.project and chunk.project != where.project:
+        return False
+    if where.doc_type and chunk.doc_type != where.doc_type:
+        return False
+    if where.date_from or where.date_to:
+        if not chunk.date:
+            return False
+        if where.date_from and chunk.date < where.date_from:
+            return False
+        if where.date_to and chunk.date > where.date_to:
+            return False
+    return True
+
+
+# Produces the stored vectors of the chunks (same order) and the embedder id, or None.
+VectorSource = Callable[[Sequence[Chunk]], "tuple[str, np.ndarray] | None"]
+
+
+class BM25Index:
+    """bm25s over the chunks, plus the chunk metadata needed to filter and cite, and
+    optionally the chunks' vectors (row i belongs to chunks[i])."""
+
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        model: Any,
+        generation: int,
+        tokenizer: str,
+        vectors: np.ndarray | None = None,
+        embedder: str | None = None,
+    ):
+        self.chunks = list(chunks)
+        self.model = model  # bm25s.BM25, or None for an empty corpus
+        self.generation = generation
+        self.tokenizer = tokenizer  # fingerprint of the tokenizer that built it
+        self.vectors = vectors
+        self.embedder = embedder  # id of the embedder that made `vectors`
+
+    def has_vectors_from(self, embedder_id: str) -> bool:
+        return self.vectors is not None and self.embedder == embedder_id
+
+    def vector_search(self, vector: np.ndarray, k: int, where: SearchFilter | None) -> list[Chunk]:
+        """Cosine ranking over the stored (L2-normalised) vectors, filtered like the store."""
+        if self.vectors is None or not len(self.chunks):
+            return []
+        scores = self.vectors @ np.asarray(vector, dtype=np.float32)
+        mask = self.mask(where)
+        if mask is not None:
+            scores = np.where(mask, scores, -np.inf)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [self.chunks[i] for i in top if np.isfinite(scores[i])]
+
+    @classmethod
+    def build(cls, chunks: Iterable[Chunk], tokenizer: TextTokenizer, generation: int) -> BM25Index:
+        import bm25s
+
+        # bm25s pins its logger at DEBUG; let the entry point's logging config decide instead.
+        logging.getLogger("bm25s").setLevel(logging.NOTSET)
+        chunks = list(chunks)
+        if not chunks:
+            return cls([], None, generation, tokenizer.fingerprint)
+        corpus = [tokenizer.tokens(f"{c.heading}\n{c.text}") for c in chunks]
+        model = bm25s.BM25()
+        model.index(corpus, show_progress=False)
+        logger.info("BM25 index built over %d chunks (generation %d)", len(chunks), generation)
+        return cls(chunks, model, generation, tokenizer.fingerprint)
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def scores(self, tokens: Sequence[str]) -> np.ndarray:
+        """BM25 score of every chunk for `tokens` (duplicates counted once)."""
+        if self.model is None:
+            return np.zeros(0, dtype=np.float32)
+        known = list(dict.fromkeys(t for t in tokens if t in self.model.vocab_dict))
+        if not known:
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        return np.asarray(self.model.get_scores(known), dtype=np.float32)
+
+    def mask(self, where: SearchFilter | None) -> np.ndarray | None:
+        if where is None or where.is_empty:
+            return None
+        return np.fromiter((chunk_matches(c, where) for c in self.chunks), bool, len(self.chunks))
+
+    def idf(self, token: str) -> float:
+        """How rare a token is in the corpus; a token the corpus lacks counts as fairly rare,
+        so a question about something absent is not mistaken for a supported one."""
+        n = len(self.chunks)
+        if self.model is None or token not in self.model.vocab_dict:
+            return 0.5 * math.log(1 + (n + 0.5) / 0.5)
+        indptr = self.model.scores["indptr"]
+        token_id = self.model.vocab_dict[token]
+        df = int(indptr[token_id + 1] - indptr[token_id])
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    # -- persistence: bm25s's own files + a JSON of the chunks, never pickle ------------------
+
+    def save(self, folder: Path) -> None:
+        """Write a new version beside the old one, then switch a pointer file atomically."""
+        folder.mkdir(parents=True, exist_ok=True)
+        version = f"g{self.generation}-{uuid.uuid4().hex[:8]}"
+        target = folder / version
+        target.mkdir()
+        if self.model is not None:
+            self.model.save(str(target), show_progress=False)
+        if self.vectors is not None:
+            # half precision on disk: ranking does not need more, the file is half the size
+            np.save(target / "vectors.npy", self.vectors.astype(np.float16), allow_pickle=False)
+        meta = {
+            "generation": self.generation,
+            "tokenizer": self.tokenizer,
+            "embedder": self.embedder if self.vectors is not None else None,
+            "chunks": [asdict(c) for c in self.chunks],
+        }
+        (target / "chunks.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+        pointer = folder / f".{_POINTER}.{uuid.uuid4().hex[:8]}"
+        pointer.write_text(json.dumps({"version": version}), "utf-8")
+        os.replace(pointer, folder / _POINTER)
+        for old in folder.iterdir():
+            if old.is_dir() and old.name != version:
+                shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path, tokenizer: str | None = None) -> BM25Index | None:
+        """The saved index, or None when there is none or it was built by another tokenizer
+        (`tokenizer` is the current tokenizer's fingerprint; None accepts any)."""
+        try:
+            version = json.loads((folder / _POINTER).read_text("utf-8"))["version"]
+            meta = json.loads((folder / version / "chunks.json").read_text("utf-8"))
+        except (OSError, ValueError, KeyError):
+            return None
+        if tokenizer is not None and meta.get("tokenizer") != tokenizer:
+            return None
+        chunks = [Chunk(**c) for c in meta["chunks"]]
+        model = vectors = None
+        if chunks:
+            import bm25s
+
+            model = bm25s.BM25.load(str(folder / version), show_progress=False)
+        if meta.get("embedder") and (folder / version / "vectors.npy").exists():
+            vectors = np.load(folder / version / "vectors.npy", allow_pickle=False)
+            vectors = vectors.astype(np.float32)  # BLAS speed for the matrix product
+        return cls(
+            chunks, model, int(meta["generation"]), str(meta.get("tokenizer")),
+            vectors, meta.get("embedder"),
+        )  # fmt: skip
+
+
+def open_bm25_index(
+    folder: Path,
+    generation: int,
+    chunks: Callable[[], Iterable[Chunk]],
+    tokenizer: TextTokenizer,
+    vectors: VectorSource | None = None,
+) -> BM25Index:
+    """The persisted index if it matches `generation`, else a rebuilt (and saved) one;
+    `vectors`, when given, supplies the chunks' vectors to keep beside it."""
+    index = BM25Index.load(folder, tokenizer.fingerprint)
+    if index is not None and index.generation == generation:
+        return index
+    index = BM25Index.build(chunks(), tokenizer, generation)
+    stored = vectors(index.chunks) if vectors is not None and len(index) else None
+    if stored is not None:
+        index.embedder, index.vectors = stored[0], np.asarray(stored[1], dtype=np.float32)
+    try:
+        index.save(folder)
+    except OSError as exc:  # a read-only workspace still answers, it just rebuilds next time
+        logger.warning("Could not save the BM25 index in %s: %s", folder, exc)
+    return index
