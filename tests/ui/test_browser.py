@@ -79,6 +79,7 @@ def test_risk_tab_scores_a_project(page: object) -> None:
     result = page.locator("#risk-result")
     expect(result).to_contain_text(re.compile(r"\((low|medium|high)\)"))
     expect(result).to_contain_text("延期")
+    expect(page.locator("#risk-drivers").get_by_text("feature", exact=True)).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "ui-risk.png"), full_page=True)
 
 

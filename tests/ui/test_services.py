@@ -1,0 +1,132 @@
+"""What the Documents, Drafts, Reports and Risk tabs run, on a real workspace: upload and
+ingest with progress, list and remove, drafts to Markdown and DOCX, batch reports, CSV and
+portfolio scoring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from assistant.errors import AssistantError
+from assistant.settings import Settings
+from ml.errors import RiskInputError
+from tests.ui.conftest import copy_workspace
+from ui.risk_holder import RiskModelHolder
+from ui.risk_view import portfolio_frame, sample_projects, score_csv
+from ui.services import DocumentServices
+from ui.tabs.chat import citations_markdown
+
+
+@pytest.fixture
+def services(indexed_workspace: Path, tmp_path: Path) -> DocumentServices:
+    workspace = copy_workspace(indexed_workspace, tmp_path / "ws")
+    return DocumentServices(Settings(workspace=workspace))
+
+
+def test_upload_is_ingested_with_progress_and_can_be_removed(
+    services: DocumentServices, tmp_path: Path
+) -> None:
+    upload = tmp_path / "upload" / "周报-2025-03-10.md"
+    upload.parent.mkdir()
+    upload.write_text("# 周报\n\n本周完成接口联调，风险：供应商延期交付。\n", encoding="utf-8")
+    seen: list[tuple[int, int, str]] = []
+
+    summary = services.ingest_uploads(
+        [upload], project="gamma", progress=lambda d, t, s: seen.append((d, t, s))
+    )
+
+    assert summary["added"] == 1 and summary["chunks"] >= 1 and not summary["failed"]
+    assert seen[-1] == (1, 1, "gamma/周报-2025-03-10.md")
+    assert "gamma" in services.projects()
+    listed = services.list_documents("gamma")
+    assert [d["source"] for d in listed] == ["gamma/周报-2025-03-10.md"]
+    answer = services.ask("供应商延期", project="gamma", doc_type=None, k=3)
+    assert answer["citations"][0]["source"] == "gamma/周报-2025-03-10.md"
+
+    before = services.chunk_count()
+    assert services.remove_document("gamma/周报-2025-03-10.md") == 1
+    assert services.list_documents("gamma") == []
+    assert services.chunk_count() == before - listed[0]["chunks"]
+    again = services.ingest_uploads([], project="gamma")  # the removed copy stays removed
+    assert again["added"] == 0
+
+
+def test_project_names_cannot_escape_the_upload_folder(services: DocumentServices) -> None:
+    with pytest.raises(AssistantError, match="folder name"):
+        services.ingest_uploads([], project="../outside")
+
+
+def test_streamed_answer_ends_with_citations(services: DocumentServices) -> None:
+    parts = list(services.stream_ask("Kafka 消息队列", project="alpha", doc_type=None, k=2))
+    assert any(isinstance(p, str) for p in parts)
+    final = parts[-1]
+    assert isinstance(final, dict) and final["citations"]
+    shown = citations_markdown(final["citations"], "zh")
+    assert "alpha/meeting_notes/2025-03-03-kickoff.md" in shown
+
+
+def test_citations_quote_hostile_document_text_harmlessly() -> None:
+    cite = {
+        "source": "x.md",
+        "page": 3,
+        "project": "p",
+        "doc_type": "other",
+        "text": "<img src=x onerror=alert(1)> [a](javascript:alert(1)) ![t](http://e.x/p.png)",
+    }
+    shown = citations_markdown([cite], "en")
+    assert "page 3" in shown
+    assert "<img" not in shown and "](javascript" not in shown and "![" not in shown
+
+
+def test_draft_writes_markdown_and_docx(services: DocumentServices, tmp_path: Path) -> None:
+    markdown, paths = services.draft(
+        "weekly-report", "alpha", since=None, until=None, lang="zh", out_dir=tmp_path / "out"
+    )
+    assert "Kafka" in markdown
+    assert sorted(p.suffix for p in paths) == [".docx", ".md"]
+    assert all(p.stat().st_size > 0 for p in paths)
+
+
+def test_batch_report_for_all_projects(services: DocumentServices, tmp_path: Path) -> None:
+    result = services.report(
+        "risk-list", [], formats=["md"], lang="en", out_dir=tmp_path / "reports"
+    )
+    assert sorted(Path(p).name for p in result["written"]) == [
+        "alpha-risk-list.md",
+        "beta-risk-list.md",
+    ]
+    assert result["failed"] == []
+
+
+def test_csv_scoring_names_the_bad_row(model_dir: Path, tmp_path: Path) -> None:
+    loaded = RiskModelHolder(model_dir).current()
+    good = tmp_path / "good.csv"
+    pd.DataFrame({"key": ["A", "B"], "team_size": [5, 30], "project_type": ["web", None]}).to_csv(
+        good, index=False
+    )
+    table = score_csv(loaded, good)
+    assert list(table["id"]) == ["A", "B"]
+    assert set(table["delay_level"]) <= {"low", "medium", "high"}
+
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"team_size": [5, "lots"]}).to_csv(bad, index=False)
+    with pytest.raises(RiskInputError) as error:
+        score_csv(loaded, bad)
+    assert error.value.row == 2 and error.value.column == "team_size"
+
+
+def test_portfolio_scores_each_sample_project(model_dir: Path, tmp_path: Path) -> None:
+    for folder, team in (("north", 4), ("south", 38)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "project.toml").write_text(
+            f'name = "{folder.title()} 项目"\nlanguage = "zh"\n\n[risk_features]\n'
+            f'team_size = {team}\nproject_type = "erp"\n',
+            encoding="utf-8",
+        )
+    projects = sample_projects(tmp_path)
+    table = portfolio_frame(RiskModelHolder(model_dir).current(), projects)
+    assert list(table["id"]) == ["north", "south"]
+    assert list(table["name"]) == ["North 项目", "South 项目"]
+    assert table["delay_probability"].between(0, 1).all()
