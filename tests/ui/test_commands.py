@@ -1,0 +1,63 @@
+"""`pmassist demo --no-serve` prepares the sample workspace (incrementally); `pmassist serve`
+serves the app and the API on loopback until stopped."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from tests.ui.conftest import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_demo_prepares_the_workspace_once(tmp_path: Path) -> None:
+    runner = CliRunner()
+    workspace = tmp_path / "ws"
+    first = runner.invoke(app, ["demo", "--no-serve", "--workspace", str(workspace)])
+    assert first.exit_code == 0, first.output
+    card = json.loads((workspace / "models" / "risk" / "model_card.json").read_text("utf-8"))
+    assert {"delay", "overrun"} <= set(card["targets"])
+    assert "Risk model trained" in first.output
+
+    second = runner.invoke(app, ["demo", "--no-serve", "--workspace", str(workspace)])
+    assert second.exit_code == 0, second.output
+    assert "added 0, updated 0" in second.output
+    assert "already present" in second.output
+
+
+@pytest.mark.slow
+def test_serve_answers_on_loopback_until_stopped(model_dir: Path, tmp_path: Path) -> None:
+    port = free_port()
+    command = [
+        sys.executable, "-c", "from assistant.cli import app; app()", "serve",
+        "--port", str(port), "--model", str(model_dir), "--workspace", str(tmp_path / "ws"),
+    ]  # fmt: skip
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        health = None
+        deadline = time.monotonic() + 120
+        while health is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2)
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        assert health is not None and health.json()["model"] == str(model_dir)
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
+        assert page.status_code == 200 and "gradio" in page.text.lower()
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, errors = server.communicate(timeout=30)
+    assert f"http://127.0.0.1:{port}/api/docs" in errors
