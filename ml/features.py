@@ -116,9 +116,11 @@ def coerce_column(column: pd.Series, feature: Feature, first_row: int) -> np.nda
 
 
 def _categorical(column: pd.Series) -> np.ndarray:
-    values = column.to_numpy(dtype=object)
     missing = pd.isna(column).to_numpy()
-    text = np.array([_category_text(v) for v in values], dtype=object)
+    if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
+        text = column.to_numpy(dtype=object)  # a string column: already text, fast path
+    else:
+        text = np.array([_category_text(v) for v in column.to_numpy(dtype=object)], dtype=object)
     text[missing] = None
     return text
 

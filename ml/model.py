@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
 
 from ml.card import ModelCard
 from ml.features import Feature, coerce_frame, records_frame
@@ -101,9 +103,12 @@ class RiskModel:
         level = np.where(p >= levels.high, "high", np.where(p >= levels.medium, "medium", "low"))
         values = {"probability": p, "level": level}
         if estimators.p50 is not None and estimators.p80 is not None:
-            p50 = estimators.p50.predict(x)
+            # Small trees: one OpenMP fan-out per tree costs more than it saves.
+            with threadpool_limits(limits=1, user_api="openmp"):
+                p50 = estimators.p50.predict(x)
+                p80 = estimators.p80.predict(x)
             values["p50"] = p50
-            values["p80"] = np.maximum(estimators.p80.predict(x), p50)  # quantiles never cross
+            values["p80"] = np.maximum(p80, p50)  # quantiles never cross
         return values
 
     def driver_candidates(self) -> list[int]:
@@ -119,16 +124,22 @@ class RiskModel:
         encoded = np.asarray(encoded, dtype=float)
         reference = np.asarray(pipeline[0].transform(self._reference), dtype=float)[0]
         slices = encoded_columns(pipeline[0], self.features)
+        candidates = [(f, slices[self.features[f].name]) for f in self.driver_candidates()]
+        linear = _linear_parts(pipeline[-1])
         effects = np.zeros((len(p), len(self.features)))
+        if linear is not None:
+            for start in range(0, len(p), CHUNK_ROWS):
+                part = slice(start, start + CHUNK_ROWS)
+                effects[part] = _linear_effects(
+                    linear, encoded[part], reference, candidates, effects.shape[1]
+                )
+            return effects
         pairs = []
-        for f in self.driver_candidates():
-            cols = slices[self.features[f].name]
+        for f, cols in candidates:
             block, ref = encoded[:, cols], reference[cols]
             same = ((block == ref) | (np.isnan(block) & np.isnan(ref))).all(axis=1)
-            rows = np.flatnonzero(~same)
-            pairs.append((f, rows, cols))
-        total = sum(len(rows) for _, rows, _ in pairs)
-        logger.debug("drivers: %d perturbed rows for %d projects", total, len(p))
+            pairs.append((f, np.flatnonzero(~same), cols))
+        logger.debug("drivers: %d perturbed rows", sum(len(rows) for _, rows, _ in pairs))
         for chunk in _chunks(pairs, CHUNK_ROWS):
             perturbed = np.concatenate([encoded[rows] for _, rows, _ in chunk])
             start = 0
@@ -149,24 +160,20 @@ class RiskModel:
         strongest = np.take_along_axis(stacked, which[None], axis=0)[0]
         k = min(TOP_DRIVERS, strongest.shape[1])
         order = np.argsort(-np.abs(strongest), axis=1, kind="stable")[:, :k]
+        top_effects = np.round(np.take_along_axis(strongest, order, axis=1), 4).tolist()
+        top_targets = np.take_along_axis(which, order, axis=1).tolist()
         names = [f.name for f in self.features]
         targets = self.target_names
         columns = [_json_values(x[name].to_numpy()) for name in names]
-        lists = []
-        for i, row_order in enumerate(order.tolist()):
-            lists.append(
-                [
-                    {
-                        "feature": names[f],
-                        "value": columns[f][i],
-                        "effect": round(float(strongest[i, f]), 4),
-                        "target": targets[which[i, f]],
-                    }
-                    for f in row_order
-                    if strongest[i, f] != 0.0
-                ]
-            )
-        return lists
+        rows = zip(order.tolist(), top_effects, top_targets, strict=True)
+        return [
+            [
+                {"feature": names[f], "value": columns[f][i], "effect": e, "target": targets[t]}
+                for f, e, t in zip(fs, es, ts, strict=True)
+                if e != 0.0
+            ]
+            for i, (fs, es, ts) in enumerate(rows)
+        ]
 
     def _results(
         self,
@@ -174,18 +181,76 @@ class RiskModel:
         per_target: dict[str, dict[str, np.ndarray]],
         drivers: list[list[dict]],
     ) -> list[dict[str, Any]]:
-        columns = {
-            name: {key: _json_values(values) for key, values in target.items()}
-            for name, target in per_target.items()
-        }
-        results = []
-        for i, row_id in enumerate(ids):
-            result: dict[str, Any] = {"id": row_id}
-            for name, target in columns.items():
-                result[name] = {key: values[i] for key, values in target.items()}
-            result["drivers"] = drivers[i]
-            results.append(result)
+        results: list[dict[str, Any]] = [{"id": row_id} for row_id in ids]
+        for name, target in per_target.items():
+            probability = _json_values(target["probability"])
+            level = target["level"].tolist()
+            if "p50" in target:
+                p50, p80 = _json_values(target["p50"]), _json_values(target["p80"])
+                for result, p, lv, q50, q80 in zip(
+                    results, probability, level, p50, p80, strict=True
+                ):
+                    result[name] = {"probability": p, "level": lv, "p50": q50, "p80": q80}
+            else:
+                for result, p, lv in zip(results, probability, level, strict=True):
+                    result[name] = {"probability": p, "level": lv}
+        for result, row_drivers in zip(results, drivers, strict=True):
+            result["drivers"] = row_drivers
         return results
+
+
+@dataclass(frozen=True)
+class _LinearParts:
+    """A calibrated logistic regression: decision = encoded @ weights + intercept."""
+
+    weights: np.ndarray
+    intercept: float
+    calibrator: Any
+
+
+def _linear_parts(calibrated: Any) -> _LinearParts | None:
+    """The weights and calibration map of a single-model calibrated logistic regression.
+
+    With them, setting one feature to its reference changes the decision value by exactly
+    that feature's share of encoded @ weights, so every driver is exact without re-running
+    the model. Anything else (trees, an ensemble of calibrated models) returns None.
+    """
+    fitted = getattr(calibrated, "calibrated_classifiers_", None)
+    if not fitted or len(fitted) != 1:
+        return None
+    inner = fitted[0]
+    base = inner.estimator
+    if not isinstance(base, LogisticRegression) or base.coef_.shape[0] != 1:
+        return None
+    if getattr(inner, "method", None) not in ("sigmoid", "isotonic"):
+        return None
+    return _LinearParts(base.coef_[0], float(base.intercept_[0]), inner.calibrators[0])
+
+
+def _linear_effects(
+    linear: _LinearParts,
+    encoded: np.ndarray,
+    reference: np.ndarray,
+    candidates: list[tuple[int, slice]],
+    n_features: int,
+) -> np.ndarray:
+    effects = np.zeros((len(encoded), n_features))
+    if not candidates:
+        return effects
+    decision = encoded @ linear.weights + linear.intercept
+    shares = (encoded - reference) * linear.weights
+    moved = np.stack([shares[:, cols].sum(axis=1) for _, cols in candidates], axis=1)
+    p = _calibrated(linear.calibrator, decision)
+    p_ref = _calibrated(linear.calibrator, (decision[:, None] - moved).ravel())
+    effect = p[:, None] - p_ref.reshape(moved.shape)
+    effects[:, [f for f, _ in candidates]] = np.where(moved == 0.0, 0.0, effect)
+    return effects
+
+
+def _calibrated(calibrator: Any, decision: np.ndarray) -> np.ndarray:
+    p = np.asarray(calibrator.predict(decision), dtype=float)
+    p[(p > 1.0) & (p <= 1.0 + 1e-5)] = 1.0  # as CalibratedClassifierCV.predict_proba does
+    return p
 
 
 def _chunks(pairs: list, size: int):
@@ -208,5 +273,7 @@ def _json_values(values: np.ndarray) -> list[Any]:
     """Plain Python values; NaN -> None; probabilities rounded for readable JSON."""
     if values.dtype.kind == "f":
         rounded = np.round(values, 4)
+        if not np.isnan(rounded).any():
+            return rounded.tolist()
         return [None if v != v else v for v in rounded.tolist()]
     return [None if v is None or (isinstance(v, float) and v != v) else v for v in values.tolist()]

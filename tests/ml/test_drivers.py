@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from ml.features import coerce_frame
-from ml.model import RiskModel
+from ml.model import RiskModel, TargetEstimators
+from ml.pipelines import CANDIDATES, make_classifier
 
 
 def brute_force_effects(model: RiskModel, frame: pd.DataFrame, target: str) -> np.ndarray:
@@ -61,3 +63,21 @@ def test_driver_cap_limits_the_features_examined(loaded: RiskModel, new_projects
     allowed = set(loaded.card.driver_features[:2])
     for result in capped.score_frame(new_projects.head(10)):
         assert {d["feature"] for d in result["drivers"]} <= allowed
+
+
+@pytest.mark.parametrize("candidate", CANDIDATES)
+def test_both_candidate_models_give_exact_drivers(
+    loaded: RiskModel, portfolio: pd.DataFrame, new_projects, candidate: str
+) -> None:
+    """The linear shortcut and the generic perturbation both match the definition."""
+    x = coerce_frame(portfolio, loaded.features)
+    y = (portfolio["actual_cost"] / portfolio["planned_cost"] - 1 > 0.1).to_numpy().astype(int)
+    pipeline = make_classifier(candidate, loaded.features, len(y), seed=0).fit(x, y)
+    card = loaded.card.model_copy(update={"targets": {"overrun": loaded.card.targets["overrun"]}})
+    model = RiskModel(card, {"overrun": TargetEstimators(pipeline)})
+    frame = new_projects.head(10)
+    encoded = pipeline[0].transform(coerce_frame(frame, model.features))
+    p = pipeline[-1].predict_proba(encoded)[:, 1]
+    fast = model.effects(pipeline, encoded, p)
+    np.testing.assert_allclose(fast, brute_force_effects(model, frame, "overrun"), atol=1e-9)
+    assert np.count_nonzero(fast) > 50
