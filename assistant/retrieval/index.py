@@ -192,13 +192,22 @@ def open_bm25_index(
     `vectors`, when given, supplies the chunks' vectors to keep beside it."""
     index = BM25Index.load(folder, tokenizer.fingerprint)
     if index is not None and index.generation == generation:
-        return index
-    index = BM25Index.build(chunks(), tokenizer, generation)
-    stored = vectors(index.chunks) if vectors is not None and len(index) else None
-    if stored is not None:
-        index.embedder, index.vectors = stored[0], np.asarray(stored[1], dtype=np.float32)
+        if vectors is None or index.vectors is not None or not _attach(index, vectors):
+            return index
+    else:
+        index = BM25Index.build(chunks(), tokenizer, generation)
+        if vectors is not None:
+            _attach(index, vectors)
     try:
         index.save(folder)
     except OSError as exc:  # a read-only workspace still answers, it just rebuilds next time
         logger.warning("Could not save the BM25 index in %s: %s", folder, exc)
     return index
+
+
+def _attach(index: BM25Index, vectors: VectorSource) -> bool:
+    stored = vectors(index.chunks) if len(index) else None
+    if stored is None:
+        return False
+    index.embedder, index.vectors = stored[0], np.asarray(stored[1], dtype=np.float32)
+    return True

@@ -208,3 +208,27 @@ def test_empty_index_searches_to_nothing(tmp_path: Path, tokenizer: TextTokenize
         store=MemoryStore(), embedder=NgramEmbedder(), bm25=index, tokenizer=tokenizer
     )
     assert r.search("anything at all") == []
+
+
+def test_vectors_join_a_saved_index_without_rebuilding_it(
+    tmp_path: Path, corpus_store: MemoryStore, tokenizer: TextTokenizer
+) -> None:
+    folder = tmp_path / "bm25"
+    open_bm25_index(folder, 1, corpus_store.iter_chunks, tokenizer)
+
+    def must_not_rebuild():
+        raise AssertionError("rebuilt although the generation did not change")
+
+    no_vectors = open_bm25_index(folder, 1, must_not_rebuild, tokenizer, vectors=lambda c: None)
+    assert no_vectors.vectors is None
+    embedder = NgramEmbedder()
+    with_vectors = open_bm25_index(
+        folder, 1, must_not_rebuild, tokenizer,
+        vectors=lambda chunks: (embedder.id, embedder.embed_batch([c.text for c in chunks])),
+    )  # fmt: skip
+    assert with_vectors.has_vectors_from(embedder.id)
+    reloaded = BM25Index.load(folder)
+    assert reloaded is not None and reloaded.has_vectors_from(embedder.id)
+    query = embedder.embed_batch(["monthly invoices as PDF"])[0]
+    assert reloaded.vector_search(query, 1, None)[0].source == "beta/reqs/invoices.md"
+    assert reloaded.vector_search(query, 5, SearchFilter(project="alpha"))[0].project == "alpha"
