@@ -53,11 +53,16 @@ def build_blocks(
             ("tab_risk", risk.build),
             ("tab_reports", reports.build),
         ]
+        index_changes: list[Any] = []
         for key, build_tab in tabs:
             with relabel.add(gr.Tab(t(key, "zh"), elem_id=key), label=key):
-                build_tab(ctx)
+                index_changes += build_tab(ctx) or []
+        pickers = [component for component, _ in ctx.project_pickers]
+        for event in index_changes:
+            event.then(ctx.project_choices, inputs=None, outputs=pickers)
         language.change(relabel.updater(), inputs=language, outputs=relabel.components)
         blocks.load(_browser_language, inputs=None, outputs=language)
+        blocks.load(ctx.project_choices, inputs=None, outputs=pickers)
     return blocks
 
 

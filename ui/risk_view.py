@@ -53,6 +53,14 @@ def drivers_frame(result: RiskResult, top: int = 8) -> pd.DataFrame:
     )
 
 
+def empty_results(targets: tuple[str, ...], *, named: bool = False) -> pd.DataFrame:
+    """The shape of a results table before anything is scored (so headers show)."""
+    columns = ["id", *(["name"] if named else [])]
+    for target in targets:
+        columns += [f"{target}_probability", f"{target}_level"]
+    return pd.DataFrame(columns=[*columns, "top_drivers"])
+
+
 def results_frame(ids: list[str], results: list[RiskResult]) -> pd.DataFrame:
     rows = []
     for row_id, result in zip(ids, results, strict=True):

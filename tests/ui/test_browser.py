@@ -83,6 +83,21 @@ def test_risk_tab_scores_a_project(page: object) -> None:
     page.screenshot(path=str(ARTIFACTS / "ui-risk.png"), full_page=True)
 
 
+def test_upload_is_ingested_and_listed(page: object, tmp_path: Path) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    note = tmp_path / "会议纪要-2025-05-06.md"
+    note.write_text("# 会议纪要\n\n决定：上线日期推迟到 6 月 1 日。\n", encoding="utf-8")
+    page.get_by_role("tab", name="文档").click()
+    page.set_input_files("#doc-upload input[type=file]", str(note))
+    page.fill("#upload-project textarea, #upload-project input", "gamma")
+    page.click("#ingest")
+    expect(page.locator("#ingest-result")).to_contain_text("added: 1")
+    expect(page.locator("#doc-table")).to_contain_text("gamma/会议纪要-2025-05-06.md")
+    page.screenshot(path=str(ARTIFACTS / "ui-documents.png"), full_page=True)
+
+
 def test_language_switch_relabels_the_app(page: object) -> None:
     from playwright.sync_api import Page, expect
 

@@ -88,6 +88,7 @@ def build(ctx: UiContext) -> None:
             gr.Dropdown(projects, value=ANY, label=t("project", "zh"), elem_id="chat-project"),
             label="project",
         )
+        ctx.project_picker(project, with_any=True)
         doc_type = add(
             gr.Dropdown([("—", ANY), *DOC_TYPES], value=ANY, label=t("doc_type", "zh")),
             label="doc_type",

@@ -32,7 +32,8 @@ def documents_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns)
 
 
-def build(ctx: UiContext) -> None:
+def build(ctx: UiContext) -> list[Any]:
+    """The Documents tab; returns the events after which the project lists must refresh."""
     add = ctx.relabel.add
     with gr.Row():
         upload = add(
@@ -46,16 +47,21 @@ def build(ctx: UiContext) -> None:
         )
         with gr.Column():
             project = add(
-                gr.Textbox(value="default", label=t("upload_project", "zh")),
+                gr.Textbox(
+                    value="default", label=t("upload_project", "zh"), elem_id="upload-project"
+                ),
                 label="upload_project",
             )
-            ingest = add(gr.Button(t("ingest", "zh"), variant="primary"), value="ingest")
+            ingest = add(
+                gr.Button(t("ingest", "zh"), variant="primary", elem_id="ingest"), value="ingest"
+            )
     result = gr.Markdown(elem_id="ingest-result")
     with gr.Row():
         filter_project = add(
-            gr.Dropdown([ALL, *ctx.docs.projects()], value=ALL, label=t("project", "zh")),
+            gr.Dropdown([("—", ALL), *ctx.docs.projects()], value=ALL, label=t("project", "zh")),
             label="project",
         )
+        ctx.project_picker(filter_project, with_any=True)
         refresh = add(gr.Button(t("refresh", "zh"), scale=0), value="refresh")
     table = add(
         gr.Dataframe(
@@ -103,12 +109,15 @@ def build(ctx: UiContext) -> None:
             raise gr.Error(str(exc)) from None
         return f"− `{chosen_source}` ({removed} chunks)", *listing(chosen)
 
-    ingest.click(on_ingest, inputs=[upload, project], outputs=result).then(
+    ingested = ingest.click(on_ingest, inputs=[upload, project], outputs=result).then(
         listing, inputs=filter_project, outputs=[table, source]
     )
     refresh.click(listing, inputs=filter_project, outputs=[table, source])
     filter_project.change(listing, inputs=filter_project, outputs=[table, source])
-    remove.click(on_remove, inputs=[source, filter_project], outputs=[result, table, source])
+    removed = remove.click(
+        on_remove, inputs=[source, filter_project], outputs=[result, table, source]
+    )
+    return [ingested, removed]
 
 
 def _sources(ctx: UiContext, project: str | None) -> list[str]:

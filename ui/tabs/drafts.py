@@ -44,6 +44,7 @@ def build(ctx: UiContext) -> None:
             ),
             label="project",
         )
+        ctx.project_picker(project)
         lang = add(
             gr.Radio(["zh", "en"], value="zh", label=t("draft_lang", "zh")), label="draft_lang"
         )

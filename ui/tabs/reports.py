@@ -31,6 +31,7 @@ def build(ctx: UiContext) -> None:
             gr.Dropdown(ctx.docs.projects(), multiselect=True, label=t("report_projects", "zh")),
             label="report_projects",
         )
+        ctx.project_picker(projects)
         formats = add(
             gr.CheckboxGroup(["md", "docx"], value=["md", "docx"], label=t("report_formats", "zh")),
             label="report_formats",

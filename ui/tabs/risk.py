@@ -17,6 +17,7 @@ from ui.risk_holder import LoadedModel, NoRiskModelError
 from ui.risk_schema import FeatureSpec
 from ui.risk_view import (
     drivers_frame,
+    empty_results,
     portfolio_frame,
     result_markdown,
     sample_projects,
@@ -83,14 +84,17 @@ def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any]) -> None:
     button.click(on_score, inputs=[ctx.language, *inputs], outputs=[result, chart])
 
 
-def _batch(ctx: UiContext) -> None:
+def _batch(ctx: UiContext, targets: tuple[str, ...]) -> None:
     add = ctx.relabel.add
     upload = add(
         gr.File(label=t("batch_csv", "zh"), file_types=[".csv"], elem_id="risk-csv"),
         label="batch_csv",
     )
     button = add(gr.Button(t("batch_score", "zh")), value="batch_score")
-    table = add(gr.Dataframe(label=t("batch_table", "zh"), interactive=False), label="batch_table")
+    table = add(
+        gr.Dataframe(empty_results(targets), label=t("batch_table", "zh"), interactive=False),
+        label="batch_table",
+    )
     download = add(gr.File(label=t("downloads", "zh"), interactive=False), label="downloads")
 
     def on_batch(csv_file: str | None) -> tuple[pd.DataFrame, str | None]:
@@ -108,12 +112,20 @@ def _batch(ctx: UiContext) -> None:
     button.click(on_batch, inputs=upload, outputs=[table, download])
 
 
-def _portfolio(ctx: UiContext, samples: list[Any]) -> None:
+def _portfolio(ctx: UiContext, samples: list[Any], targets: tuple[str, ...]) -> None:
     add = ctx.relabel.add
     button = add(
         gr.Button(t("portfolio_score", "zh"), elem_id="risk-portfolio"), value="portfolio_score"
     )
-    table = add(gr.Dataframe(label=t("portfolio", "zh"), interactive=False), label="portfolio")
+    table = add(
+        gr.Dataframe(
+            empty_results(targets, named=True),
+            label=t("portfolio", "zh"),
+            interactive=False,
+            elem_id="risk-portfolio-table",
+        ),
+        label="portfolio",
+    )
 
     def on_portfolio() -> pd.DataFrame:
         try:
@@ -131,5 +143,5 @@ def build(ctx: UiContext) -> None:
         return
     samples = sample_projects(data_dir() / "samples")
     _form(ctx, loaded, samples[0].features if samples else {})
-    _batch(ctx)
-    _portfolio(ctx, samples)
+    _batch(ctx, loaded.card.targets)
+    _portfolio(ctx, samples, loaded.card.targets)
