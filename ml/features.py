@@ -3,7 +3,8 @@
 Rules (the same for training and scoring):
 - numeric and boolean features become float64; missing cells, empty strings and NaN become
   missing (the models handle missing values); +inf / -inf are refused.
-- boolean features accept 0/1, true/false, yes/no, 是/否 (any case).
+- boolean features accept 0/1, true/false, yes/no, 是/否 (any case); JSON true/false are
+  read as 1/0 for any number feature.
 - categorical features become strings; a category not seen in training is scored like a
   missing value (the encoders ignore it).
 - a value of the wrong type raises RiskInputError naming the 1-based row and the column.
@@ -13,6 +14,7 @@ Rules (the same for training and scoring):
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from ml.errors import RiskInputError
+
+logger = logging.getLogger(__name__)
 
 FeatureKind = Literal["numeric", "categorical", "boolean"]
 TRUE_WORDS = {"1", "1.0", "true", "yes", "y", "t", "是", "真"}
@@ -42,10 +46,16 @@ class Feature:
 def infer_features(
     frame: pd.DataFrame, columns: list[str], categorical: list[str]
 ) -> list[Feature]:
-    """Decide each column's type from the training data (spec `categorical` wins)."""
+    """Decide each column's type from the training data (spec `categorical` wins).
+
+    A column without a single value teaches nothing and is left out (logged).
+    """
     features = []
     for name in columns:
         column = frame[name]
+        if column.isna().all():
+            logger.warning("column %s has no values in the training data; not used", name)
+            continue
         if name in categorical or not _all_numeric(column):
             kind: FeatureKind = "categorical"
         elif _is_boolean(column):
@@ -67,6 +77,8 @@ def _all_numeric(column: pd.Series) -> bool:
 
 
 def _is_boolean(column: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(column):
+        return True
     present = pd.to_numeric(column.dropna().astype(str), errors="coerce")
     return bool(len(present) > 0 and present.isin([0.0, 1.0]).all())
 

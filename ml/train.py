@@ -67,9 +67,11 @@ def _train(
     columns = [str(c) for c in frame.columns]
     spec.check_columns(columns)
     names = spec.feature_columns(columns)
-    if not names:
-        raise RiskSpecError("no feature columns are left after id, time, drop and outcomes")
     features = infer_features(frame, names, spec.categorical)
+    if not features:
+        raise RiskSpecError(
+            "no feature columns with values are left after id, time, drop and outcome columns"
+        )
     x = coerce_frame(frame, features)
     order = _time_order(frame, spec.time)
     frame, x = frame.iloc[order].reset_index(drop=True), x.iloc[order].reset_index(drop=True)

@@ -132,3 +132,26 @@ def test_rows_without_an_outcome_are_left_out_of_that_target(portfolio: pd.DataF
     model = train_risk_model(frame, load_spec(None))
     assert model.card.targets["overrun"].rows == 180
     assert model.card.targets["delay"].rows == 200
+
+
+def test_empty_columns_are_left_out_and_bool_columns_are_boolean() -> None:
+    frame = leaky_frame(120).assign(empty=np.nan, unused=None, flag=lambda f: f["signal"] > 0)
+    spec = RiskSpec(
+        id="key",
+        drop=["resolved_late"],
+        categorical=["unused"],
+        targets={"delay": TargetSpec(column="delaydays")},
+    )
+    model = train_risk_model(frame, spec, cv_repeats=1)
+    kinds = {f.name: f.type for f in model.card.features}
+    assert kinds == {
+        "signal": "numeric",
+        "noise": "numeric",
+        "kind": "categorical",
+        "flag": "boolean",
+    }
+    nothing_left = spec.model_copy(
+        update={"drop": ["resolved_late", "signal", "noise", "kind", "flag"]}
+    )
+    with pytest.raises(RiskSpecError, match="no feature columns"):
+        train_risk_model(frame, nothing_left)
