@@ -5,22 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from assistant.drafts.extract import (
-    SKIP_LINE,
-    Line,
-    Table,
-    _words,
-    clean,
-    document_lines,
-    heading_section,
-    table_cells,
-    weekly_items,
-)
+from assistant.drafts.extract import weekly_items
 from assistant.drafts.generate import generate_items
+from assistant.drafts.lines import Line, clean, document_lines
 from assistant.drafts.merge import merge_items
 from assistant.drafts.models import Draft, DraftItem, Lang
 from assistant.drafts.sources import check_range, project_chunks, require_project
+from assistant.drafts.tables import table_cells
 from assistant.drafts.text import find_due
+from assistant.drafts.vocabulary import SKIP_LINE, Table, heading_section, words
 from assistant.drafts.weekly import in_section_order
 from assistant.llm import ChatModel
 from ingest.model import Chunk, DocType
@@ -28,22 +21,22 @@ from ingest.ports import VectorStore
 
 # Non-functional before functional: "非功能需求" contains "功能需求".
 REQUIREMENT_HEADINGS: Table = (
-    ("non_functional", _words("非功能", "性能", "安全", "可靠", "可用性", "质量属性",
+    ("non_functional", words("非功能", "性能", "安全", "可靠", "可用性", "质量属性",
                               r"non[- ]?functional", r"\bnfr", r"performance", r"security",
                               r"availability", r"quality attribute")),
-    ("acceptance", _words("验收", r"acceptance", r"graduation criteria", r"test plan")),
-    ("functional", _words("功能", "用户故事", "用例", r"functional", r"features?\b",
+    ("acceptance", words("验收", r"acceptance", r"graduation criteria", r"test plan")),
+    ("functional", words("功能", "用户故事", "用例", r"functional", r"features?\b",
                           r"user stor", r"use case", r"\bproposal\b")),
-    ("stakeholders", _words("干系人", "相关方", "利益相关", "用户角色", r"stakeholder",
+    ("stakeholders", words("干系人", "相关方", "利益相关", "用户角色", r"stakeholder",
                             r"personas?", r"\broles\b")),
-    ("milestones", _words("里程碑", "排期", "进度计划", "时间表", "计划", r"milestone",
+    ("milestones", words("里程碑", "排期", "进度计划", "时间表", "计划", r"milestone",
                           r"timeline", r"schedule", r"roadmap", r"implementation history",
                           r"release plan")),
-    ("constraints", _words("约束", "限制", "假设", "依赖", r"constraint", r"limitation",
+    ("constraints", words("约束", "限制", "假设", "依赖", r"constraint", r"limitation",
                            r"assumption", r"dependenc")),
-    ("scope", _words("范围", r"\bscope", r"non-goals")),
-    ("goals", _words("目标", "目的", r"\bgoals?\b", r"objective")),
-    ("background", _words("背景", "概述", "简介", "现状", r"background", r"overview",
+    ("scope", words("范围", r"\bscope", r"non-goals")),
+    ("goals", words("目标", "目的", r"\bgoals?\b", r"objective")),
+    ("background", words("背景", "概述", "简介", "现状", r"background", r"overview",
                           r"introduction", r"motivation", r"context", r"summary")),
 )  # fmt: skip
 SHALL = re.compile(r"应当|应该|必须|需要|须|支持|shall|must|should|will support|required to")

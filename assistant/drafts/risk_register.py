@@ -10,8 +10,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from assistant.drafts.extract import category_of, document_lines, response_of, weekly_items
+from assistant.drafts.extract import weekly_items
 from assistant.drafts.generate import generate_items
+from assistant.drafts.items import category_of, response_of
+from assistant.drafts.lines import document_lines
 from assistant.drafts.merge import close_done_actions, merge_items
 from assistant.drafts.models import Citation, Draft, DraftItem, Lang
 from assistant.drafts.sources import check_range, project_chunks, require_project
