@@ -130,7 +130,9 @@ def coerce_column(column: pd.Series, feature: Feature, first_row: int) -> np.nda
 def _categorical(column: pd.Series) -> np.ndarray:
     missing = pd.isna(column).to_numpy()
     if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
-        text = column.to_numpy(dtype=object)  # a string column: already text, fast path
+        # A string column is already text. copy=True: the array may be the column's own
+        # storage, and writing None into it below would corrupt the caller's frame.
+        text = column.to_numpy(dtype=object, copy=True)
     else:
         text = np.array([_category_text(v) for v in column.to_numpy(dtype=object)], dtype=object)
     text[missing] = None

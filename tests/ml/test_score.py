@@ -129,3 +129,12 @@ def test_bad_json_documents_are_refused(tmp_path: Path, content: str, message: s
 
 def test_empty_input_gives_no_results(loaded: RiskModel) -> None:
     assert loaded.score_records([]) == []
+
+
+def test_scoring_never_modifies_the_callers_frame(loaded: RiskModel, new_projects) -> None:
+    frame = new_projects.head(5).copy()
+    frame.loc[1, "industry"] = None
+    before = frame.copy()
+    loaded.score_frame(frame)
+    loaded.score_frame(frame)
+    pd.testing.assert_frame_equal(frame, before)
