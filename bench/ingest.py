@@ -35,6 +35,7 @@ import statistics
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,7 @@ def warm_imports(side: str) -> None:
         import assistant.cli  # noqa: F401
         import ingest.pipeline  # noqa: F401
     else:
+        warnings.filterwarnings("ignore", message=".*langchain-community.*")
         import langchain_chroma  # noqa: F401
         import langchain_text_splitters  # noqa: F401
         from langchain_community.document_loaders import (  # noqa: F401
@@ -224,13 +226,23 @@ def summarise(repeats: list[dict[str, Any]], stats: dict[str, Any]) -> dict[str,
                 "mb_per_s": round(stats["bytes"] / 1e6 / seconds, 3),
                 "result": repeats[-1][side][phase]["result"],
             }
+            if side == "pmassist":  # the pipeline's own clock, without the CLI around it
+                sides[side][phase]["pipeline_seconds_median"] = round(
+                    statistics.median(r[side][phase]["result"]["seconds"] for r in repeats), 3
+                )
     p, b = sides["pmassist"], sides["baseline"]
     first = p["first"]["seconds_median"]
     ratios = {
         "first_ingest_speedup": b["first"]["seconds_median"] / first,
+        "first_ingest_process_wall_speedup": b["first"]["wall_seconds_median"]
+        / p["first"]["wall_seconds_median"],
         "first_ingest_peak_rss_ratio": p["first"]["peak_rss_mb_median"]
         / b["first"]["peak_rss_mb_median"],
         "unchanged_reingest_fraction_of_first": p["unchanged"]["seconds_median"] / first,
+        "unchanged_reingest_fraction_of_first_pipeline_only": p["unchanged"][
+            "pipeline_seconds_median"
+        ]
+        / p["first"]["pipeline_seconds_median"],
         "unchanged_reingest_speedup": b["unchanged"]["seconds_median"]
         / p["unchanged"]["seconds_median"],
         "changed_1pct_reingest_speedup": b["changed"]["seconds_median"]

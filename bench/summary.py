@@ -24,7 +24,13 @@ def ratios(ingest: dict[str, Any] | None, retrieval: dict[str, Any] | None) -> l
         r = ingest["ratios"]
         rows += [
             ("first ingest speed", r["first_ingest_speedup"], 3.0),
+            ("first ingest, whole process", r["first_ingest_process_wall_speedup"], None),
             ("first ingest memory (baseline/pmassist)", 1 / r["first_ingest_peak_rss_ratio"], 1.0),
+            (
+                "pmassist first / unchanged re-ingest",
+                1 / r["unchanged_reingest_fraction_of_first"],
+                50.0,
+            ),
             ("re-ingest, unchanged", r["unchanged_reingest_speedup"], None),
             ("re-ingest, 1% changed", r["changed_1pct_reingest_speedup"], None),
         ]
