@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Protocol
 
 import numpy as np
@@ -24,11 +24,12 @@ import numpy as np
 from ingest.chunking import split_document
 from ingest.discovery import Candidate, Scan, scan
 from ingest.errors import UnreadableFileError
-from ingest.loaders import LoadLimits, load_document
+from ingest.loaders import LoadLimits
 from ingest.manifest import FAILED, OK, DocumentRecord, Manifest
 from ingest.metadata import date_of, doc_type_of, project_of
 from ingest.model import Chunk
 from ingest.ports import Embedder, VectorStore
+from ingest.reader_process import ReaderProcess
 from ingest.recovery import crash_point, recover
 
 log = logging.getLogger(__name__)
@@ -124,47 +125,51 @@ def ingest_paths(
     if progress:
         progress.start(report.files)
     writer = _BatchWriter(store, embedder, manifest, config, report)
-    for found in scans:
-        _ingest_scan(found, project, manifest, config, writer, progress)
+    with ReaderProcess() as reader:
+        run = _Run(project, manifest, config, writer, reader, progress)
+        for found in scans:
+            _ingest_scan(found, run)
     writer.flush()
     manifest.set_running(False)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _ingest_scan(
-    found: Scan,
-    project: str | None,
-    manifest: Manifest,
-    config: IngestConfig,
-    writer: _BatchWriter,
-    progress: IngestProgress | None,
-) -> None:
-    known = manifest.records(found.root)
+@dataclass(slots=True)
+class _Run:
+    """What every file of one ingest run shares."""
+
+    project: str | None
+    manifest: Manifest
+    config: IngestConfig
+    writer: _BatchWriter
+    reader: ReaderProcess
+    progress: IngestProgress | None
+
+
+def _ingest_scan(found: Scan, run: _Run) -> None:
+    known = run.manifest.records(found.root)
+    report = run.writer.report
     for candidate in found.files:
         old = known.get((found.root, candidate.source))
-        result = _process_file(found.root, candidate, old, project, config)
+        result = _process_file(found.root, candidate, old, run)
         if result is None:
-            writer.report.unchanged += 1
+            report.unchanged += 1
         elif isinstance(result, tuple):  # same content, new mtime
-            manifest.touch(found.root, candidate.source, *result)
-            writer.report.unchanged += 1
+            run.manifest.touch(found.root, candidate.source, *result)
+            report.unchanged += 1
         else:
-            writer.add(result)
-        if progress:
-            progress.advance(candidate.source)
+            run.writer.add(result)
+        if run.progress:
+            run.progress.advance(candidate.source)
     if found.whole_root:
         seen = {c.source for c in found.files}
         gone = [r for key, r in known.items() if key[1] not in seen]
-        writer.delete(gone)
+        run.writer.delete(gone)
 
 
 def _process_file(
-    root: str,
-    candidate: Candidate,
-    old: DocumentRecord | None,
-    project: str | None,
-    config: IngestConfig,
+    root: str, candidate: Candidate, old: DocumentRecord | None, run: _Run
 ) -> _FileResult | tuple[int, int] | None:
     """None if unchanged, (size, mtime) if only the mtime changed, else the new chunks."""
     had_row, was_ok = old is not None, old is not None and old.status == OK
@@ -173,9 +178,9 @@ def _process_file(
     if was_ok and old and (old.size, old.mtime_ns) == (size, mtime):
         return None
     base = DocumentRecord(root, candidate.source, size=size, mtime_ns=mtime)
-    if size > config.max_file_mb * 1024 * 1024:
+    if size > run.config.max_file_mb * 1024 * 1024:
         error = (
-            f"file is {size / 2**20:.1f} MB, over the {config.max_file_mb:g} MB limit; split "
+            f"file is {size / 2**20:.1f} MB, over the {run.config.max_file_mb:g} MB limit; split "
             "it or raise PMASSIST_INGEST__MAX_FILE_MB"
         )
         return _failed(base, error, had_row, was_ok)
@@ -184,7 +189,7 @@ def _process_file(
     if was_ok and old and old.file_hash == file_hash:
         return size, mtime
     try:
-        chunks, record = _read(base, data, file_hash, project, config)
+        chunks, record = _read(base, data, file_hash, run)
     except UnreadableFileError as exc:
         return _failed(base, str(exc), had_row, was_ok)
     return _FileResult(record, chunks, had_row, was_ok)
@@ -197,10 +202,11 @@ def _failed(base: DocumentRecord, error: str, had_row: bool, was_ok: bool) -> _F
 
 
 def _read(
-    base: DocumentRecord, data: bytes, file_hash: str, project: str | None, config: IngestConfig
+    base: DocumentRecord, data: bytes, file_hash: str, run: _Run
 ) -> tuple[list[Chunk], DocumentRecord]:
+    config, project = run.config, run.project
     limits = LoadLimits(config.file_timeout, config.max_pages, config.max_chars)
-    document = load_document(Path(base.source), data, limits)
+    document = run.reader.load(PurePath(base.source), data, limits)
     head = document.pages[0].text if document.pages else ""
     meta = document.front_matter
     record = DocumentRecord(

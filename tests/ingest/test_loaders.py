@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import os
+import signal
 from pathlib import Path, PurePath
 
 import pytest
@@ -153,3 +155,36 @@ def test_page_and_time_limits(tmp_path: Path) -> None:
 def test_cyrillic_code_page_is_still_detected() -> None:
     text = "Проект задерживается на две недели, риск высокий. " * 3
     assert decode_text(text.encode("cp1251")) == text
+
+
+def test_pdf_and_docx_are_read_in_a_worker_that_can_be_stopped(tmp_path: Path) -> None:
+    from ingest.reader_process import ReaderProcess
+
+    pdf = write_pdf(tmp_path / "a.pdf", [ZH_PDF_LINES])
+    locked = write_pdf(tmp_path / "b.pdf", [["x"]], password="pw")
+    with ReaderProcess() as reader:
+        assert (
+            "项目经理负责协调"
+            in reader.load(PurePath("a.pdf"), pdf.read_bytes(), LoadLimits()).text
+        )
+        worker = reader._worker
+        with pytest.raises(UnreadableFileError, match="encrypted"):  # errors cross over
+            reader.load(PurePath("b.pdf"), locked.read_bytes(), LoadLimits())
+        assert reader._worker is worker  # one worker serves many files
+        # A worker that does not answer in time is killed (here: one frozen with SIGSTOP) ...
+        assert worker is not None
+        os.kill(worker.pid, signal.SIGSTOP)
+        reader.grace = 0
+        with pytest.raises(UnreadableFileError, match="stopped"):
+            reader.load(PurePath("a.pdf"), pdf.read_bytes(), LoadLimits(timeout=0.5))
+        assert worker.poll() == -signal.SIGKILL
+        # ... a worker that died is reported as a crash ...
+        reader.grace = 5
+        reader.load(PurePath("a.pdf"), pdf.read_bytes(), LoadLimits())
+        assert reader._worker is not None and reader._worker is not worker
+        os.kill(reader._worker.pid, signal.SIGKILL)
+        reader._worker.wait()
+        with pytest.raises(UnreadableFileError, match="crashed"):
+            reader.load(PurePath("a.pdf"), pdf.read_bytes(), LoadLimits())
+        # ... and a fresh one reads the next file.
+        assert "项目经理" in reader.load(PurePath("a.pdf"), pdf.read_bytes(), LoadLimits()).text
