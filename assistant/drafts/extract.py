@@ -32,6 +32,8 @@ from assistant.drafts.vocabulary import (
 )
 from ingest.model import Chunk
 
+SECTION_TITLE_CHARS = 24
+
 
 def weekly_items(chunks: Iterable[Chunk]) -> list[DraftItem]:
     """Every weekly-report item the minutes and reports state, in document order."""
@@ -58,7 +60,7 @@ def classify(text: str, heading: str) -> str | None:
     labelled = first_match(text, LABELS)
     if labelled is not None:
         return labelled
-    by_heading = heading_section(heading, HEADINGS)
+    by_heading = heading_section(heading, HEADINGS, max_title=SECTION_TITLE_CHARS)
     keyword = first_match(text, KEYWORDS)
     # A stated risk is more specific than the progress/issues part of the minutes it is in.
     if by_heading in (None, "progress", "issues", "plan") and keyword == "risks":

@@ -9,6 +9,8 @@ from assistant.drafts.models import DraftItem, Response
 from assistant.drafts.text import find_due, find_owner, probability_impact, risk_level, status_of
 from assistant.drafts.vocabulary import ACTION_PHRASE, CATEGORIES, RESPONSES, first_match
 
+SHORT_DECISION = 12
+
 
 def make_item(section: str, text: str, line: Line) -> DraftItem:
     if section == "risks":
@@ -16,6 +18,9 @@ def make_item(section: str, text: str, line: Line) -> DraftItem:
         item.section = "risks"
         return item
     date = line.chunk.date
+    topic = line.heading.split(" > ")[-1]
+    if section == "decisions" and len(text) <= SHORT_DECISION and topic:
+        text = f"{topic} — {text}"  # "结论：通过" says nothing without what was passed
     item = DraftItem(section=section, text=text, date=date, citations=[line.citation()])
     if section in ("actions", "decisions", "plan", "issues"):
         item.owner = action_owner(text)

@@ -27,7 +27,10 @@ class Line:
         )
 
 
-BULLET = re.compile(r"^\s*(?:[-*+•·]|\d+[.、)）]|[（(]\d+[)）]|[一二三四五六七八九十]+[、.])\s*")
+# "1." is a list number, "22.03" is a version: a number's dot must not be followed by a digit.
+BULLET = re.compile(
+    r"^\s*(?:[-*+•·]|\d+(?:[、)）]|\.(?!\d))|[（(]\d+[)）]|[一二三四五六七八九十]+[、.])\s*"
+)
 
 SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=\.)\s+(?=[A-Z])")
 
@@ -77,16 +80,24 @@ def document_lines(chunks: Iterable[Chunk]) -> Iterator[Line]:
 
 
 def _joined_lines(text: str) -> list[str]:
-    """Lines, with an indented wrapped continuation joined to the bullet it continues."""
+    """Lines, with a hard-wrapped continuation joined to the line it continues.
+
+    Only wrapped prose is joined ("...discuss in meeting next" + "  week"): the continuation
+    is indented, starts in lower case or follows a comma. Indented lines in Chinese minutes are
+    structure ("     结论：..."), not wrapping, and stay apart.
+    """
     lines: list[str] = []
     for raw in text.splitlines():
-        if lines and lines[-1].strip() and CONTINUATION.match(raw):
-            previous = lines[-1].rstrip()
-            glue = "" if _is_cjk(previous[-1:]) else " "
-            lines[-1] = previous + glue + raw.strip()
+        previous = lines[-1].rstrip() if lines else ""
+        if previous and CONTINUATION.match(raw) and _continues(previous, raw.strip()):
+            lines[-1] = previous + " " + raw.strip()
         else:
             lines.append(raw)
     return lines
+
+
+def _continues(previous: str, line: str) -> bool:
+    return line[:1].isascii() and (line[:1].islower() or previous.endswith((",", "-", "/")))
 
 
 def _is_cjk(char: str) -> bool:

@@ -69,7 +69,7 @@ def same_item(a: str, b: str) -> bool:
 
 # ---- owners ---------------------------------------------------------------------------
 
-_NAME = r"[A-Za-z][\w.\-]*(?:\s[A-Z][\w.\-]*)?|[\u4e00-\u9fff]{2,4}"
+_NAME = r"[A-Za-z][A-Za-z0-9.\-]*(?:\s[A-Z][A-Za-z.\-]*)?|[\u4e00-\u9fff]{2,4}"
 _ZH_VERBS = r"(?:来)?(?:负责|牵头|跟进|督促|组织|推动|落实|编写|整理|完成|协调)"
 # Markers that name who owns a piece of work; a line carrying one is an action.
 _OWNER_MARKERS = (
@@ -90,7 +90,11 @@ _OWNER_PATTERNS = (
         r"[（(]\s*(?:owner\s*[:：]?\s*)?([\u4e00-\u9fff]{2,3}|@?[A-Za-z][a-z]+)\s*[)）]\s*$"
     ),
 )
-_NOT_NAMES = {"会议", "待定", "项目", "全体", "所有", "tbd", "none", "n/a", "the", "all"}
+# Words that follow "负责人：" or " - " where a name would, but are not names.
+_NOT_NAMES = {
+    "会议", "待定", "项目", "全体", "所有", "支持", "完成", "通过", "同意", "暂无", "讨论", "确认",
+    "无", "tbd", "none", "n/a", "the", "all",
+}  # fmt: skip
 
 
 def _named(text: str, patterns: tuple[re.Pattern[str], ...]) -> str | None:

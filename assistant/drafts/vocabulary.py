@@ -43,10 +43,10 @@ KEYWORDS: Table = (
         words(
             "决议",
             "决定",
-            "确定",
+            r"(?<![不未])确定(?!的|性|是否)",
             "同意",
             "结论",
-            r"(审议|评审|表决|一致|投票)通过|通过(了)?(评审|审议|决议)|^通过",
+            r"(审议|评审|表决|一致|投票)通过|通过(了)?(评审|审议|决议)|^(结论|决议)?[:：]?\s*通过$",
             r"\bdecided\b",
             r"\bdecision\b",
             r"\bagreed\b",
@@ -247,9 +247,15 @@ def first_match(text: str, table: Table) -> str | None:
     return None
 
 
-def heading_section(heading: str, table: Table) -> str | None:
-    """The section the deepest matching heading of a path names ("需求 > 3. 功能需求")."""
+def heading_section(heading: str, table: Table, *, max_title: int | None = None) -> str | None:
+    """The section the deepest matching heading of a path names ("需求 > 3. 功能需求").
+
+    With `max_title`, longer titles are topics ("openEuler 多样性算力技术路线进展"), not section
+    labels ("本周进展"), and name no section.
+    """
     for title in reversed(heading.split(" > ")):
+        if max_title is not None and len(title) > max_title:
+            continue
         found = first_match(title, table)
         if found is not None:
             return found
