@@ -190,3 +190,26 @@ def search_ids(retriever: Any, query: str, k: int) -> list[str]:
     """Ids of the top `k` fused documents."""
     documents = retriever.invoke(query)
     return [str(d.id if d.id is not None else d.metadata.get("id")) for d in documents[:k]]
+
+
+def ask(
+    persist_dir: Path, embeddings: Embeddings, question: str, *, candidates: int
+) -> list[Document]:
+    """A fresh process answering from the persisted baseline index: BM25Retriever lives only
+    in memory, so the user's script reloads every chunk from Chroma and rebuilds it."""
+    from langchain_chroma import Chroma
+
+    store = Chroma(
+        collection_name="baseline",
+        embedding_function=embeddings,
+        persist_directory=str(persist_dir),
+    )
+    data = store.get(include=["documents", "metadatas"])
+    texts, ids = data["documents"], data["ids"]
+    retriever = build_ensemble(texts, ids, store, candidates=candidates)
+    # BM25Retriever.from_texts was given {"id": ...} metadata; keep the sources for citations.
+    sources = {i: (m or {}).get("source", "") for i, m in zip(ids, data["metadatas"], strict=True)}
+    documents = retriever.invoke(question)[:5]
+    for d in documents:
+        d.metadata.setdefault("source", sources.get(str(d.id), ""))
+    return documents

@@ -50,7 +50,10 @@ from bench.measure import run_child, write_profile  # noqa: E402
 
 DOCUMENT_FOLDERS = ("meeting_minutes_*", "postmortems_en", "requirements_*")
 SUFFIXES = (".pdf", ".docx", ".md", ".txt")
-PHASES = ("first", "unchanged", "changed")
+PHASES = ("first", "unchanged", "changed", "ask")
+# The first question after the 1% change: pmassist rebuilds its BM25 index for the new
+# generation; the baseline, which keeps BM25 only in memory, rebuilds it in every process.
+ASK_QUESTION = "What did the committee decide about the kernel KABI review?"
 
 
 # --- corpus ----------------------------------------------------------------------------------
@@ -114,6 +117,30 @@ def run_pmassist(corpus: Path, workspace: Path) -> dict[str, Any]:
     return json.loads(out.getvalue())  # type: ignore[no-any-return]
 
 
+def ask_pmassist(corpus: Path, workspace: Path) -> dict[str, Any]:
+    """`pmassist ask QUESTION --workspace W --json`, in this process."""
+    from assistant.cli import app
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        app(
+            ["ask", ASK_QUESTION, "--workspace", str(workspace / "pmassist"), "--json"],
+            standalone_mode=False,
+        )
+    answer = json.loads(out.getvalue())
+    return {"citations": [c["source"] for c in answer["citations"]]}
+
+
+def ask_baseline(corpus: Path, workspace: Path) -> dict[str, Any]:
+    from assistant.settings import Settings
+    from bench.baselines import PmassistEmbeddings, ask, pmassist_embedder
+
+    embeddings = PmassistEmbeddings(pmassist_embedder())
+    candidates = Settings().retrieval.candidates
+    documents = ask(workspace / "chroma", embeddings, ASK_QUESTION, candidates=candidates)
+    return {"citations": [str(d.metadata.get("source", "")) for d in documents]}
+
+
 def run_baseline(corpus: Path, workspace: Path) -> dict[str, Any]:
     from assistant.settings import Settings
     from bench.baselines import PmassistEmbeddings, ingest_corpus, pmassist_embedder
@@ -140,17 +167,22 @@ def warm_imports(side: str) -> None:
         warnings.filterwarnings("ignore", message=".*langchain-community.*")
         import langchain_chroma  # noqa: F401
         import langchain_text_splitters  # noqa: F401
+        from langchain_classic.retrievers import EnsembleRetriever  # noqa: F401
         from langchain_community.document_loaders import (  # noqa: F401
             Docx2txtLoader,
             PyPDFLoader,
             TextLoader,
         )
+        from langchain_community.retrievers import BM25Retriever  # noqa: F401
 
 
-def worker(side: str, corpus: Path, workspace: Path, profile: Path | None) -> None:
+def worker(side: str, phase: str, corpus: Path, workspace: Path, profile: Path | None) -> None:
     """Runs in the child: times the work only (not interpreter start-up or imports, which the
     parent's wall time includes) and prints one JSON line."""
-    run = run_pmassist if side == "pmassist" else run_baseline
+    if phase == "ask":
+        run = ask_pmassist if side == "pmassist" else ask_baseline
+    else:
+        run = run_pmassist if side == "pmassist" else run_baseline
     warm_imports(side)
 
     profiler = cProfile.Profile() if profile else None
@@ -166,9 +198,11 @@ def worker(side: str, corpus: Path, workspace: Path, profile: Path | None) -> No
     sys.stdout.write(json.dumps({"seconds": seconds, "result": result}, default=str) + "\n")
 
 
-def spawn(side: str, corpus: Path, workspace: Path, profile: Path | None) -> dict[str, Any]:
+def spawn(
+    side: str, phase: str, corpus: Path, workspace: Path, profile: Path | None
+) -> dict[str, Any]:
     """One fresh child per side and phase, so its peak RSS is its own."""
-    cmd = [str(Path(__file__).resolve()), "--worker", side, str(corpus)]
+    cmd = [str(Path(__file__).resolve()), "--worker", side, "--phase", phase, str(corpus)]
     cmd += ["--workspace", str(workspace)]
     if profile:
         cmd += ["--profile", str(profile)]
@@ -192,12 +226,13 @@ def one_repeat(source: Path, scratch: Path, profile_dir: Path | None) -> dict[st
         for phase in PHASES:
             if phase == "changed":
                 changed = change_one_percent(corpus)
-            # pmassist keeps its workspace (that is the point); the baseline rebuilds fresh.
-            name = "ws" if side == "pmassist" else f"ws-{phase}"
+            # pmassist keeps its workspace (that is the point); the baseline rebuilds fresh,
+            # and is asked in the index its last (1%-changed) rebuild made.
+            name = "ws" if side == "pmassist" else f"ws-{phase.replace('ask', 'changed')}"
             workspace = scratch / side / name
             workspace.mkdir(parents=True, exist_ok=True)
             prof = profile_dir / f"ingest_{side}_{phase}.prof" if profile_dir else None
-            runs[side][phase] = spawn(side, corpus, workspace, prof)
+            runs[side][phase] = spawn(side, phase, corpus, workspace, prof)
             print(
                 f"  {side:8s} {phase:9s} {runs[side][phase]['seconds']:8.2f} s "
                 f"{runs[side][phase]['peak_rss_mb']:7.0f} MB",
@@ -226,7 +261,9 @@ def summarise(repeats: list[dict[str, Any]], stats: dict[str, Any]) -> dict[str,
                 "mb_per_s": round(stats["bytes"] / 1e6 / seconds, 3),
                 "result": repeats[-1][side][phase]["result"],
             }
-            if side == "pmassist":  # the pipeline's own clock, without the CLI around it
+            if (
+                side == "pmassist" and phase != "ask"
+            ):  # the pipeline's own clock, without the CLI around it
                 sides[side][phase]["pipeline_seconds_median"] = round(
                     statistics.median(r[side][phase]["result"]["seconds"] for r in repeats), 3
                 )
@@ -247,6 +284,7 @@ def summarise(repeats: list[dict[str, Any]], stats: dict[str, Any]) -> dict[str,
         / p["unchanged"]["seconds_median"],
         "changed_1pct_reingest_speedup": b["changed"]["seconds_median"]
         / p["changed"]["seconds_median"],
+        "ask_after_change_speedup": b["ask"]["seconds_median"] / p["ask"]["seconds_median"],
     }
     targets = {
         "first_ingest_3x_faster": ratios["first_ingest_speedup"] >= 3.0,
@@ -268,11 +306,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile-dir", type=Path, help="also write cProfile stats (1 repeat)")
     parser.add_argument("--worker", choices=("pmassist", "baseline"), help=argparse.SUPPRESS)
     parser.add_argument("--workspace", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--phase", default="first", help=argparse.SUPPRESS)
     parser.add_argument("--profile", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
-        worker(args.worker, args.corpus, args.workspace, args.profile)
+        worker(args.worker, args.phase, args.corpus, args.workspace, args.profile)
         return
     load_at_start = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="pmassist-bench-ingest-") as tmp:
