@@ -32,8 +32,9 @@ NOT_FOUND_EN = "The documents do not contain an answer to this question."
 NOT_FOUND_MARKER = "NOT_FOUND_IN_DOCUMENTS"
 
 # A sentence must cover this share of the question's weighted tokens to count as support.
-MIN_COVERAGE = 0.3
+MIN_COVERAGE = 0.4
 MAX_SENTENCES = 3
+MAX_QUOTE_CHARS = 300
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=\.)\s+")
 _BLOCK_STARTS = ("-", "*", "+", "#", "|", ">", "```")
@@ -184,7 +185,8 @@ def _with_what_it_introduces(sentence: str, following: Sequence[str]) -> str:
 
 def extractive_answer(question: str, hits: Sequence[SearchHit], retriever: Retriever) -> Answer:
     lang = question_language(question)
-    sentences = _score_sentences(hits, _Coverage(retriever.term_weights(question)), retriever)
+    coverage = _Coverage(retriever.term_weights(question))
+    sentences = _score_sentences(hits, coverage, retriever)
     if not sentences or max(s.coverage for s in sentences) < MIN_COVERAGE:
         return Answer(
             question=question, answer=not_found_text(lang), mode="extractive", citations=[]
@@ -192,17 +194,34 @@ def extractive_answer(question: str, hits: Sequence[SearchHit], retriever: Retri
     floor = 0.6 * sentences[0].score
     chosen: list[_Sentence] = []
     for s in sentences:
-        if (
-            s.score >= floor
-            and s.coverage >= MIN_COVERAGE
-            and s.text not in {c.text for c in chosen}
-        ):
+        if s.score >= floor and s.coverage >= MIN_COVERAGE and not _repeats(s.text, chosen):
             chosen.append(s)
         if len(chosen) == MAX_SENTENCES:
             break
-    text = "\n".join(f"“{s.text}” [{s.citation}]" for s in chosen)
+    text = "\n".join(f"“{_excerpt(s.text, coverage)}” [{s.citation}]" for s in chosen)
     citations = [Citation.from_hit(h) for h in hits]
     return Answer(question=question, answer=text, mode="extractive", citations=citations)
+
+
+def _repeats(text: str, chosen: Sequence[_Sentence]) -> bool:
+    return any(text in c.text or c.text in text for c in chosen)
+
+
+def _excerpt(text: str, coverage: _Coverage, limit: int = MAX_QUOTE_CHARS) -> str:
+    """A long "sentence" (a table flattened by PDF extraction, a run-on paragraph) is cut to
+    the window that starts a little before the first match of the question's rarest word."""
+    if len(text) <= limit:
+        return text
+    lowered = text.lower()
+    matches = [
+        (-weight, lowered.find(token))
+        for token, weight in (coverage.typed | coverage.expanded).items()
+        if token in lowered
+    ]
+    first = min(matches)[1] if matches else 0
+    start = max(0, min(first - limit // 5, len(text) - limit))
+    cut = text[start : start + limit].strip()
+    return ("…" if start else "") + cut + ("…" if start + limit < len(text) else "")
 
 
 # -- with a chat model ---------------------------------------------------------------------

@@ -118,11 +118,11 @@ class BM25Index:
         return np.fromiter((chunk_matches(c, where) for c in self.chunks), bool, len(self.chunks))
 
     def idf(self, token: str) -> float:
-        """How rare a token is in the corpus; a token the corpus lacks counts as fairly rare,
+        """How rare a token is in the corpus; a token the corpus lacks counts as the rarest,
         so a question about something absent is not mistaken for a supported one."""
         n = len(self.chunks)
         if self.model is None or token not in self.model.vocab_dict:
-            return 0.5 * math.log(1 + (n + 0.5) / 0.5)
+            return math.log(1 + (n + 0.5) / 1.5)
         indptr = self.model.scores["indptr"]
         token_id = self.model.vocab_dict[token]
         df = int(indptr[token_id + 1] - indptr[token_id])
