@@ -19,7 +19,7 @@ _SEP = 0  # code point separating texts in a batch
 _MAX_WORD = 24  # letters hashed per word; longer words share the hash of their prefix
 
 # Weights per feature kind; a CJK bigram carries about what an English word does.
-_W_WORD, _W_TRIGRAM, _W_CJK_UNI, _W_CJK_BI = 1.0, 0.3, 0.4, 1.0
+_W_WORD, _W_TRIGRAM, _W_CJK_UNI, _W_CJK_BI = 1.0, 0.4, 1.0, 1.0
 _SALT_WORD, _SALT_TRI, _SALT_UNI, _SALT_BI = 0x1000, 0x2000, 0x3000, 0x4000
 
 # One string: it is hashed with the same code as the text, which splits it into words.
@@ -31,6 +31,12 @@ _EN_STOPWORDS = (
 )
 # Particles so frequent in Chinese that their unigrams and bigrams only add noise.
 _ZH_STOPCHARS = "的了是在和与及或之其也就都而这那个把被从对于以为着吗呢吧啊"
+# Characters too common to mean much alone, though they do inside words (功能, 会议, 时间):
+# their unigrams are dropped, their bigrams kept.
+_ZH_COMMON_CHARS = (
+    "一不有我他们来到时要会可能下过说后多所得等如当使去还因由些然么比但此只没很者最已并将见几"
+    "做则据给即再更每至该上中大个人年出分成发动同工行面方定进部度家心看明"
+)
 
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20
@@ -76,6 +82,7 @@ class HashingEmbedder:
         self._dim = dim
         self._stop_words = np.unique(self._word_hashes(_EN_STOPWORDS)[0])
         self._stop_chars = np.array(sorted(ord(c) for c in _ZH_STOPCHARS), dtype=np.int64)
+        self._common_chars = np.array(sorted(ord(c) for c in _ZH_COMMON_CHARS), dtype=np.int64)
 
     @property
     def id(self) -> str:
@@ -116,7 +123,7 @@ class HashingEmbedder:
         self, cp: np.ndarray, doc: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         cjk = _is_cjk(cp) & ~np.isin(cp, self._stop_chars)
-        uni = np.flatnonzero(cjk)
+        uni = np.flatnonzero(cjk & ~np.isin(cp, self._common_chars))
         bi = np.flatnonzero(cjk[:-1] & cjk[1:])
         keys = np.concatenate([cp[uni] + _SALT_UNI, (cp[bi] << 21 | cp[bi + 1]) + _SALT_BI])
         weights = np.concatenate([np.full(len(uni), _W_CJK_UNI), np.full(len(bi), _W_CJK_BI)])
