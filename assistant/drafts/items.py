@@ -7,7 +7,7 @@ from typing import cast
 from assistant.drafts.lines import Line
 from assistant.drafts.models import DraftItem, Response
 from assistant.drafts.text import find_due, find_owner, probability_impact, risk_level, status_of
-from assistant.drafts.vocabulary import ACTION_PHRASE, CATEGORIES, RESPONSES, first_match
+from assistant.drafts.vocabulary import ACTION_PHRASE, CATEGORIES, HEADINGS, RESPONSES, first_match
 
 SHORT_DECISION = 12
 
@@ -19,8 +19,14 @@ def make_item(section: str, text: str, line: Line) -> DraftItem:
         return item
     date = line.chunk.date
     topic = line.heading.split(" > ")[-1]
-    if section == "decisions" and len(text) <= SHORT_DECISION and topic:
-        text = f"{topic} — {text}"  # "结论：通过" says nothing without what was passed
+    # "结论：通过" says nothing without what was passed; a topic heading says it ("决议" does not).
+    if (
+        section == "decisions"
+        and len(text) <= SHORT_DECISION
+        and topic
+        and not first_match(topic, HEADINGS)
+    ):
+        text = f"{topic} — {text}"
     item = DraftItem(section=section, text=text, date=date, citations=[line.citation()])
     if section in ("actions", "decisions", "plan", "issues"):
         item.owner = action_owner(text)
