@@ -223,3 +223,19 @@ def test_prompt_variables_are_checked_when_loaded(tmp_path: Path) -> None:
 def test_shipped_answer_prompts_load_in_both_languages(lang: str) -> None:
     load_prompt("answer_system", lang, variables={"not_found_marker"})
     load_prompt("answer_user", lang, variables={"documents", "question"})
+
+
+def test_long_sentences_are_quoted_as_a_window_around_the_match(
+    tokenizer: TextTokenizer, glossary: Glossary
+) -> None:
+    filler = "，".join(f"第{i}项工作按计划推进" for i in range(40))
+    chunk = make_chunk(f"时间线：{filler}，4月18日 22:00 开始割接并发布停服公告，{filler}", "t.md")
+    store = MemoryStore()
+    store.add([chunk], NgramEmbedder().embed_batch([chunk.text]))
+    r = HybridRetriever(
+        store=store, embedder=NgramEmbedder(), bm25=BM25Index.build([chunk], tokenizer, 1),
+        tokenizer=tokenizer, glossary=glossary,
+    )  # fmt: skip
+    line = answer("什么时候开始割接？", retriever=r).answer.splitlines()[0]
+    assert "4月18日 22:00 开始割接" in line
+    assert line.startswith("“…") and line.endswith("…” [1]") and len(line) < len(chunk.text)
