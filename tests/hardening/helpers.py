@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.manifest import OK, Manifest
+from ingest.manifest import OK, PENDING, Manifest
 from ingest.ports import VectorStore
 
 PMASSIST = [sys.executable, "-c", "from assistant.cli import app; app()"]
@@ -51,20 +51,20 @@ def pmassist(
 class Consistency:
     """How a store and a manifest disagree; all empty means they agree."""
 
-    not_ok: list[tuple[str, str]] = field(default_factory=list)  # manifest rows not `ok`
+    pending: list[tuple[str, str]] = field(default_factory=list)  # rows left half-written
     orphans: list[str] = field(default_factory=list)  # chunks no ok document accounts for
     miscounted: list[tuple[str, str]] = field(default_factory=list)  # count != record.chunks
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # chunk_index repeated
 
     @property
     def ok(self) -> bool:
-        return not (self.not_ok or self.orphans or self.miscounted or self.duplicates)
+        return not (self.pending or self.orphans or self.miscounted or self.duplicates)
 
 
 def consistency(store: VectorStore, manifest: Manifest) -> Consistency:
     """Compare every chunk in the store with the manifest, read-only."""
     records = manifest.records()
-    result = Consistency(not_ok=sorted(k for k, r in records.items() if r.status != OK))
+    result = Consistency(pending=sorted(k for k, r in records.items() if r.status == PENDING))
     expected = {k: r for k, r in records.items() if r.status == OK}
     indexes: dict[tuple[str, str], list[int]] = {}
     counts: Counter[tuple[str, str]] = Counter()
