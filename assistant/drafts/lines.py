@@ -32,9 +32,9 @@ BULLET = re.compile(
     r"^\s*(?:[-*+•·]|\d+(?:[、)）]|\.(?!\d))|[（(]\d+[)）]|[一二三四五六七八九十]+[、.])\s*"
 )
 
-SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=\.)\s+(?=[A-Z])")
+SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\.)\s+(?=[A-Z])")
 
-LONG_LINE = 160
+LONG_LINE = 300
 
 LEAD_IN = re.compile(r"^[^:：|]{1,30}[:：]$")
 
@@ -89,8 +89,10 @@ def _joined_lines(text: str) -> list[str]:
     lines: list[str] = []
     for raw in text.splitlines():
         previous = lines[-1].rstrip() if lines else ""
-        if previous and CONTINUATION.match(raw) and _continues(previous, raw.strip()):
-            lines[-1] = previous + " " + raw.strip()
+        stripped = raw.strip()
+        indented = CONTINUATION.match(raw) and _continues(previous, stripped)
+        if previous and (indented or (stripped and _wrapped(previous.strip(), stripped))):
+            lines[-1] = previous + " " + stripped
         else:
             lines.append(raw)
     return lines
@@ -98,6 +100,12 @@ def _joined_lines(text: str) -> list[str]:
 
 def _continues(previous: str, line: str) -> bool:
     return line[:1].isascii() and (line[:1].islower() or previous.endswith((",", "-", "/")))
+
+
+def _wrapped(previous: str, line: str) -> bool:
+    """A PDF's wrapped English line: no indent, but it starts in lower case mid-sentence."""
+    starts_mid_sentence = (line[:1].isascii() and line[:1].islower()) or line[:1] == "("
+    return starts_mid_sentence and not previous.endswith((".", ":", ";"))
 
 
 def _is_cjk(char: str) -> bool:

@@ -24,6 +24,8 @@ REQUIREMENT_HEADINGS: Table = (
     ("non_functional", words("非功能", "性能", "安全", "可靠", "可用性", "质量属性",
                               r"non[- ]?functional", r"\bnfr", r"performance", r"security",
                               r"availability", r"quality attribute")),
+    ("functional", words(r"^[\d.\s]*[A-Za-z][\w\s-]*requirements$",
+                          r"^[\d.、\s一二三四五六七八九十]*[\u4e00-\u9fff]{0,8}需求$")),
     ("acceptance", words("验收", r"acceptance", r"graduation criteria", r"test plan")),
     ("functional", words("功能", "用户故事", "用例", r"functional", r"features?\b",
                           r"user stor", r"use case", r"\bproposal\b")),
@@ -48,6 +50,10 @@ NFR_WORDS = re.compile(
 )
 REQ_ID = re.compile(r"^\s*\*{0,2}\s*(?:N?FR|REQ|SR|UR)[-_ ]?\d+[.:：]?\s*", re.IGNORECASE)
 ACCEPTANCE = re.compile(r"(验收标准|acceptance criteria|acceptance)\s*[:：]\s*", re.IGNORECASE)
+SECTION_LINE = re.compile(
+    r"^(?:\d+(?:\.\d+)*\.?|[一二三四五六七八九十]+[、.])\s*([^\W\d][^。.;；:：]{1,40})$"
+)
+ID_SECTION = re.compile(r"^\*{0,2}\s*(NFR|FR|DM|REQ|UR|SR)[-_ ]?\d+", re.IGNORECASE)
 REQUIREMENT_DOC_TYPES = (DocType.REQUIREMENTS.value,)
 
 
@@ -91,16 +97,35 @@ def extracted_requirements(chunks: list[Chunk]) -> list[DraftItem]:
 
 
 def requirement_items(chunks: Iterable[Chunk]) -> Iterable[DraftItem]:
+    # PDFs lose heading styles: "3. Functional requirements" is then a plain line that still
+    # starts a section, until the next such line or real heading.
+    pseudo: tuple[str, str] | None = None  # (heading path it appeared under, section)
     for line in document_lines(chunks):
+        title = SECTION_LINE.match(line.text)
+        named = heading_section(title.group(1), REQUIREMENT_HEADINGS) if title else None
+        if named is not None:
+            pseudo = (line.heading, named)
+            continue
         section = heading_section(line.heading, REQUIREMENT_HEADINGS)
+        if pseudo is not None and pseudo[0] == line.heading:
+            section = pseudo[1]
         text = _line_text(line)
         if text is None or len(text) < 4 or SKIP_LINE.search(text):
             continue
+        section = _by_id(text) or section
         if section is None:
             if not SHALL.search(text):
                 continue
             section = "non_functional" if NFR_WORDS.search(text) else "functional"
         yield from _items_for(section, text, line)
+
+
+def _by_id(text: str) -> str | None:
+    """ "NFR-01 ..." is non-functional and "FR-01 ..." functional, wherever they stand."""
+    found = ID_SECTION.match(clean(text))
+    if found is None:
+        return None
+    return "non_functional" if found.group(1).upper() == "NFR" else "functional"
 
 
 def _line_text(line: Line) -> str | None:
@@ -131,7 +156,8 @@ def _items_for(section: str, text: str, line: Line) -> Iterable[DraftItem]:
             date=date,
             citations=[line.citation()],
         )
-    due = find_due(text, date) if section == "milestones" else None
+    # A milestone's date is written out; "on Saturday night" is not one to resolve.
+    due = find_due(text, None) if section == "milestones" else None
     yield DraftItem(section=section, text=text, due=due, date=date, citations=[line.citation()])
 
 

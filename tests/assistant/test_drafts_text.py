@@ -114,3 +114,35 @@ def test_an_action_named_done_by_id_in_a_later_progress_line_is_closed() -> None
     (action,) = [i for i in items if i.section == "actions"]
     assert action.status == "done" and {c.source for c in action.citations} == {"a.md", "b.md"}
     assert not [i for i in items if i.section == "progress"]
+
+
+def test_requirements_from_a_pdf_without_heading_styles() -> None:
+    from assistant.drafts.requirements import number_requirements, requirement_items
+
+    text = (
+        "Software Requirements Specification\n"
+        "3. Functional requirements\n"
+        "- FR-01 Consent: opt-in flags are kept; a privacy request\n"
+        "(access or deletion) is completed within 30 days.\n"
+        "4. Data migration requirements\n"
+        "- DM-01 Every customer with a purchase in the last five years is migrated.\n"
+        "5. Non-functional requirements\n"
+        "- NFR-01 Performance: lookups return within 2 seconds at the 95th\n"
+        "percentile.\n"
+        "7. Milestones\n"
+        "Go-live on Saturday night 2026-04-11\n"
+    )
+    pdf = Chunk("c", text, "srs.pdf", "p", "requirements", 1, "2026-01-16", "", 0, "h")
+    items = number_requirements(list(requirement_items([pdf])))
+    found = [(i.section, i.id, i.text) for i in items]
+    assert found[:3] == [
+        ("functional", "FR-1",
+         "Consent: opt-in flags are kept; a privacy request (access or deletion) is completed "
+         "within 30 days."),
+        ("functional", "FR-2", "DM-01 Every customer with a purchase in the last five years is "
+         "migrated."),
+        ("non_functional", "NFR-1",
+         "Performance: lookups return within 2 seconds at the 95th percentile."),
+    ]  # fmt: skip
+    (milestone,) = [i for i in items if i.section == "milestones"]
+    assert milestone.due == "2026-04-11" and items[0].citations[0].page == 1
