@@ -11,8 +11,10 @@ the reference (an equal value has effect 0 by definition, so it is not evaluated
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,8 +74,14 @@ class RiskModel:
         """Score a list of {feature: value} objects (unknown keys ignored)."""
         return self.score_frame(records_frame(list(records)))
 
-    def score_frame(self, frame: pd.DataFrame, *, drivers: bool = True) -> list[dict[str, Any]]:
-        """Score every row of `frame` (a CSV read by pandas, or any DataFrame)."""
+    def score_frame(
+        self, frame: pd.DataFrame, *, drivers: bool = True, quantiles: bool = True
+    ) -> list[dict[str, Any]]:
+        """Score every row of `frame` (a CSV read by pandas, or any DataFrame).
+
+        `drivers=False` leaves every "drivers" list empty; `quantiles=False` leaves out the
+        optional "p50"/"p80" keys (for callers that only need the contract's fields).
+        """
         if len(frame) == 0:
             return []
         x = coerce_frame(frame, self.features)
@@ -84,11 +92,14 @@ class RiskModel:
             encoded = estimators.classifier[0].transform(x)
             model = estimators.classifier[-1]
             probability = model.predict_proba(encoded)[:, 1]
-            per_target[name] = self._target_values(name, estimators, x, probability)
+            per_target[name] = self._target_values(name, estimators, x, probability, quantiles)
             if drivers:
                 effects.append(self.effects(estimators.classifier, encoded, probability))
-        driver_lists = self._driver_lists(x, effects) if drivers else [[] for _ in ids]
-        return self._results(ids, per_target, driver_lists)
+        # Millions of small dicts: the cyclic GC would rescan them over and over while they
+        # are built, and none of them can form a cycle.
+        with _gc_paused():
+            driver_lists = self._driver_lists(x, effects) if drivers else [[] for _ in ids]
+            return self._results(ids, per_target, driver_lists)
 
     def _ids(self, frame: pd.DataFrame) -> list[str | None]:
         column = self.card.id_column
@@ -97,12 +108,17 @@ class RiskModel:
         return [None] * len(frame)
 
     def _target_values(
-        self, name: str, estimators: TargetEstimators, x: pd.DataFrame, p: np.ndarray
+        self,
+        name: str,
+        estimators: TargetEstimators,
+        x: pd.DataFrame,
+        p: np.ndarray,
+        quantiles: bool = True,
     ) -> dict[str, np.ndarray]:
         levels = self.card.targets[name].levels
         level = np.where(p >= levels.high, "high", np.where(p >= levels.medium, "medium", "low"))
         values = {"probability": p, "level": level}
-        if estimators.p50 is not None and estimators.p80 is not None:
+        if quantiles and estimators.p50 is not None and estimators.p80 is not None:
             # Small trees: one OpenMP fan-out per tree costs more than it saves.
             with threadpool_limits(limits=1, user_api="openmp"):
                 p50 = estimators.p50.predict(x)
@@ -160,20 +176,26 @@ class RiskModel:
         strongest = np.take_along_axis(stacked, which[None], axis=0)[0]
         k = min(TOP_DRIVERS, strongest.shape[1])
         order = np.argsort(-np.abs(strongest), axis=1, kind="stable")[:, :k]
-        top_effects = np.round(np.take_along_axis(strongest, order, axis=1), 4).tolist()
-        top_targets = np.take_along_axis(which, order, axis=1).tolist()
-        names = [f.name for f in self.features]
-        targets = self.target_names
-        columns = [_json_values(x[name].to_numpy()) for name in names]
-        rows = zip(order.tolist(), top_effects, top_targets, strict=True)
-        return [
-            [
-                {"feature": names[f], "value": columns[f][i], "effect": e, "target": targets[t]}
-                for f, e, t in zip(fs, es, ts, strict=True)
-                if e != 0.0
-            ]
-            for i, (fs, es, ts) in enumerate(rows)
+        top_effects = np.round(np.take_along_axis(strongest, order, axis=1), 4)
+        names = np.array([f.name for f in self.features], dtype=object)
+        values = np.empty(strongest.shape, dtype=object)
+        for j, feature in enumerate(self.features):
+            values[:, j] = _json_values(x[feature.name].to_numpy())
+        # One flat list of driver dicts, then cut per project: much cheaper than nested loops.
+        keep = top_effects != 0.0
+        targets = np.array(self.target_names, dtype=object)[np.take_along_axis(which, order, 1)]
+        flat = [
+            {"feature": f, "value": v, "effect": e, "target": t}
+            for f, v, e, t in zip(
+                names[order][keep].tolist(),
+                np.take_along_axis(values, order, axis=1)[keep].tolist(),
+                top_effects[keep].tolist(),
+                targets[keep].tolist(),
+                strict=True,
+            )
         ]
+        ends = np.cumsum(keep.sum(axis=1)).tolist()
+        return [flat[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
 
     def _results(
         self,
@@ -251,6 +273,17 @@ def _calibrated(calibrator: Any, decision: np.ndarray) -> np.ndarray:
     p = np.asarray(calibrator.predict(decision), dtype=float)
     p[(p > 1.0) & (p <= 1.0 + 1e-5)] = 1.0  # as CalibratedClassifierCV.predict_proba does
     return p
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _chunks(pairs: list, size: int):
