@@ -131,16 +131,31 @@ class _Sentence:
 
 
 class _Coverage:
-    """Weighted share of the question's tokens found in a text; translations stand in."""
+    """Weighted share of the question's tokens found in a text; translations stand in.
+
+    A token also counts when it is part of a longer word of the text (负责 in 负责人,
+    "migrat" in "migrations"): word segmentation differs between a question and a document.
+    """
 
     def __init__(self, weights: tuple[dict[str, float], dict[str, float]]):
         self.typed, self.expanded = weights
         self.total = sum(self.typed.values()) or 1.0
+        self._partial = {t for t in (*self.typed, *self.expanded) if _matches_inside_words(t)}
 
-    def __call__(self, present: set[str]) -> float:
-        found = sum(w for t, w in self.typed.items() if t in present)
-        found += sum(w for t, w in self.expanded.items() if t in present)
+    def __call__(self, tokens: set[str], text: str) -> float:
+        lowered = text.lower()
+
+        def present(token: str) -> bool:
+            return token in tokens or (token in self._partial and token in lowered)
+
+        found = sum(w for t, w in self.typed.items() if present(t))
+        found += sum(w for t, w in self.expanded.items() if present(t))
         return min(1.0, found / self.total)
+
+
+def _matches_inside_words(token: str) -> bool:
+    # long enough that a substring hit is the same word, not a coincidence
+    return len(token) >= 4 if token.isascii() else len(token) >= 2 and bool(CJK_RUN.match(token))
 
 
 def _score_sentences(
@@ -149,13 +164,14 @@ def _score_sentences(
     question_tokens = set(coverage.typed) | set(coverage.expanded)
     scored = []
     for rank, hit in enumerate(hits, start=1):
-        context = coverage(set(retriever.tokens(f"{hit.chunk.heading}\n{hit.chunk.text}")))
+        passage = f"{hit.chunk.heading}\n{hit.chunk.text}"
+        context = coverage(set(retriever.tokens(passage)), passage)
         sentences = split_sentences(hit.chunk.text)
         for i, sentence in enumerate(sentences):
             quote = _with_what_it_introduces(sentence, sentences[i + 1 : i + 4])
             tokens = set(retriever.tokens(sentence))
             # the sentence must match the question; its passage being on topic helps
-            cover = 0.65 * coverage(tokens) + 0.35 * context
+            cover = 0.65 * coverage(tokens, sentence) + 0.35 * context
             # a sentence that only repeats the question answers nothing: favour quotes that
             # add words of their own
             novelty = min(1.0, len(set(retriever.tokens(quote)) - question_tokens) / 3)

@@ -239,3 +239,21 @@ def test_long_sentences_are_quoted_as_a_window_around_the_match(
     line = answer("什么时候开始割接？", retriever=r).answer.splitlines()[0]
     assert "4月18日 22:00 开始割接" in line
     assert line.startswith("“…") and line.endswith("…” [1]") and len(line) < len(chunk.text)
+
+
+def test_a_question_word_inside_a_document_word_still_supports_the_answer(
+    tokenizer: TextTokenizer, glossary: Glossary
+) -> None:
+    chunks = [
+        make_chunk(f"第{j}条：模块7的接口联调记录，版本{j}，负责人李雷。", f"m{j}.md", index=j)
+        for j in range(25)
+    ]
+    store = MemoryStore()
+    store.add(chunks, NgramEmbedder().embed_batch([c.text for c in chunks]))
+    r = HybridRetriever(
+        store=store, embedder=NgramEmbedder(), bm25=BM25Index.build(chunks, tokenizer, 1),
+        tokenizer=tokenizer, glossary=glossary,
+    )  # fmt: skip
+    assert "负责" not in r.bm25.model.vocab_dict  # the documents only say 负责人
+    result = answer("模块7的接口联调记录由谁负责？", retriever=r, k=3)
+    assert "负责人李雷" in result.answer
