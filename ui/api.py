@@ -125,64 +125,37 @@ def _risk_result(result: Any) -> m.RiskResult:
     return m.RiskResult(**fields)
 
 
+NO_MODEL: dict[int | str, dict[str, Any]] = {
+    503: {"model": m.Problem, "description": "No risk model loaded."}
+}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": m.Problem, "description": "Invalid input; `loc` names the field."}
+}
+
+
 def build_router(settings: Settings, risk: RiskApi, docs: AskService) -> APIRouter:
-    holder = risk.holder
+    """Every /api/v1 route, each behind the API key check when a key is configured."""
     router = APIRouter(
         prefix="/api/v1",
         dependencies=[Depends(api_key_dependency(settings.api_key))],
         responses=m.ERROR_RESPONSES,
     )
-    no_model: dict[int | str, dict[str, Any]] = {
-        503: {"model": m.Problem, "description": "No risk model loaded."}
-    }
-    invalid: dict[int | str, dict[str, Any]] = {
-        422: {"model": m.Problem, "description": "Invalid input; `loc` names the field."}
-    }
+    _add_service_routes(router, risk.holder, docs)
+    _add_risk_routes(router, risk)
+    return router
 
+
+def _add_service_routes(router: APIRouter, holder: RiskModelHolder, docs: AskService) -> None:
     @router.get("/health", response_model=m.Health, tags=["service"])
     def health() -> m.Health:
         loaded = holder.optional()
         return m.Health(model=str(loaded.model_dir) if loaded else None, chunks=docs.chunk_count())
 
-    @router.get("/risk/model", response_model=m.ModelCard, responses=no_model, tags=["risk"])
-    def risk_model() -> dict[str, Any]:
-        return risk.loaded().card.raw
-
-    @router.post(
-        "/risk/model/reload", response_model=m.ModelCard, responses=no_model, tags=["risk"]
-    )
-    def reload_risk_model() -> dict[str, Any]:
-        """Read the model directory again (after `pmassist risk train` wrote a new model)."""
-        try:
-            return holder.reload().card.raw
-        except NoRiskModelError as exc:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
-
-    @router.post(
-        "/risk/score",
-        response_model=m.RiskResult,
-        response_model_exclude_unset=True,
-        responses={**no_model, **invalid},
-        tags=["risk"],
-    )
-    async def score_project(body: m.RiskScoreRequest) -> m.RiskResult:
-        return (await risk.score(body.model_dump(), batch=False))[0]
-
-    @router.post(
-        "/risk/score/batch",
-        response_model=m.RiskBatchResult,
-        response_model_exclude_unset=True,
-        responses={**no_model, **invalid},
-        tags=["risk"],
-    )
-    async def score_projects(body: m.RiskBatchRequest) -> m.RiskBatchResult:
-        return m.RiskBatchResult(results=await risk.score(body.model_dump(), batch=True))
-
     @router.post(
         "/ask",
         response_model=m.AskResponse,
         responses={
-            **invalid,
+            **INVALID,
             400: {"model": m.Problem, "description": "The question cannot be answered."},
             409: {"model": m.Problem, "description": "Nothing ingested yet."},
         },
@@ -196,7 +169,41 @@ def build_router(settings: Settings, risk: RiskApi, docs: AskService) -> APIRout
         except (AssistantError, IngestError) as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from None
 
-    return router
+
+def _add_risk_routes(router: APIRouter, risk: RiskApi) -> None:
+    @router.get("/risk/model", response_model=m.ModelCard, responses=NO_MODEL, tags=["risk"])
+    def risk_model() -> dict[str, Any]:
+        return risk.loaded().card.raw
+
+    @router.post(
+        "/risk/model/reload", response_model=m.ModelCard, responses=NO_MODEL, tags=["risk"]
+    )
+    def reload_risk_model() -> dict[str, Any]:
+        """Read the model directory again (after `pmassist risk train` wrote a new model)."""
+        try:
+            return risk.holder.reload().card.raw
+        except NoRiskModelError as exc:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
+
+    @router.post(
+        "/risk/score",
+        response_model=m.RiskResult,
+        response_model_exclude_unset=True,
+        responses={**NO_MODEL, **INVALID},
+        tags=["risk"],
+    )
+    async def score_project(body: m.RiskScoreRequest) -> m.RiskResult:
+        return (await risk.score(body.model_dump(), batch=False))[0]
+
+    @router.post(
+        "/risk/score/batch",
+        response_model=m.RiskBatchResult,
+        response_model_exclude_unset=True,
+        responses={**NO_MODEL, **INVALID},
+        tags=["risk"],
+    )
+    async def score_projects(body: m.RiskBatchRequest) -> m.RiskBatchResult:
+        return m.RiskBatchResult(results=await risk.score(body.model_dump(), batch=True))
 
 
 def install_openapi(app: FastAPI, risk: RiskApi) -> None:

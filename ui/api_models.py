@@ -3,9 +3,9 @@ derived from the model card in `ui.risk_schema`)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 
 class Health(BaseModel):
@@ -62,13 +62,22 @@ class ModelCard(BaseModel):
     trained_at: str | None = None
 
 
+def _no_text_or_bool(value: Any) -> Any:
+    # "5" or true is not the integer the schema asks for (29.0 is, in JSON Schema).
+    if isinstance(value, str | bool):
+        raise ValueError("must be an integer")
+    return value
+
+
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=4000, description="The question, zh or en.")
     project: str | None = Field(None, max_length=200, description="Only this project's files.")
     type: Literal["requirements", "meeting_notes", "postmortem"] | None = Field(
         None, description="Only this document type."
     )
-    k: int = Field(5, ge=1, le=50, description="How many citations to return.")
+    k: Annotated[int, BeforeValidator(_no_text_or_bool)] = Field(
+        5, ge=1, le=50, description="How many citations to return."
+    )
 
 
 class Citation(BaseModel):

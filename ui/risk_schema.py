@@ -16,7 +16,15 @@ import math
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, create_model
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    WithJsonSchema,
+    create_model,
+)
 
 
 @dataclass(frozen=True)
@@ -127,8 +135,17 @@ def _int_as_text(value: Any) -> Any:
 
 
 # One type each (not a union), so an error's `loc` ends at the field name.
-YesNo = Annotated[Literal[0, 1], BeforeValidator(_yes_no)]
-ProjectId = Annotated[str, Strict(), BeforeValidator(_int_as_text)]
+YesNo = Annotated[
+    Literal[0, 1],
+    BeforeValidator(_yes_no),
+    WithJsonSchema({"enum": [0, 1, True, False]}),
+]
+ProjectId = Annotated[
+    str,
+    Strict(),
+    BeforeValidator(_int_as_text),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer"}]}),
+]
 
 
 def _field_for(feature: FeatureSpec) -> tuple[Any, Any]:

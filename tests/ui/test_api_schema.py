@@ -7,6 +7,7 @@ and that a route declared as needing the API key refuses requests without it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,9 @@ from tests.ui.conftest import copy_workspace, running_server
 from ui.server import build_app
 
 API_KEY = "schema-test-key"
+DEFAULT_EXAMPLES = 12
+# PMASSIST_SCHEMA_EXAMPLES=300 for a deeper, randomised run.
+EXAMPLES = int(os.environ.get("PMASSIST_SCHEMA_EXAMPLES", DEFAULT_EXAMPLES))
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +77,10 @@ def test_api_conforms_to_its_schema(
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
-        max_examples=12,
+        max_examples=EXAMPLES,
         deadline=None,
         database=None,
+        derandomize=EXAMPLES == DEFAULT_EXAMPLES,  # the suite is repeatable; deep runs explore
         suppress_health_check=list(HealthCheck),
     )
     def check(case: Any) -> None:

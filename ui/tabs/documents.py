@@ -32,8 +32,42 @@ def documents_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns)
 
 
-def build(ctx: UiContext) -> list[Any]:
-    """The Documents tab; returns the events after which the project lists must refresh."""
+class DocumentHandlers:
+    """What the tab's buttons do, given the services."""
+
+    def __init__(self, ctx: UiContext) -> None:
+        self.ctx = ctx
+
+    def listing(self, chosen: str | None) -> tuple[pd.DataFrame, Any]:
+        rows = self.ctx.docs.list_documents(chosen or None)
+        return documents_frame(rows), gr.update(choices=[r["source"] for r in rows], value=None)
+
+    def ingest(self, files: list[str] | None, name: str, progress: Any = gr.Progress()) -> str:
+        if not files:
+            raise gr.Error("choose files first / 请先选择文件")
+
+        def report(done: int, total: int, source: str) -> None:
+            progress((done, total), desc=source)
+
+        try:
+            summary = self.ctx.docs.ingest_uploads(
+                [Path(f) for f in files], project=(name or "default").strip(), progress=report
+            )
+        except (IngestError, AssistantError) as exc:
+            raise gr.Error(str(exc)) from None
+        return summary_markdown(summary)
+
+    def remove(self, source: str | None, chosen: str | None) -> tuple[str, pd.DataFrame, Any]:
+        if not source:
+            raise gr.Error("choose a document / 请选择文档")
+        try:
+            removed = self.ctx.docs.remove_document(source)
+        except (IngestError, AssistantError) as exc:
+            raise gr.Error(str(exc)) from None
+        return f"− `{source}` ({removed} chunks)", *self.listing(chosen)
+
+
+def _upload_row(ctx: UiContext) -> tuple[Any, Any, Any]:
     add = ctx.relabel.add
     with gr.Row():
         upload = add(
@@ -55,6 +89,14 @@ def build(ctx: UiContext) -> list[Any]:
             ingest = add(
                 gr.Button(t("ingest", "zh"), variant="primary", elem_id="ingest"), value="ingest"
             )
+    return upload, project, ingest
+
+
+def build(ctx: UiContext) -> list[Any]:
+    """The Documents tab; returns the events after which the project lists must refresh."""
+    add = ctx.relabel.add
+    handlers = DocumentHandlers(ctx)
+    upload, project, ingest = _upload_row(ctx)
     result = gr.Markdown(elem_id="ingest-result")
     with gr.Row():
         filter_project = add(
@@ -63,62 +105,31 @@ def build(ctx: UiContext) -> list[Any]:
         )
         ctx.project_picker(filter_project, with_any=True)
         refresh = add(gr.Button(t("refresh", "zh"), scale=0), value="refresh")
+    rows = ctx.docs.list_documents(None)
     table = add(
         gr.Dataframe(
-            value=documents_frame(ctx.docs.list_documents(None)),
-            label=t("indexed", "zh"),
-            interactive=False,
-            elem_id="doc-table",
+            documents_frame(rows), label=t("indexed", "zh"), interactive=False, elem_id="doc-table"
         ),
         label="indexed",
     )
     with gr.Row():
         source = add(
             gr.Dropdown(
-                _sources(ctx, None), label=t("remove_source", "zh"), allow_custom_value=True
+                [r["source"] for r in rows],
+                label=t("remove_source", "zh"),
+                allow_custom_value=True,
             ),
             label="remove_source",
         )
         remove = add(gr.Button(t("remove", "zh"), variant="stop", scale=0), value="remove")
 
-    def listing(chosen: str | None) -> tuple[pd.DataFrame, Any]:
-        rows = ctx.docs.list_documents(chosen or None)
-        return documents_frame(rows), gr.update(choices=[r["source"] for r in rows], value=None)
-
-    def on_ingest(files: list[str] | None, name: str, progress: Any = gr.Progress()) -> str:
-        if not files:
-            raise gr.Error("choose files first / 请先选择文件")
-
-        def report(done: int, total: int, source: str) -> None:
-            progress((done, total), desc=source)
-
-        try:
-            summary = ctx.docs.ingest_uploads(
-                [Path(f) for f in files], project=(name or "default").strip(), progress=report
-            )
-        except (IngestError, AssistantError) as exc:
-            raise gr.Error(str(exc)) from None
-        return summary_markdown(summary)
-
-    def on_remove(chosen_source: str | None, chosen: str | None) -> tuple[str, pd.DataFrame, Any]:
-        if not chosen_source:
-            raise gr.Error("choose a document / 请选择文档")
-        try:
-            removed = ctx.docs.remove_document(chosen_source)
-        except (IngestError, AssistantError) as exc:
-            raise gr.Error(str(exc)) from None
-        return f"− `{chosen_source}` ({removed} chunks)", *listing(chosen)
-
-    ingested = ingest.click(on_ingest, inputs=[upload, project], outputs=result).then(
-        listing, inputs=filter_project, outputs=[table, source]
+    listed = [table, source]
+    ingested = ingest.click(handlers.ingest, inputs=[upload, project], outputs=result).then(
+        handlers.listing, inputs=filter_project, outputs=listed
     )
-    refresh.click(listing, inputs=filter_project, outputs=[table, source])
-    filter_project.change(listing, inputs=filter_project, outputs=[table, source])
+    refresh.click(handlers.listing, inputs=filter_project, outputs=listed)
+    filter_project.change(handlers.listing, inputs=filter_project, outputs=listed)
     removed = remove.click(
-        on_remove, inputs=[source, filter_project], outputs=[result, table, source]
+        handlers.remove, inputs=[source, filter_project], outputs=[result, *listed]
     )
     return [ingested, removed]
-
-
-def _sources(ctx: UiContext, project: str | None) -> list[str]:
-    return [row["source"] for row in ctx.docs.list_documents(project)]
