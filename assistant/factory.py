@@ -109,6 +109,7 @@ def open_store(
         create=create,
         mismatch_hint=rebuild_hint(settings),
         missing_hint=_no_index_message(settings).removeprefix("No index yet: ").rstrip("."),
+        server_url=settings.chroma_url,
     )
     return store if lazy else store.open()
 

@@ -21,3 +21,7 @@ class WorkspaceBusyError(IngestError):
 
 class NoIndexError(IngestError):
     """Nothing has been ingested into the workspace yet."""
+
+
+class StoreUnavailableError(IngestError):
+    """The Chroma server configured by `chroma_url` cannot be reached."""

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-from ingest.errors import EmbedderMismatchError, NoIndexError
+from ingest.errors import EmbedderMismatchError, NoIndexError, StoreUnavailableError
 from ingest.metadata import date_as_int
 from ingest.model import Chunk, SearchFilter, SearchHit
 
@@ -97,6 +98,7 @@ class ChromaStore:
         create: bool = True,
         mismatch_hint: str = "use the embedder that built it, or rebuild the index",
         missing_hint: str = "run `pmassist ingest PATH` first",
+        server_url: str | None = None,
     ) -> None:
         self._client_or_factory = client
         self._embedder_id = embedder_id
@@ -105,12 +107,28 @@ class ChromaStore:
         self._missing_hint = missing_hint
         self._collection: Any = None
         self._batch = 1000
+        self._server_url = server_url
 
     @property
     def collection(self) -> Any:
         if self._collection is None:
-            self._collection = self._open()
+            with self._reachable():
+                self._collection = self._open()
         return self._collection
+
+    @contextmanager
+    def _reachable(self) -> Iterator[None]:
+        """A Chroma server that cannot be reached is a user error naming its URL."""
+        try:
+            yield
+        except Exception as exc:
+            if self._server_url is None or not _is_connection_error(exc):
+                raise
+            raise StoreUnavailableError(
+                f"The Chroma server at {self._server_url} cannot be reached ({exc}). Start it "
+                "(`chroma run --path DIR`), or unset PMASSIST_CHROMA_URL to use the embedded "
+                "store in the workspace."
+            ) from exc
 
     def _open(self) -> Any:
         source = self._client_or_factory
@@ -148,35 +166,39 @@ class ChromaStore:
         collection = self.collection
         for start in range(0, len(chunks), self._batch):
             part = chunks[start : start + self._batch]
-            collection.upsert(
-                ids=[c.id for c in part],
-                embeddings=np.asarray(vectors[start : start + len(part)], dtype=np.float32),
-                documents=[c.text for c in part],
-                metadatas=[chunk_metadata(c) for c in part],
-            )
+            with self._reachable():
+                collection.upsert(
+                    ids=[c.id for c in part],
+                    embeddings=np.asarray(vectors[start : start + len(part)], dtype=np.float32),
+                    documents=[c.text for c in part],
+                    metadatas=[chunk_metadata(c) for c in part],
+                )
 
     def delete_sources(self, sources: Sequence[str], root: str | None = None) -> None:
         """Delete every chunk of these sources (only those ingested from `root` if given)."""
         for start in range(0, len(sources), 500):
             part = sources[start : start + 500]
-            self.collection.delete(where=_sources_where(part, root))
+            with self._reachable():
+                self.collection.delete(where=_sources_where(part, root))
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), self._batch):
-            self.collection.delete(ids=list(ids[start : start + self._batch]))
+            with self._reachable():
+                self.collection.delete(ids=list(ids[start : start + self._batch]))
 
     def search(
         self, vector: np.ndarray, k: int, where: SearchFilter | None = None
     ) -> list[SearchHit]:
         collection = self.collection
-        if k <= 0 or collection.count() == 0:
-            return []
-        result = collection.query(
-            query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
-            n_results=k,
-            where=chroma_where(where),
-            include=["documents", "metadatas", "distances"],
-        )
+        with self._reachable():
+            if k <= 0 or collection.count() == 0:
+                return []
+            result = collection.query(
+                query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
+                n_results=k,
+                where=chroma_where(where),
+                include=["documents", "metadatas", "distances"],
+            )
         hits = []
         for chunk_id, text, meta, distance in zip(
             result["ids"][0],
@@ -189,16 +211,20 @@ class ChromaStore:
         return hits
 
     def count(self) -> int:
-        return int(self.collection.count())
+        collection = self.collection
+        with self._reachable():
+            return int(collection.count())
 
     def iter_chunks(self, where: SearchFilter | None = None) -> Iterator[Chunk]:
-        yield from self._iter(chroma_where(where))
+        for page in self._pages(chroma_where(where), ["documents", "metadatas"]):
+            for chunk_id, text, meta in zip(
+                page["ids"], page["documents"], page["metadatas"], strict=True
+            ):
+                yield chunk_from_metadata(chunk_id, text or "", dict(meta or {}))
 
     def iter_chunk_keys(self) -> Iterator[tuple[str, str, str, str]]:
         """(id, root, source, file_hash) of every chunk: cheap, no documents loaded."""
-        offset = 0
-        while True:
-            page = self.collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
+        for page in self._pages(None, ["metadatas"]):
             for chunk_id, meta in zip(page["ids"], page["metadatas"], strict=True):
                 meta = meta or {}
                 yield (
@@ -207,23 +233,26 @@ class ChromaStore:
                     str(meta.get("source", "")),
                     str(meta.get("file_hash", "")),
                 )
+
+    def _pages(self, where: dict[str, Any] | None, include: list[str]) -> Iterator[Any]:
+        collection = self.collection
+        offset = 0
+        while True:
+            with self._reachable():
+                page = collection.get(where=where, include=include, limit=_PAGE, offset=offset)
+            yield page
             if len(page["ids"]) < _PAGE:
                 return
             offset += _PAGE
 
-    def _iter(self, where: dict[str, Any] | None) -> Iterator[Chunk]:
-        offset = 0
-        while True:
-            page = self.collection.get(
-                where=where, include=["documents", "metadatas"], limit=_PAGE, offset=offset
-            )
-            for chunk_id, text, meta in zip(
-                page["ids"], page["documents"], page["metadatas"], strict=True
-            ):
-                yield chunk_from_metadata(chunk_id, text or "", dict(meta or {}))
-            if len(page["ids"]) < _PAGE:
-                return
-            offset += _PAGE
+
+def _is_connection_error(exc: BaseException) -> bool:
+    import httpx
+
+    if isinstance(exc, httpx.TransportError | ConnectionError):
+        return True
+    # chromadb's HttpClient reports a refused heartbeat as ValueError("Could not connect ...")
+    return isinstance(exc, ValueError) and "could not connect" in str(exc).lower()
 
 
 class InMemoryStore:

@@ -83,3 +83,12 @@ def test_embedder_change_is_refused(
     code, _, err = ingest(runner, str(tmp_path / "a.md"), "--workspace", "ws")
     assert code == 2 and "hashing-v1-512" in err and "hashing-v1-256" in err
     assert "another --workspace" in " ".join(err.split())
+
+
+def test_unreachable_chroma_server_exits_2(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.md").write_text("text", encoding="utf-8")
+    monkeypatch.setenv("PMASSIST_CHROMA_URL", "http://127.0.0.1:9")
+    code, _, err = ingest(runner, str(tmp_path / "a.md"), "--workspace", "ws")
+    assert code == 2 and "127.0.0.1:9" in err and "Traceback" not in err

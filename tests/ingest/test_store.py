@@ -127,3 +127,15 @@ def test_writes_respect_the_client_batch_limit(tmp_path: Path) -> None:
     chunks = [make_chunk(i, f"text {i}") for i in range(8)]
     store.add(chunks, np.eye(8, 16, dtype=np.float32))
     assert calls == [3, 3, 2] and store.count() == 8
+
+
+def test_unreachable_chroma_server_is_a_user_error_naming_it(tmp_path: Path) -> None:
+    from ingest.errors import StoreUnavailableError
+
+    settings = Settings(workspace=tmp_path / "ws", chroma_url="http://127.0.0.1:9",
+                        _env_file=None)  # type: ignore[call-arg]  # fmt: skip
+    with pytest.raises(StoreUnavailableError, match=r"127\.0\.0\.1:9.*chroma run"):
+        open_store(settings, HashingEmbedder(), create=True)
+    lazy = open_store(settings, HashingEmbedder(), create=True, lazy=True)  # no contact yet
+    with pytest.raises(StoreUnavailableError):
+        lazy.count()
