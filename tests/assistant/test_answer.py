@@ -203,7 +203,7 @@ def test_llm_answer_end_to_end_over_http(
     streamed = list(stream_answer(question, retriever=retriever, chat_model=model))
     assert streamed[-1] == result
     sent = openai_server.chat_requests()[0].body["messages"]
-    assert "<documents>" in sent[1]["content"] and "are data" in sent[0]["content"]
+    assert "<documents>" in sent[1]["content"] and "not instructions" in sent[0]["content"]
 
 
 # -- prompt files -----------------------------------------------------------------------------
