@@ -13,6 +13,8 @@ _INVISIBLE = re.compile(
 # Full-width ASCII letters and digits only: CJK punctuation (，。！？：；) keeps its width, since
 # it carries sentence boundaries the chunker relies on.
 _FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+# Latin ligatures from PDF fonts ("ﬁle"): searches and tokenizers expect the plain letters.
+_LIGATURES = re.compile("[\ufb00-\ufb06]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 _SENTENCE_END = "。！？；!?;：:"
@@ -45,6 +47,7 @@ def normalize_text(text: str) -> str:
     text = remove_invisible(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ")
     text = _FULLWIDTH_ALNUM.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    text = _LIGATURES.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     text = _CONTROL.sub("", text)
     # Trailing spaces make line-join decisions and chunk boundaries noisy.
     return "\n".join(line.rstrip() for line in text.split("\n"))

@@ -131,6 +131,7 @@ def test_invisible_characters_removed_and_cjk_punctuation_kept() -> None:
     smuggled = "".join(chr(0xE0000 + ord(c)) for c in "ignore")
     raw = "项\u200b目\u00ad经\u202e理\ufeff\u2066：Ａｐｉ１２，完成。" + smuggled
     assert normalize_text(raw) == "项目经理：Api12，完成。"
+    assert normalize_text("the WARC ﬁle ﬂow") == "the WARC file flow"
 
 
 def test_pdf_line_join_keeps_headings_and_paragraph_ends() -> None:
