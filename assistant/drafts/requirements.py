@@ -24,8 +24,7 @@ REQUIREMENT_HEADINGS: Table = (
     ("non_functional", words("非功能", "性能", "安全", "可靠", "可用性", "质量属性",
                               r"non[- ]?functional", r"\bnfr", r"performance", r"security",
                               r"availability", r"quality attribute")),
-    ("functional", words(r"^[\d.\s]*[A-Za-z][\w\s-]*requirements$",
-                          r"^[\d.、\s一二三四五六七八九十]*[\u4e00-\u9fff]{0,8}需求$")),
+    ("functional", words(r"^(?!.*(规格|说明书|specification)).*(需求|requirements)\s*$")),
     ("acceptance", words("验收", r"acceptance", r"graduation criteria", r"test plan")),
     ("functional", words("功能", "用户故事", "用例", r"functional", r"features?\b",
                           r"user stor", r"use case", r"\bproposal\b")),
@@ -54,6 +53,8 @@ SECTION_LINE = re.compile(
     r"^(?:\d+(?:\.\d+)*\.?|[一二三四五六七八九十]+[、.])\s*([^\W\d][^。.;；:：]{1,40})$"
 )
 ID_SECTION = re.compile(r"^\*{0,2}\s*(NFR|FR|DM|REQ|UR|SR)[-_ ]?\d+", re.IGNORECASE)
+DROPPED_COLUMN = re.compile(r"^(编号|序号|id|#|no\.?)\b|优先级|priority", re.IGNORECASE)
+ACCEPTANCE_COLUMN = re.compile(r"验收|acceptance", re.IGNORECASE)
 REQUIREMENT_DOC_TYPES = (DocType.REQUIREMENTS.value,)
 
 
@@ -100,7 +101,16 @@ def requirement_items(chunks: Iterable[Chunk]) -> Iterable[DraftItem]:
     # PDFs lose heading styles: "3. Functional requirements" is then a plain line that still
     # starts a section, until the next such line or real heading.
     pseudo: tuple[str, str] | None = None  # (heading path it appeared under, section)
+    # source -> (heading, header) of the table being read: a table's first row names its
+    # columns; a new heading starts a new table even with no text in between.
+    headers: dict[str, tuple[str, list[str]]] = {}
     for line in document_lines(chunks):
+        source = line.chunk.source
+        if not line.text.startswith("|"):
+            headers.pop(source, None)
+        elif source not in headers or headers[source][0] != line.heading:
+            headers[source] = (line.heading, table_cells(line.text))
+            continue
         title = SECTION_LINE.match(line.text)
         named = heading_section(title.group(1), REQUIREMENT_HEADINGS) if title else None
         if named is not None:
@@ -109,7 +119,7 @@ def requirement_items(chunks: Iterable[Chunk]) -> Iterable[DraftItem]:
         section = heading_section(line.heading, REQUIREMENT_HEADINGS)
         if pseudo is not None and pseudo[0] == line.heading:
             section = pseudo[1]
-        text = _line_text(line)
+        text = _line_text(line, headers[source][1] if source in headers else None)
         if text is None or len(text) < 4 or SKIP_LINE.search(text):
             continue
         section = _by_id(text) or section
@@ -128,18 +138,24 @@ def _by_id(text: str) -> str | None:
     return "non_functional" if found.group(1).upper() == "NFR" else "functional"
 
 
-def _line_text(line: Line) -> str | None:
+def _line_text(line: Line, header: list[str] | None) -> str | None:
+    """A line's text; a table row read through its header, so that an acceptance column
+    becomes "Acceptance: ..." and id and priority columns are left out."""
     if not line.text.startswith("|"):
         return clean(line.text)
-    cells = [c for c in table_cells(line.text) if c and not set(c) <= set("-: ")]
-    if len(cells) < 2 or _looks_like_header(cells):
+    cells = table_cells(line.text)
+    if all(set(c) <= set("-: ") for c in cells):
         return None
-    return " — ".join(cells)
-
-
-def _looks_like_header(cells: list[str]) -> bool:
-    # Column titles are short words; data rows have a long cell or a number somewhere.
-    return all(len(c) <= 8 and not re.search(r"\d", c) for c in cells)
+    names = header if header and len(header) == len(cells) else [""] * len(cells)
+    body = [
+        c
+        for c, name in zip(cells, names, strict=True)
+        if c and not DROPPED_COLUMN.search(name) and not ACCEPTANCE_COLUMN.search(name)
+    ]
+    accepted = [c for c, name in zip(cells, names, strict=True)
+                if c and ACCEPTANCE_COLUMN.search(name)]  # fmt: skip
+    text = " — ".join(body)
+    return f"{text}. Acceptance: {accepted[0]}" if accepted else text
 
 
 def _items_for(section: str, text: str, line: Line) -> Iterable[DraftItem]:
