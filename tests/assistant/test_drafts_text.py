@@ -146,3 +146,21 @@ def test_requirements_from_a_pdf_without_heading_styles() -> None:
     ]  # fmt: skip
     (milestone,) = [i for i in items if i.section == "milestones"]
     assert milestone.due == "2026-04-11" and items[0].citations[0].page == 1
+
+
+def test_a_requirements_table_is_read_through_its_header() -> None:
+    from assistant.drafts.requirements import requirement_items
+
+    # DOCX tables come out of ingestion as "| a | b |" rows with no |---| line.
+    text = (
+        "2. 干系人\n| 姓名 | 角色 |\n| 冯建华 | 工厂总经理 |\n"
+        "3. 需求 Requirements\n| 编号 ID | 需求 Requirement | 优先级 | 验收标准 Acceptance |\n"
+        "| REQ-FI-03 | 月结在 3 个工作日内完成 | Must | UAT 模拟月结 ≤ 3 个工作日 |\n"
+    )
+    docx = Chunk("c", text, "srs.docx", "p", "requirements", None, "2026-02-27", "", 0, "h")
+    found = [(i.section, i.text) for i in requirement_items([docx])]
+    assert found == [
+        ("stakeholders", "冯建华 — 工厂总经理"),
+        ("acceptance", "月结在 3 个工作日内完成: UAT 模拟月结 ≤ 3 个工作日"),
+        ("functional", "月结在 3 个工作日内完成"),
+    ]
