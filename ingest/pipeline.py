@@ -173,7 +173,11 @@ def _process_file(
 ) -> _FileResult | tuple[int, int] | None:
     """None if unchanged, (size, mtime) if only the mtime changed, else the new chunks."""
     had_row, was_ok = old is not None, old is not None and old.status == OK
-    stat = candidate.path.stat()
+    try:
+        stat = candidate.path.stat()
+    except OSError as exc:  # gone or unreadable since the folder was scanned
+        base = DocumentRecord(root, candidate.source)
+        return _failed(base, f"cannot be read: {exc.strerror or exc}", had_row, was_ok)
     size, mtime = stat.st_size, stat.st_mtime_ns
     if was_ok and old and (old.size, old.mtime_ns) == (size, mtime):
         return None
@@ -184,7 +188,10 @@ def _process_file(
             "it or raise PMASSIST_INGEST__MAX_FILE_MB"
         )
         return _failed(base, error, had_row, was_ok)
-    data = candidate.path.read_bytes()
+    try:
+        data = candidate.path.read_bytes()
+    except OSError as exc:
+        return _failed(base, f"cannot be read: {exc.strerror or exc}", had_row, was_ok)
     file_hash = hashlib.blake2b(data, digest_size=16).hexdigest()
     if was_ok and old and old.file_hash == file_hash:
         return size, mtime

@@ -236,3 +236,20 @@ def test_progress_reports_every_file(index: Index, corpus: Path) -> None:
     ingest_paths([corpus], store=index.store, embedder=index.embedder,
                  manifest=index.manifest, progress=progress)  # fmt: skip
     assert progress.total == 5 and progress.seen and len(progress.seen) == 5
+
+
+def test_a_file_that_vanishes_during_the_run_is_reported(index: Index, tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    root.mkdir()
+    (root / "a.md").write_text("first", encoding="utf-8")
+    (root / "b.md").write_text("second", encoding="utf-8")
+
+    class DeleteNext(RecordingProgress):
+        def advance(self, source: str) -> None:
+            (root / "b.md").unlink(missing_ok=True)  # after a.md, before b.md is read
+
+    report = ingest_paths([root], store=index.store, embedder=index.embedder,
+                          manifest=index.manifest, progress=DeleteNext())  # fmt: skip
+    assert report.added == 1 and report.failed == [
+        ("b.md", "cannot be read: No such file or directory")
+    ]
