@@ -33,6 +33,7 @@ def neutralise(text: object) -> str:
     value = _IMAGE.sub(lambda m: m.group(1), value)
     value = _LINK.sub(_safe_link, value)
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = re.sub(r"^([#+*-])", r"\\\1", value)  # "- # x" would be a heading in a list item
     return _UNSAFE_SCHEME.sub(lambda m: m.group(1) + "&#58;", value)
 
 

@@ -57,6 +57,7 @@ def test_markdown_in_english() -> None:
         ("[click](javascript:alert(1))", "javascript:"),
         ("<img src=x onerror=alert(1)>", "<img"),
         ("see data:text/html;base64,xx", "data:"),
+        ("# Not a heading", "- # Not"),
     ],
 )
 def test_markdown_neutralises_untrusted_text(raw: str, absent: str) -> None:
