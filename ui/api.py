@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -74,7 +74,9 @@ class RiskApi:
         assert cached.score is not None and cached.batch is not None
         return cached.score, cached.batch
 
-    async def score(self, payload: dict[str, Any], *, batch: bool) -> list[m.RiskResult]:
+    async def score(
+        self, payload: dict[str, Any], *, batch: bool, quantiles: bool
+    ) -> list[m.RiskResult]:
         # In a worker thread: a changed model directory is loaded here, off the event loop.
         loaded = await run_in_threadpool(self.loaded)
         score_model, batch_model = self.request_models(loaded)
@@ -86,15 +88,20 @@ class RiskApi:
         projects = parsed.projects if batch else [parsed.project]  # type: ignore[attr-defined]
         records = [p.model_dump() for p in projects]
         try:
-            return await self.batcher.score(loaded, records)
+            return await self.batcher.score(loaded, records, quantiles=quantiles)
         except RiskModelError as exc:
             raise RequestValidationError([_risk_input_error(exc, batch)]) from None
 
 
-def score_with(loaded: LoadedModel, records: list[dict[str, Any]]) -> list[m.RiskResult]:
+def score_with(
+    loaded: LoadedModel, records: list[dict[str, Any]], *, quantiles: bool = True
+) -> list[m.RiskResult]:
     """Score feature records with the loaded model, as API results (RiskModelError on bad
-    values)."""
-    return [_risk_result(result) for result in loaded.model.score_records(records)]
+    values). `quantiles` adds P50/P80 of actual/planned - 1 where the model has them."""
+    from ml.features import records_frame
+
+    results = loaded.model.score_frame(records_frame(records), quantiles=quantiles)
+    return [_risk_result(result) for result in results]
 
 
 def _body_errors(exc: ValidationError) -> list[dict[str, Any]]:
@@ -125,6 +132,13 @@ def _risk_result(result: Any) -> m.RiskResult:
     return m.RiskResult(**fields)
 
 
+QuantilesQuery = Annotated[
+    bool,
+    Query(
+        description="Also return p50/p80 (median and 80th percentile of actual/planned - 1) "
+        "for ratio targets; slower."
+    ),
+]
 NO_MODEL: dict[int | str, dict[str, Any]] = {
     503: {"model": m.Problem, "description": "No risk model loaded."}
 }
@@ -192,8 +206,10 @@ def _add_risk_routes(router: APIRouter, risk: RiskApi) -> None:
         responses={**NO_MODEL, **INVALID},
         tags=["risk"],
     )
-    async def score_project(body: m.RiskScoreRequest) -> m.RiskResult:
-        return (await risk.score(body.model_dump(), batch=False))[0]
+    async def score_project(
+        body: m.RiskScoreRequest, quantiles: QuantilesQuery = False
+    ) -> m.RiskResult:
+        return (await risk.score(body.model_dump(), batch=False, quantiles=quantiles))[0]
 
     @router.post(
         "/risk/score/batch",
@@ -202,8 +218,11 @@ def _add_risk_routes(router: APIRouter, risk: RiskApi) -> None:
         responses={**NO_MODEL, **INVALID},
         tags=["risk"],
     )
-    async def score_projects(body: m.RiskBatchRequest) -> m.RiskBatchResult:
-        return m.RiskBatchResult(results=await risk.score(body.model_dump(), batch=True))
+    async def score_projects(
+        body: m.RiskBatchRequest, quantiles: QuantilesQuery = False
+    ) -> m.RiskBatchResult:
+        results = await risk.score(body.model_dump(), batch=True, quantiles=quantiles)
+        return m.RiskBatchResult(results=results)
 
 
 def install_openapi(app: FastAPI, risk: RiskApi) -> None:

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 class _Job:
     loaded: LoadedModel
     records: list[dict[str, Any]]
+    quantiles: bool
     future: Future[list[RiskResult]] = field(default_factory=Future)
 
 
@@ -43,9 +44,11 @@ class ScoreBatcher:
         self._start_lock = threading.Lock()
         self._worker: threading.Thread | None = None
 
-    async def score(self, loaded: LoadedModel, records: list[dict[str, Any]]) -> list[RiskResult]:
+    async def score(
+        self, loaded: LoadedModel, records: list[dict[str, Any]], *, quantiles: bool
+    ) -> list[RiskResult]:
         """Results for `records` in order; raises the model's RiskModelError for bad values."""
-        job = _Job(loaded, records)
+        job = _Job(loaded, records, quantiles)
         self._ensure_worker()
         self._jobs.put(job)
         return await asyncio.wrap_future(job.future)
@@ -73,15 +76,19 @@ class ScoreBatcher:
                     break
                 batch.append(job)
                 rows += len(job.records)
-            for loaded in {id(j.loaded): j.loaded for j in batch}.values():
-                self._score_together([j for j in batch if j.loaded is loaded])
+            # Requests scored together must want the same model and the same outputs.
+            groups: dict[tuple[int, bool], list[_Job]] = {}
+            for job in batch:
+                groups.setdefault((id(job.loaded), job.quantiles), []).append(job)
+            for jobs in groups.values():
+                self._score_together(jobs)
 
     def _score_together(self, jobs: list[_Job]) -> None:
         from ui.api import score_with
 
         records = [record for job in jobs for record in job.records]
         try:
-            results = score_with(jobs[0].loaded, records)
+            results = score_with(jobs[0].loaded, records, quantiles=jobs[0].quantiles)
         except RiskModelError as exc:
             if len(jobs) == 1:
                 jobs[0].future.set_exception(exc)

@@ -35,10 +35,13 @@ def result_markdown(result: RiskResult, lang: str) -> str:
         if score is None:
             continue
         level = t(f"level_{score.level}", lang)
-        lines.append(
+        line = (
             f"- **{t(f'target_{target}', lang)}**: {t('probability', lang)} "
             f"{score.probability:.0%} · {t('level', lang)} **{level}** ({score.level})"
         )
+        if score.p50 is not None and score.p80 is not None:
+            line += f" · P50 {score.p50:+.0%} · P80 {score.p80:+.0%}"
+        lines.append(line)
     return "\n".join(lines)
 
 

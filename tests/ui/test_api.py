@@ -126,6 +126,13 @@ def test_wrong_body_shapes_are_422(client: httpx.Client) -> None:
     assert broken.status_code == 422
 
 
+def test_quantiles_query_is_validated(client: httpx.Client) -> None:
+    url = "/api/v1/risk/score"
+    assert client.post(url + "?quantiles=true", json={"project": PROJECT}).status_code == 200
+    bad = client.post(url + "?quantiles=maybe", json={"project": PROJECT})
+    assert ["query", "quantiles"] in field_errors(bad)
+
+
 def test_batch_scores_rows_in_order(client: httpx.Client) -> None:
     projects = [{**PROJECT, "key": f"R{i}", "team_size": 5 + 10 * i} for i in range(3)]
     response = client.post("/api/v1/risk/score/batch", json={"projects": projects})
