@@ -125,7 +125,21 @@ def jira(datasets: Path, workdir: Path) -> dict[str, Any]:
             ),
         }
     results["published_mean_roc_auc"] = JIRA_PUBLISHED_AUC
+    results["leak_evidence"] = leak_evidence(folder)
     return results
+
+
+def leak_evidence(folder: Path) -> dict[str, dict[str, float]]:
+    """Per project: among issues predicted on their creation day (ProgressTime == 0), the
+    share with a non-zero activity count — counts that could not exist yet at that time."""
+    evidence = {}
+    for path in sorted(folder.glob("*_due.csv")):
+        frame = pd.read_csv(path)
+        at_creation = frame[frame["ProgressTime"] == 0]
+        evidence[path.name.removesuffix("_due.csv")] = {
+            column: round(float((at_creation[column] > 0).mean()), 3) for column in LEAK_SUSPECTS
+        }
+    return evidence
 
 
 def read_arff(path: Path) -> pd.DataFrame:
