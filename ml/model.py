@@ -260,8 +260,12 @@ def _linear_effects(
     if not candidates:
         return effects
     decision = encoded @ linear.weights + linear.intercept
-    shares = (encoded - reference) * linear.weights
-    moved = np.stack([shares[:, cols].sum(axis=1) for _, cols in candidates], axis=1)
+    # Column j of `owned` holds the weights of candidate j's encoded columns (zeros elsewhere),
+    # so one matrix product gives every feature's share of the decision value.
+    owned = np.zeros((len(linear.weights), len(candidates)))
+    for j, (_, cols) in enumerate(candidates):
+        owned[cols, j] = linear.weights[cols]
+    moved = (encoded - reference) @ owned
     p = _calibrated(linear.calibrator, decision)
     p_ref = _calibrated(linear.calibrator, (decision[:, None] - moved).ravel())
     effect = p[:, None] - p_ref.reshape(moved.shape)
