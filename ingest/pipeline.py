@@ -60,6 +60,12 @@ class IngestProgress(Protocol):
 
 @dataclass(slots=True)
 class IngestReport:
+    """What one run did; `to_dict()` is the `ingest --json` document of CONTRACT.md.
+
+    `chunks` counts the chunks written by this run (0 when nothing changed); a file listed in
+    `failed` has no chunks in the index, even if an older version of it had.
+    """
+
     added: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -115,7 +121,12 @@ def ingest_paths(
     recover(store, manifest)
     manifest.set_running(True)
     scans: list[Scan] = []
+    seen: set[Path] = set()
     for path in paths:
+        key = path.resolve() if path.exists() else path
+        if key in seen:  # the same folder twice would count its files twice
+            continue
+        seen.add(key)
         if not path.exists():
             report.failed.append((str(path), "no such file or folder"))
             report.missing_paths += 1

@@ -253,3 +253,8 @@ def test_a_file_that_vanishes_during_the_run_is_reported(index: Index, tmp_path:
     assert report.added == 1 and report.failed == [
         ("b.md", "cannot be read: No such file or directory")
     ]
+
+
+def test_the_same_folder_twice_is_ingested_once(index: Index, corpus: Path) -> None:
+    report = run(index, corpus, corpus / ".." / corpus.name)
+    assert report.added == 5 and index.store.count() == index.manifest.total_chunks()
