@@ -8,7 +8,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def write_pdf(path: Path, pages: Sequence[Sequence[str]], *, password: str | None = None) -> Path:
+def write_pdf(
+    path: Path,
+    pages: Sequence[Sequence[str]],
+    *,
+    password: str | None = None,
+    owner_password: str | None = None,
+) -> Path:
     """One PDF page per item; each line drawn as its own visual line (as PDFs wrap text)."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -26,11 +32,11 @@ def write_pdf(path: Path, pages: Sequence[Sequence[str]], *, password: str | Non
         pdf.showPage()
     pdf.save()
     data = buffer.getvalue()
-    if password:
+    if password is not None:
         from pypdf import PdfReader, PdfWriter
 
         writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
-        writer.encrypt(user_password=password, owner_password=password)
+        writer.encrypt(user_password=password, owner_password=owner_password or password)
         out = io.BytesIO()
         writer.write(out)
         data = out.getvalue()

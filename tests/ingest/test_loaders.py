@@ -35,6 +35,9 @@ def test_encrypted_pdf_is_refused_with_reason(tmp_path: Path) -> None:
     pdf = write_pdf(tmp_path / "secret.pdf", [["机密"]], password="s3cret")
     with pytest.raises(UnreadableFileError, match="encrypted PDF"):
         load(pdf)
+    # Only an owner password (printing/editing restrictions): anyone may read it.
+    open_pdf = write_pdf(tmp_path / "open.pdf", [["公开内容"]], password="", owner_password="o")
+    assert "公开内容" in load(open_pdf).text
 
 
 @pytest.mark.parametrize(
