@@ -77,8 +77,10 @@ class RiskApi:
     async def score(
         self, payload: dict[str, Any], *, batch: bool, quantiles: bool
     ) -> list[m.RiskResult]:
-        # In a worker thread: a changed model directory is loaded here, off the event loop.
-        loaded = await run_in_threadpool(self.loaded)
+        # A changed model directory is loaded in a worker thread, off the event loop.
+        loaded = self.holder.fresh()
+        if loaded is None:
+            loaded = await run_in_threadpool(self.loaded)
         score_model, batch_model = self.request_models(loaded)
         model = batch_model if batch else score_model
         try:
@@ -100,7 +102,13 @@ def score_with(
     values). `quantiles` adds P50/P80 of actual/planned - 1 where the model has them."""
     from ml.features import records_frame
 
-    results = loaded.model.score_frame(records_frame(records), quantiles=quantiles)
+    # Every feature as a column, even if no record names it: a project with nothing filled in
+    # is still a row to score (pandas would make `[{}]` a frame without rows).
+    blank = dict.fromkeys(f.name for f in loaded.card.features)
+    rows = [{**blank, **record} for record in records]
+    results = loaded.model.score_frame(records_frame(rows), quantiles=quantiles)
+    if len(results) != len(records):  # one result per project, in order, or nothing at all
+        raise RuntimeError(f"{len(records)} projects scored as {len(results)} results")
     return [_risk_result(result) for result in results]
 
 

@@ -18,6 +18,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,6 +88,7 @@ class ScoreBatcher:
         from ui.api import score_with
 
         records = [record for job in jobs for record in job.records]
+        started = time.perf_counter()
         try:
             results = score_with(jobs[0].loaded, records, quantiles=jobs[0].quantiles)
         except RiskModelError as exc:
@@ -101,6 +103,10 @@ class ScoreBatcher:
             for job in jobs:
                 job.future.set_exception(exc)
             return
+        log.debug(
+            "scored %d projects from %d requests in %.1f ms",
+            len(records), len(jobs), 1000 * (time.perf_counter() - started),
+        )  # fmt: skip
         start = 0
         for job in jobs:
             job.future.set_result(results[start : start + len(job.records)])

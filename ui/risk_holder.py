@@ -60,6 +60,14 @@ class RiskModelHolder:
             raise NoRiskModelError(self._error or train_hint(self.model_dir))
         return self._loaded
 
+    def fresh(self) -> LoadedModel | None:
+        """The loaded model if its files are unchanged (a few `stat` calls, nothing loaded);
+        None when it must be (re)loaded with `current()`."""
+        loaded = self._loaded
+        if loaded is not None and self._stamp == _dir_stamp(self.model_dir):
+            return loaded
+        return None
+
     def optional(self) -> LoadedModel | None:
         try:
             return self.current()

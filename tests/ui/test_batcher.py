@@ -1,0 +1,52 @@
+"""Concurrent scoring requests share model calls but keep their own results and errors."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from ml.errors import RiskInputError
+from ui.batcher import ScoreBatcher
+from ui.risk_holder import RiskModelHolder
+
+
+def test_concurrent_requests_get_their_own_results_and_errors(model_dir: Path) -> None:
+    loaded = RiskModelHolder(model_dir).current()
+    batcher = ScoreBatcher()
+    requests = [
+        [{"key": f"A{i}", "team_size": 5 + i} for i in range(3)],
+        [{"key": "B0", "team_size": "many"}],  # a wrong type: only this request fails
+        [{"key": "C0", "project_type": "erp"}],
+        [{"key": f"D{i}", "requirement_volatility": i / 10} for i in range(5)],
+    ]
+
+    async def score_all() -> list[object]:
+        return await asyncio.gather(
+            *(batcher.score(loaded, records, quantiles=False) for records in requests),
+            return_exceptions=True,
+        )
+
+    outcomes = asyncio.run(score_all())
+
+    assert [r.id for r in outcomes[0]] == ["A0", "A1", "A2"]  # type: ignore[union-attr]
+    assert isinstance(outcomes[1], RiskInputError)
+    assert outcomes[1].row == 1 and outcomes[1].column == "team_size"
+    assert [r.id for r in outcomes[2]] == ["C0"]  # type: ignore[union-attr]
+    assert [r.id for r in outcomes[3]] == [f"D{i}" for i in range(5)]  # type: ignore[union-attr]
+    # The same project scored alone or with others gets the same probability.
+    alone = asyncio.run(batcher.score(loaded, requests[2], quantiles=False))
+    assert alone[0].delay == outcomes[2][0].delay  # type: ignore[index]
+
+
+def test_an_empty_request_is_answered(model_dir: Path) -> None:
+    loaded = RiskModelHolder(model_dir).current()
+    assert asyncio.run(ScoreBatcher().score(loaded, [], quantiles=False)) == []
+
+
+@pytest.mark.parametrize("quantiles", [True, False])
+def test_quantile_flag_reaches_the_model(model_dir: Path, quantiles: bool) -> None:
+    loaded = RiskModelHolder(model_dir).current()
+    result = asyncio.run(ScoreBatcher().score(loaded, [{}], quantiles=quantiles))
+    assert result[0].delay is not None and result[0].delay.p50 is None  # a column target
