@@ -157,23 +157,29 @@ class BM25Index:
 
     @classmethod
     def load(cls, folder: Path, tokenizer: str | None = None) -> BM25Index | None:
-        """The saved index, or None when there is none or it was built by another tokenizer
-        (`tokenizer` is the current tokenizer's fingerprint; None accepts any)."""
+        """The saved index, or None when there is none, it was built by another tokenizer
+        (`tokenizer` is the current tokenizer's fingerprint; None accepts any), or it vanished
+        while being read (another process saved a newer one): the caller then rebuilds."""
         try:
             version = json.loads((folder / _POINTER).read_text("utf-8"))["version"]
             meta = json.loads((folder / version / "chunks.json").read_text("utf-8"))
-        except (OSError, ValueError, KeyError):
+            if tokenizer is not None and meta.get("tokenizer") != tokenizer:
+                return None
+            return cls._from_files(folder / version, meta)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            logger.info("No usable BM25 index in %s (%s); it will be rebuilt", folder, exc)
             return None
-        if tokenizer is not None and meta.get("tokenizer") != tokenizer:
-            return None
+
+    @classmethod
+    def _from_files(cls, version: Path, meta: dict[str, Any]) -> BM25Index:
         chunks = [Chunk(**c) for c in meta["chunks"]]
         model = vectors = None
         if chunks:
             import bm25s
 
-            model = bm25s.BM25.load(str(folder / version), show_progress=False)
-        if meta.get("embedder") and (folder / version / "vectors.npy").exists():
-            vectors = np.load(folder / version / "vectors.npy", allow_pickle=False)
+            model = bm25s.BM25.load(str(version), show_progress=False)
+        if meta.get("embedder") and (version / "vectors.npy").exists():
+            vectors = np.load(version / "vectors.npy", allow_pickle=False)
             vectors = vectors.astype(np.float32)  # BLAS speed for the matrix product
         return cls(
             chunks, model, int(meta["generation"]), str(meta.get("tokenizer")),

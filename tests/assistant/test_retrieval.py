@@ -232,3 +232,16 @@ def test_vectors_join_a_saved_index_without_rebuilding_it(
     query = embedder.embed_batch(["monthly invoices as PDF"])[0]
     assert reloaded.vector_search(query, 1, None)[0].source == "beta/reqs/invoices.md"
     assert reloaded.vector_search(query, 5, SearchFilter(project="alpha"))[0].project == "alpha"
+
+
+def test_a_damaged_saved_index_is_rebuilt(
+    tmp_path: Path, corpus_store: MemoryStore, tokenizer: TextTokenizer
+) -> None:
+    folder = tmp_path / "bm25"
+    open_bm25_index(folder, 1, corpus_store.iter_chunks, tokenizer)
+    (version,) = [p for p in folder.iterdir() if p.is_dir()]
+    for npy in version.glob("*.npy"):
+        npy.unlink()  # e.g. removed by another process that saved a newer version
+    assert BM25Index.load(folder) is None
+    rebuilt = open_bm25_index(folder, 1, corpus_store.iter_chunks, tokenizer)
+    assert len(rebuilt) == len(CORPUS) and BM25Index.load(folder) is not None
