@@ -309,6 +309,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--phase", default="first", help=argparse.SUPPRESS)
     parser.add_argument("--profile", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.profile_dir:  # workers run in their workspace, so the path must not be relative
+        args.profile_dir = args.profile_dir.resolve()
 
     if args.worker:
         worker(args.worker, args.phase, args.corpus, args.workspace, args.profile)
@@ -326,6 +328,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.profile_dir:
             print("profiling run", file=sys.stderr)
             one_repeat(args.corpus, Path(tmp) / "profile", args.profile_dir)
+    if not repeats:  # --repeats 0 --profile-dir DIR: only the profiles
+        return
     report = {
         "benchmark": "ingest",
         "command": "python bench/ingest.py " + " ".join(sys.argv[1:]),

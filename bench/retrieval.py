@@ -291,6 +291,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workspace", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--profile", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.profile_dir:  # workers run in their workspace, so the path must not be relative
+        args.profile_dir = args.profile_dir.resolve()
 
     if args.worker:
         worker(args.worker, args.datasets, args.workspace, args.profile)

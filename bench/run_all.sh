@@ -3,8 +3,9 @@
 #
 #   bench/run_all.sh DATASETS_DIR            (e.g. ../shared/datasets)
 #
-# Environment: REPEATS (default 3), SIZES (default 10000,100000), PROFILE=1 to also write
-# cProfile stats into bench/results/profiles/. A benchmark that fails is reported and the
+# Environment: RESULTS (default bench/results), REPEATS (default 3), SIZES (default
+# 10000,100000), PROFILE=1 to also write cProfile stats into $RESULTS/profiles/,
+# ONLY="ingest retrieval" to run just those steps (the summary always runs). A benchmark that fails is reported and the
 # others still run; the exit code is non-zero if any failed.
 set -uo pipefail
 
@@ -14,7 +15,8 @@ if [[ $# -ne 1 || ! -d "$1" ]]; then
 fi
 DATASETS=$(cd "$1" && pwd)
 cd "$(dirname "$0")/.."
-RESULTS=bench/results
+RESULTS=${RESULTS:-bench/results}
+ONLY=${ONLY:-}
 REPEATS=${REPEATS:-3}
 SIZES=${SIZES:-10000,100000}
 mkdir -p "$RESULTS"
@@ -28,6 +30,9 @@ failed=()
 step() {
   local name=$1
   shift
+  if [[ -n "$ONLY" && " $ONLY " != *" $name "* && $name != summary ]]; then
+    return 0
+  fi
   echo "== $name: $*" >&2
   if ! "$@"; then
     echo "!! $name failed" >&2
@@ -48,7 +53,8 @@ step retrieval "${RUN[@]}" bench/retrieval.py "$DATASETS" --out "$RESULTS/retrie
   "$DATASETS" --out "$RESULTS/doc_qa_eval.json"
 [[ -f bench/draft_eval.py ]] && step draft_eval "${RUN[@]}" bench/draft_eval.py \
   "$DATASETS" --out "$RESULTS/draft_eval.json"
-[[ -f bench/api.py ]] && step api "${RUN[@]}" bench/api.py --out "$RESULTS/api.json"
+# api.py always writes bench/results/api.json.
+[[ -f bench/api.py ]] && step api "${RUN[@]}" bench/api.py
 
 step summary "${RUN[@]}" bench/summary.py --results "$RESULTS"
 echo "wrote $RESULTS/SUMMARY.md and $RESULTS/ratios.png" >&2
