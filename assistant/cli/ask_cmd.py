@@ -32,10 +32,8 @@ class DocTypeChoice(StrEnum):
     postmortem = "postmortem"
 
 
-DateOpt = Annotated[
-    str | None,
-    typer.Option(help="Only documents dated on/after (--since) or on/before (--until) YYYY-MM-DD."),
-]
+SinceOpt = Annotated[str | None, typer.Option(help="Only documents dated on or after YYYY-MM-DD.")]
+UntilOpt = Annotated[str | None, typer.Option(help="Only documents dated on or before YYYY-MM-DD.")]
 
 
 def _iso_date(value: str | None, flag: str) -> str | None:
@@ -56,8 +54,8 @@ def ask(
     doc_type: Annotated[
         DocTypeChoice | None, typer.Option("--type", help="Only this kind of document.")
     ] = None,
-    since: DateOpt = None,
-    until: DateOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="Passages to cite.")] = 5,
     json_output: JsonOpt = False,
     workspace: WorkspaceOpt = None,
