@@ -31,6 +31,7 @@ from ml.pipelines import encoded_columns
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 200_000
+SMALL_BATCH = 5_000
 TOP_DRIVERS = 5
 
 
@@ -84,6 +85,12 @@ class RiskModel:
         """
         if len(frame) == 0:
             return []
+        # A few projects (an API request) are scored faster on one thread than by waking
+        # OpenMP workers for every tree; large batches keep the library's default.
+        with threadpool_limits(limits=1 if len(frame) < SMALL_BATCH else None, user_api="openmp"):
+            return self._score(frame, drivers, quantiles)
+
+    def _score(self, frame: pd.DataFrame, drivers: bool, quantiles: bool) -> list[dict[str, Any]]:
         x = coerce_frame(frame, self.features)
         ids = self._ids(frame)
         per_target: dict[str, dict[str, np.ndarray]] = {}

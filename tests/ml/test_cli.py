@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
@@ -13,6 +14,7 @@ from assistant.cli import app
 runner = CliRunner()
 
 
+@pytest.mark.slow
 def test_train_then_score_as_json(tmp_path: Path, portfolio_csv: Path, new_projects) -> None:
     out = tmp_path / "model"
     trained = runner.invoke(

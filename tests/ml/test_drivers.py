@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 
 from ml.features import coerce_frame
 from ml.model import RiskModel, TargetEstimators
@@ -72,7 +73,8 @@ def test_both_candidate_models_give_exact_drivers(
     """The linear shortcut and the generic perturbation both match the definition."""
     x = coerce_frame(portfolio, loaded.features)
     y = (portfolio["actual_cost"] / portfolio["planned_cost"] - 1 > 0.1).to_numpy().astype(int)
-    pipeline = make_classifier(candidate, loaded.features, len(y), seed=0).fit(x, y)
+    with threadpool_limits(limits=1):  # as training does: small fits, no OpenMP fan-out
+        pipeline = make_classifier(candidate, loaded.features, len(y), seed=0).fit(x, y)
     card = loaded.card.model_copy(update={"targets": {"overrun": loaded.card.targets["overrun"]}})
     model = RiskModel(card, {"overrun": TargetEstimators(pipeline)})
     frame = new_projects.head(10)

@@ -126,6 +126,7 @@ def test_bad_training_values_name_row_and_column(portfolio: pd.DataFrame) -> Non
         train_risk_model(frame, load_spec(None))
 
 
+@pytest.mark.slow
 def test_rows_without_an_outcome_are_left_out_of_that_target(portfolio: pd.DataFrame) -> None:
     frame = portfolio.head(200).copy()
     frame.loc[:19, "actual_cost"] = np.nan
