@@ -107,10 +107,36 @@ def _docx_blocks(document: Any) -> Iterator[str]:
 
 
 def _paragraph_text(paragraph: Any) -> str:
-    text = paragraph.text.strip()
+    text = _visible_text(paragraph).strip()
     style = (paragraph.style.name if paragraph.style is not None else "") or ""
     level = _heading_level(style)
     return f"{'#' * level} {text}" if level and text else text
+
+
+def _visible_text(paragraph: Any) -> str:
+    """The text Word shows: runs hidden with <w:vanish/> (directly or by their character or
+    paragraph style) are left out, since nobody reading the document sees them."""
+    from docx.text.hyperlink import Hyperlink
+
+    paragraph_hidden = _style_hidden(paragraph.style)
+    parts: list[str] = []
+    for item in paragraph.iter_inner_content():
+        for run in item.runs if isinstance(item, Hyperlink) else [item]:
+            hidden = run.font.hidden
+            if hidden is None:
+                hidden = _style_hidden(run.style) or paragraph_hidden
+            if not hidden:
+                parts.append(run.text)
+    return "".join(parts)
+
+
+def _style_hidden(style: Any) -> bool:
+    while style is not None:
+        hidden = getattr(getattr(style, "font", None), "hidden", None)
+        if hidden is not None:
+            return bool(hidden)
+        style = style.base_style
+    return False
 
 
 def _heading_level(style: str) -> int:
@@ -133,7 +159,8 @@ def _table_text(table: Any) -> str:
             if any(cell._tc is other for other in seen):
                 continue
             seen.append(cell._tc)
-            cells.append(" ".join(cell.text.split()).replace("|", "/"))
+            text = " ".join(_visible_text(p) for p in cell.paragraphs)
+            cells.append(" ".join(text.split()).replace("|", "/"))
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
