@@ -117,6 +117,17 @@ def test_html_drops_script_style_and_comments() -> None:
     assert "secret" not in text and "ignore previous" not in text and ".x{}" not in text
 
 
+def test_html_drops_elements_a_reader_cannot_see() -> None:
+    html = (
+        "<body><p>可见内容</p><div style='display: none'><p>hidden one<div>nested</div></div>"
+        "<span hidden>hidden two</span><p style='VISIBILITY:hidden'>hidden three</p>"
+        "<div><div>still visible</div></div><img src=x hidden><p>after image</p></body>"
+    )
+    text = load_document(PurePath("h.html"), html.encode()).text
+    assert "可见内容" in text and "still visible" in text and "after image" in text
+    assert "hidden" not in text and "nested" not in text
+
+
 @pytest.mark.parametrize(
     "encode",
     [
