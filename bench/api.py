@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="Per endpoint per round.")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
-        "--concurrency", default="1,8,16,32", help="Requests in flight; comma-separated levels."
+        "--concurrency", default="1,16,32", help="Requests in flight; comma-separated levels."
     )
     args = parser.parse_args(argv)
     levels = [int(level) for level in args.concurrency.split(",")]

@@ -95,21 +95,28 @@ class RiskApi:
             raise RequestValidationError([_risk_input_error(exc, batch)]) from None
 
 
+def feature_rows(loaded: LoadedModel, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every feature as a key, even if no record names it: a project with nothing filled in
+    is still a row to score (pandas would make `[{}]` a frame without rows)."""
+    blank = dict.fromkeys(f.name for f in loaded.card.features)
+    return [{**blank, **record} for record in records]
+
+
+def as_results(results: list[Any], expected: int) -> list[m.RiskResult]:
+    if len(results) != expected:  # one result per project, in order, or nothing at all
+        raise RuntimeError(f"{expected} projects scored as {len(results)} results")
+    return [_risk_result(result) for result in results]
+
+
 def score_with(
     loaded: LoadedModel, records: list[dict[str, Any]], *, quantiles: bool = True
 ) -> list[m.RiskResult]:
-    """Score feature records with the loaded model, as API results (RiskModelError on bad
-    values). `quantiles` adds P50/P80 of actual/planned - 1 where the model has them."""
+    """Score feature records in this process, as API results (RiskModelError on bad values).
+    `quantiles` adds P50/P80 of actual/planned - 1 where the model has them."""
     from ml.features import records_frame
 
-    # Every feature as a column, even if no record names it: a project with nothing filled in
-    # is still a row to score (pandas would make `[{}]` a frame without rows).
-    blank = dict.fromkeys(f.name for f in loaded.card.features)
-    rows = [{**blank, **record} for record in records]
-    results = loaded.model.score_frame(records_frame(rows), quantiles=quantiles)
-    if len(results) != len(records):  # one result per project, in order, or nothing at all
-        raise RuntimeError(f"{len(records)} projects scored as {len(results)} results")
-    return [_risk_result(result) for result in results]
+    frame = records_frame(feature_rows(loaded, records))
+    return as_results(loaded.model.score_frame(frame, quantiles=quantiles), len(records))
 
 
 def _body_errors(exc: ValidationError) -> list[dict[str, Any]]:

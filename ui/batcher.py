@@ -6,6 +6,8 @@ being scored are queued and scored as the next batch. Nothing waits on purpose: 
 is scored at once, and batches only form under load. Scoring runs on one worker thread with
 native thread pools (OpenMP, BLAS) limited to one thread, which on a busy server is faster than
 fanning a tiny prediction out over every core; more throughput comes from more workers.
+(Scoring in a child process instead, to keep it off the event loop's GIL, measured no faster
+on 2 cores: the model call itself is the limit.)
 
 Results and errors go back to each request separately: if a combined batch fails on one
 project's value, each request is scored again on its own so the error names the right request

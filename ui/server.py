@@ -30,6 +30,10 @@ def upload_dir(settings: Settings) -> Path:
 
 def build_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
     """The FastAPI app with the API routes and, unless `with_ui` is False, the Gradio app."""
+    holder = RiskModelHolder(settings.risk_model_dir)
+    if holder.optional() is None:  # load once at start; later requests reuse it
+        log.warning("no risk model in %s yet; risk routes answer 503", settings.risk_model_dir)
+    risk = RiskApi(holder, settings.server.max_batch_rows)
     app = FastAPI(
         title="pmassist API",
         version="1",
@@ -38,11 +42,7 @@ def build_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
-    holder = RiskModelHolder(settings.risk_model_dir)
-    if holder.optional() is None:  # load once at start; later requests reuse it
-        log.warning("no risk model in %s yet; risk routes answer 503", settings.risk_model_dir)
     docs = DocumentServices(settings, risk_model=lambda: _model_or_none(holder))
-    risk = RiskApi(holder, settings.server.max_batch_rows)
     app.include_router(build_router(settings, risk, docs))
     install_openapi(app, risk)
     app.add_middleware(
