@@ -2,10 +2,13 @@
 
 One server (`pmassist serve` in a subprocess on 127.0.0.1, the real app with the UI mounted),
 one client (httpx.AsyncClient, a fixed number of requests in flight), one run: the two
-endpoints are measured in alternating rounds so both see the same machine load. The score
-request is a real sample project (data/samples/<project>/project.toml [risk_features]).
+endpoints are measured in alternating rounds so both see the same machine load, at each level
+of concurrency. Score requests are the sample projects (data/samples/*/project.toml
+[risk_features]) with their numbers jittered, so every request is a different project.
+Concurrent score requests are batched by the server (ui/batcher.py), so scoring throughput
+grows with the number of requests in flight.
 
-    uv run python bench/api.py [--seconds 5] [--rounds 3] [--concurrency 16]
+    uv run python bench/api.py [--seconds 5] [--rounds 3] [--concurrency 1,16,32]
 
 Writes bench/results/api.json. The goal: scoring keeps at least half of health's throughput.
 """
