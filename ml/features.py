@@ -186,8 +186,8 @@ def _check_boolean(values: np.ndarray, feature: Feature, first_row: int) -> None
 def read_projects(path: Path) -> pd.DataFrame:
     """Projects to score from CSV, or JSON (a list of objects or {"projects": [...]})."""
     path = Path(path)
-    if not path.exists():
-        raise RiskInputError(None, None, f"input file {path} does not exist")
+    if not path.is_file():
+        raise RiskInputError(None, None, f"input file {path} does not exist (or is a folder)")
     if path.suffix.lower() == ".json":
         try:
             document = json.loads(path.read_text(encoding="utf-8-sig"))

@@ -146,6 +146,8 @@ def load_spec(path: Path | None) -> RiskSpec:
         raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RiskSpecError(f"spec file {path} does not exist; pass an existing TOML") from None
+    except OSError as exc:
+        raise RiskSpecError(f"cannot read spec file {path}: {exc.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RiskSpecError(f"spec file {path} is not valid TOML: {exc}") from None
     try:

@@ -36,6 +36,8 @@ def read_training_csv(path: Path) -> tuple[pd.DataFrame, str]:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise RiskSpecError(f"training data {path} does not exist") from None
+    except OSError as exc:
+        raise RiskSpecError(f"cannot read training data {path}: {exc.strerror}") from None
     try:
         frame = pd.read_csv(path, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
