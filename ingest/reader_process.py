@@ -25,13 +25,15 @@ log = logging.getLogger(__name__)
 
 ISOLATED_SUFFIXES = frozenset({".pdf", ".docx"})
 GRACE_SECONDS = 5.0  # after the loader's own deadline, before the worker is killed
+MEMORY_MB = 2048  # address space of the worker: a runaway parse fails, the run goes on
 
 
 class ReaderProcess:
     """`load(path, data, limits)`: `load_document`, out of process for PDF and DOCX."""
 
-    def __init__(self, grace: float = GRACE_SECONDS) -> None:
+    def __init__(self, grace: float = GRACE_SECONDS, memory_mb: int = MEMORY_MB) -> None:
         self.grace = grace
+        self.memory_mb = memory_mb
         self._worker: subprocess.Popen[bytes] | None = None
         self._send: Connection | None = None
         self._receive: Connection | None = None
@@ -87,7 +89,7 @@ class ReaderProcess:
             package_root = str(Path(__file__).resolve().parent.parent)
             path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
             self._worker = subprocess.Popen(
-                [sys.executable, "-m", "ingest.reader_process"],
+                [sys.executable, "-m", "ingest.reader_process", str(self.memory_mb)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env={**os.environ, "PYTHONPATH": path},
@@ -114,12 +116,15 @@ class ReaderProcess:
         return code
 
 
-def _serve() -> None:
+def _serve(memory_mb: int) -> None:
     """Worker loop: one (name, data, limits) request in, one (kind, payload) answer out."""
     requests = Connection(os.dup(0), writable=False)
     answers = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)  # stray prints from parsers must not corrupt the answer stream
-    import ingest.office  # noqa: F401  (pay the parser imports once, before the first file)
+    import docx  # noqa: F401  (pay the parser imports once, before the first file)
+    import pypdf  # noqa: F401
+
+    _limit_memory(memory_mb)
 
     while True:
         try:
@@ -130,10 +135,22 @@ def _serve() -> None:
             answer: tuple[str, object] = ("ok", load_document(PurePath(name), data, limits))
         except UnreadableFileError as exc:
             answer = ("error", str(exc))
+        except MemoryError:
+            answer = ("error", f"reading needs more than {memory_mb} MB of memory; split the file")
         except Exception as exc:  # a parser bug is one file's failure, never the run's
             answer = ("error", f"cannot be read ({type(exc).__name__}: {exc})")
         answers.send(answer)
 
 
+def _limit_memory(memory_mb: int) -> None:
+    try:
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError) as exc:  # not every platform allows it
+        log.warning("reader memory limit not set: %s", exc)
+
+
 if __name__ == "__main__":
-    _serve()
+    _serve(int(sys.argv[1]) if len(sys.argv) > 1 else MEMORY_MB)

@@ -222,3 +222,15 @@ def test_pdf_and_docx_are_read_in_a_worker_that_can_be_stopped(tmp_path: Path) -
             reader.load(PurePath("a.pdf"), pdf.read_bytes(), LoadLimits())
         # ... and a fresh one reads the next file.
         assert "项目经理" in reader.load(PurePath("a.pdf"), pdf.read_bytes(), LoadLimits()).text
+
+
+def test_a_file_that_needs_too_much_memory_fails_alone(tmp_path: Path) -> None:
+    from ingest.reader_process import ReaderProcess
+
+    pdf = write_pdf(tmp_path / "a.pdf", [ZH_PDF_LINES]).read_bytes()
+    padded = pdf + b"%" + b"x" * 3_000_000 + b"\n%%EOF\n"  # 3 MB: more than the worker may hold
+    with ReaderProcess(memory_mb=1) as starved, pytest.raises(UnreadableFileError) as failure:
+        starved.load(PurePath("a.pdf"), padded, LoadLimits())
+    assert "memory" in str(failure.value) or "crashed" in str(failure.value)
+    with ReaderProcess() as reader:  # the default limit leaves room for real files
+        assert "项目经理" in reader.load(PurePath("a.pdf"), pdf, LoadLimits()).text
