@@ -127,9 +127,12 @@ class RiskModel:
         values = {"probability": p, "level": level}
         if quantiles and estimators.p50 is not None and estimators.p80 is not None:
             # Small trees: one OpenMP fan-out per tree costs more than it saves.
+            # Both quantile pipelines fitted the same unsupervised encoding on the same rows
+            # (ml.train), so one transform serves both regressors.
+            encoded = estimators.p50[0].transform(x)
             with threadpool_limits(limits=1, user_api="openmp"):
-                p50 = estimators.p50.predict(x)
-                p80 = estimators.p80.predict(x)
+                p50 = estimators.p50[-1].predict(encoded)
+                p80 = estimators.p80[-1].predict(encoded)
             values["p50"] = p50
             values["p80"] = np.maximum(p80, p50)  # quantiles never cross
         return values

@@ -183,7 +183,11 @@ def _validate(
 
 
 def _fit_quantiles(x: pd.DataFrame, ratio: np.ndarray, features, timed: bool, seed: int):
-    """P50/P80 regressors on all rows; coverage measured on a held-out 20% first."""
+    """P50/P80 regressors on all rows; coverage measured on a held-out 20% first.
+
+    Both are fitted on the same rows, so their (unsupervised) encodings are identical and
+    scoring encodes once for the two (ml.model).
+    """
     n = len(ratio)
     if timed:
         test = np.arange(round(n * (1 - TIME_TEST_SHARE)), n)

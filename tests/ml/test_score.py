@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from ml.errors import RiskInputError
-from ml.features import read_projects
+from ml.features import coerce_frame, read_projects
 from ml.model import RiskModel
 
 
@@ -138,3 +138,15 @@ def test_scoring_never_modifies_the_callers_frame(loaded: RiskModel, new_project
     loaded.score_frame(frame)
     loaded.score_frame(frame)
     pd.testing.assert_frame_equal(frame, before)
+
+
+def test_quantile_pipelines_share_one_encoding(loaded: RiskModel, new_projects) -> None:
+    x = coerce_frame(new_projects, loaded.features)
+    for estimators in loaded.estimators.values():
+        assert estimators.p50 is not None and estimators.p80 is not None
+        np.testing.assert_array_equal(
+            estimators.p50[0].transform(x), estimators.p80[0].transform(x)
+        )
+    result = loaded.score_frame(new_projects)[0]["overrun"]
+    p80_alone = loaded.estimators["overrun"].p80.predict(x.head(1))[0]
+    assert result["p80"] == round(max(p80_alone, result["p50"]), 4)
