@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.factory import ingest_config, open_index
-from ingest.errors import IngestError
+from ingest.errors import IngestError, StoreUnavailableError
 from ingest.pipeline import IngestReport, ingest_paths
 from tests.hardening.conftest import ChromaServer, clean_env, offline_settings
 from tests.hardening.helpers import consistency, pmassist, write_corpus
@@ -82,7 +82,7 @@ def test_a_session_survives_the_server_going_away_and_coming_back(
     assert "RocketMQ" in before["answer"]
 
     own_chroma_server.stop()
-    with pytest.raises(Exception):  # noqa: B017 - the type is pinned by the xfail test below
+    with pytest.raises(StoreUnavailableError, match=own_chroma_server.url):
         docs.ask(QUESTION, project=None, doc_type=None, k=3)
 
     own_chroma_server.start()  # same port, same data folder
@@ -102,7 +102,7 @@ def test_an_ingest_cut_off_by_the_server_is_repaired_when_it_returns(
     )
     (corpus / "智慧政务" / "需求" / "srs.md").write_text("# 需求\n\n改为 200 毫秒。\n", "utf-8")
     own_chroma_server.stop()
-    with pytest.raises(Exception):  # noqa: B017 - the type is pinned by the xfail tests below
+    with pytest.raises(StoreUnavailableError, match=own_chroma_server.url):
         ingest_into(served_workspace, own_chroma_server, corpus)
     own_chroma_server.start()
     rerun = ingest_into(served_workspace, own_chroma_server, corpus)
@@ -116,13 +116,6 @@ def test_an_ingest_cut_off_by_the_server_is_repaired_when_it_returns(
         index.close()
 
 
-UNREACHABLE = (
-    "ingest/store.py ChromaStore lets httpx.ConnectError and chromadb's ValueError('Could not "
-    "connect') escape instead of raising an IngestError naming the server URL"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=UNREACHABLE)
 @pytest.mark.timeout(120)
 def test_cli_says_clearly_that_the_server_is_down(
     own_chroma_server: ChromaServer, served_workspace: Path
@@ -134,7 +127,6 @@ def test_cli_says_clearly_that_the_server_is_down(
     assert own_chroma_server.url.split("//")[1] in asked.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=UNREACHABLE)
 @pytest.mark.timeout(120)
 def test_services_and_api_report_the_server_down_as_a_user_error(
     own_chroma_server: ChromaServer, served_workspace: Path
