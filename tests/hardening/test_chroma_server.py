@@ -23,6 +23,7 @@ from ui.services import DocumentServices
 QUESTION = "消息队列选用什么？"
 
 
+@pytest.mark.slow  # two `pmassist` subprocesses: seconds of imports each
 def test_ingest_and_ask_against_a_chroma_server(
     chroma_server: ChromaServer, tmp_path: Path
 ) -> None:
