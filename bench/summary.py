@@ -43,6 +43,10 @@ def ratios(ingest: dict[str, Any] | None, retrieval: dict[str, Any] | None) -> l
             recall_p = run["pmassist"]["quality"]["recall_at_5"]
             recall_b = run["baseline"]["quality"]["recall_at_5"]
             rows.append((f"recall@5 @ {n} chunks", recall_p / max(recall_b, 1e-9), 1.0))
+        for name, run in (retrieval.get("qa_recall") or {}).items():
+            recall_p = run["pmassist"]["quality"]["recall_at_5"]
+            recall_b = run["baseline"]["quality"]["recall_at_5"]
+            rows.append((f"recall@5, {name} QA set", recall_p / max(recall_b, 1e-9), 1.0))
     return rows
 
 
