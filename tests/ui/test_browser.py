@@ -43,8 +43,10 @@ def app_url(
 
 @pytest.fixture(scope="module")
 def page(app_url: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # The first answer loads the tokenizer and builds the BM25 index: allow for a slow machine.
+    expect.set_options(timeout=60_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
