@@ -319,3 +319,41 @@ def docx_dangers(path: Path) -> list[str]:
             if name.startswith("word/media/") or name.startswith("word/embeddings/"):
                 found.append(name)
     return found
+
+
+# -- a hostile folder ------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="ingest/discovery.py scan() lists a FIFO named *.md like a file, and "
+    "pipeline._process_file's read_bytes() blocks on it forever while holding the workspace lock",
+)
+def test_a_named_pipe_in_the_folder_does_not_hang_the_ingest(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    from ingest.embedders import HashingEmbedder
+    from ingest.manifest import Manifest
+    from ingest.store import InMemoryStore
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "notes.md").write_text("# Notes\n\nDecision: ship on Friday.\n", encoding="utf-8")
+    os.mkfifo(corpus / "trap.md")
+    manifest = Manifest(tmp_path / "manifest.sqlite3")
+    reports: list[object] = []
+
+    def ingest() -> None:
+        store, embedder = InMemoryStore(), HashingEmbedder()
+        reports.append(ingest_paths([corpus], store=store, embedder=embedder, manifest=manifest))
+
+    worker = threading.Thread(target=ingest, daemon=True)
+    worker.start()
+    worker.join(20)
+    hung = worker.is_alive()
+    if hung:  # let the blocked read see end-of-file, so the thread ends
+        os.close(os.open(corpus / "trap.md", os.O_WRONLY))
+        worker.join(10)
+    manifest.close()
+    assert not hung, "ingest blocked reading a named pipe"
