@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,14 +18,13 @@ from assistant.cli.common import (
     load_settings,
     user_errors,
 )
-from assistant.drafts.build import DraftDeps, build_draft, roots_by_project
-from assistant.drafts.output import format_of, write_draft
-from assistant.drafts.render_markdown import render_markdown
-from assistant.drafts.risk_register import RiskScorer
-from assistant.factory import Index, open_index
-from assistant.llm import chat_model_from_settings
-from assistant.retrieval import open_retriever
-from assistant.settings import Settings
+
+# The core loads inside the commands: `pmassist --help` and other commands stay fast.
+if TYPE_CHECKING:
+    from assistant.drafts.build import DraftDeps
+    from assistant.drafts.risk_register import RiskScorer
+    from assistant.factory import Index
+    from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +50,10 @@ LangOpt = Annotated[
 
 def draft_deps(settings: Settings, index: Index) -> DraftDeps:
     """The draft dependencies for one command run: store, chat model, risk model, roots."""
+    from assistant.drafts.build import DraftDeps, roots_by_project
+    from assistant.llm import chat_model_from_settings
+    from assistant.retrieval import open_retriever
+
     return DraftDeps(
         store=index.store,
         chat_model=chat_model_from_settings(settings.llm),
@@ -89,6 +92,11 @@ def draft(
     Offline the draft is extracted from the documents; with an LLM configured
     (PMASSIST_LLM__PROVIDER=openai) it is generated and validated, with citations either way.
     """
+    from assistant.drafts.build import build_draft
+    from assistant.drafts.output import format_of, write_draft
+    from assistant.drafts.render_markdown import render_markdown
+    from assistant.factory import open_index
+
     configure_logging()
     settings = load_settings(workspace)
     with user_errors():

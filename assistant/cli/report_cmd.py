@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -19,11 +19,12 @@ from assistant.cli.common import (
     user_errors,
 )
 from assistant.cli.draft_cmd import Kind, LangOpt, SinceOpt, UntilOpt, draft_deps
-from assistant.drafts.build import DraftDeps
-from assistant.drafts.sources import known_projects
 from assistant.errors import AssistantError
-from assistant.factory import open_index
-from assistant.reports import BatchResult, batch_report, parse_formats
+
+# The core loads inside the command: other commands stay fast to start.
+if TYPE_CHECKING:
+    from assistant.drafts.build import DraftDeps
+    from assistant.reports import BatchResult
 
 
 class _RichProgress:
@@ -62,6 +63,10 @@ def report(
     A project that fails is listed with its error and the others still run; the exit status
     is 2 only when every project failed.
     """
+    from assistant.drafts.sources import known_projects
+    from assistant.factory import open_index
+    from assistant.reports import parse_formats
+
     configure_logging()
     settings = load_settings(workspace)
     with user_errors():
@@ -94,6 +99,8 @@ def _run(
     *,
     quiet: bool,
 ) -> BatchResult:
+    from assistant.reports import batch_report
+
     if quiet:
         return batch_report(
             kind, projects, deps, out, formats=formats, since=since, until=until, lang=lang

@@ -19,8 +19,6 @@ from assistant.cli.common import (
     stderr,
     user_errors,
 )
-from ml.persist import load_model
-from ml.service import score_file, train_to_dir
 
 
 @risk_app.command("train")
@@ -39,6 +37,8 @@ def train(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Train the delay/overrun model, validate it and save it with its model card."""
+    from ml.service import train_to_dir  # scikit-learn loads only for the risk commands
+
     configure_logging()
     settings = load_settings(workspace)
     model_dir = out or settings.risk_model_dir
@@ -94,6 +94,9 @@ def score(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Probability, level, drivers (and P50/P80 overrun) for each project."""
+    from ml.persist import load_model
+    from ml.service import score_file
+
     configure_logging()
     settings = load_settings(workspace)
     model_dir = model or settings.risk_model_dir
