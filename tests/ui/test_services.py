@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from assistant.errors import AssistantError
-from assistant.settings import Settings
+from assistant.settings import LLMSettings, Settings
 from ml.errors import RiskInputError
+from tests.openai_server import OpenAIServer
 from tests.ui.conftest import copy_workspace
 from ui.risk_holder import RiskModelHolder
 from ui.risk_view import portfolio_frame, sample_projects, score_csv
@@ -130,3 +131,25 @@ def test_portfolio_scores_each_sample_project(model_dir: Path, tmp_path: Path) -
     assert list(table["id"]) == ["north", "south"]
     assert list(table["name"]) == ["North 项目", "South 项目"]
     assert table["delay_probability"].between(0, 1).all()
+
+
+def test_llm_answers_stream_in_pieces_and_cite(
+    indexed_workspace: Path, tmp_path: Path, openai_server: OpenAIServer
+) -> None:
+    workspace = copy_workspace(indexed_workspace, tmp_path / "ws")
+    llm = LLMSettings(
+        provider="openai", model="qwen-plus", base_url=openai_server.base_url, api_key="test"
+    )
+    services = DocumentServices(Settings(workspace=workspace, llm=llm))
+    openai_server.enqueue("The team chose Kafka as the message queue [1].", chunk_size=5)
+
+    parts = list(services.stream_ask("Which message queue?", project=None, doc_type=None, k=3))
+
+    deltas = [p for p in parts if isinstance(p, str)]
+    assert len(deltas) > 3  # streamed, not one block
+    final = parts[-1]
+    assert isinstance(final, dict) and final["mode"] == "llm"
+    assert "Kafka" in final["answer"]
+    assert final["citations"][0]["source"] == "alpha/meeting_notes/2025-03-03-kickoff.md"
+    prompt = openai_server.requests[-1].body["messages"]
+    assert any("Kafka" in message["content"] for message in prompt)
