@@ -8,8 +8,10 @@ per-process session state, so any worker can answer any request.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -54,6 +56,19 @@ def build_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
     return app
 
 
+def _ui_login(settings: Settings) -> Callable[[str, str], bool] | None:
+    """With PMASSIST_API_KEY set, the web app asks for it too (as the password): otherwise
+    the UI would reach everything the key protects in the API."""
+    if settings.api_key is None:
+        return None
+    expected = settings.api_key.get_secret_value().encode()
+
+    def check(_user: str, password: str) -> bool:
+        return hmac.compare_digest(password.encode(), expected)
+
+    return check
+
+
 def _model_or_none(holder: RiskModelHolder) -> object | None:
     loaded = holder.optional()
     return loaded.model if loaded else None
@@ -77,6 +92,8 @@ def _mount_ui(
         app,
         blocks,
         path="/",
+        auth=_ui_login(settings),
+        auth_message="pmassist: sign in with any user name and the API key as the password.",
         server_name=settings.server.host,
         server_port=settings.server.port,
         allowed_paths=[str(uploads)],

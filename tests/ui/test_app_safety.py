@@ -58,3 +58,17 @@ def test_uploads_land_in_the_workspace_and_respect_the_size_limit(app_server: tu
     big = b"x" * (20 * 1024)  # over max_upload_mb = 0.01 (about 10 KB)
     refused = http.post("/gradio_api/upload", files={"files": ("b.md", big, "text/markdown")})
     assert refused.status_code == 413
+
+
+def test_with_an_api_key_the_web_app_asks_for_it(model_dir: Path, tmp_path: Path) -> None:
+    settings = Settings(workspace=tmp_path / "ws", model_dir=model_dir, api_key="k3y-123")
+    with (
+        running_server(build_app(settings)) as base_url,
+        httpx.Client(base_url=base_url, timeout=60) as http,
+    ):
+        assert http.get("/config").status_code == 401
+        assert http.post("/login", data={"username": "pm", "password": "wrong"}).status_code == 400
+        signed_in = http.post("/login", data={"username": "pm", "password": "k3y-123"})
+        assert signed_in.status_code == 200
+        assert http.get("/config").status_code == 200  # the session cookie is kept
+        assert http.get("/api/v1/health").status_code == 401  # the API still wants the header
