@@ -161,7 +161,8 @@ async def client_loop(
     http: httpx.AsyncClient, seed: int, stop_at: float, tally: Tally, projects: list[Any]
 ) -> None:
     rng = random.Random(seed)
-    kinds, weights = zip(*MIX, strict=True)
+    kinds = [kind for kind, _ in MIX]
+    weights = [weight for _, weight in MIX]
     while time.monotonic() < stop_at:
         kind = rng.choices(kinds, weights)[0]
         started = time.monotonic()

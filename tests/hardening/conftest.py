@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -117,9 +118,9 @@ def own_chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
         server.stop()
 
 
-def offline_settings(workspace: Path, **values: object) -> Settings:
+def offline_settings(workspace: Path, **values: Any) -> Settings:
     """Settings that ignore the developer's .env and PMASSIST_* variables."""
-    return Settings(workspace=workspace, _env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(workspace=workspace, _env_file=None, **values)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
