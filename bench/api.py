@@ -57,11 +57,15 @@ def sample_projects(count: int, seed: int = 7) -> list[dict[str, Any]]:
 
 
 def ensure_model(model_dir: Path) -> None:
-    if (model_dir / "model_card.json").is_file():
-        return
+    """A model this checkout can load (retrained when missing or written by another version)."""
+    from ml.errors import ModelFileError
+    from ml.persist import load_model
     from ml.service import train_to_dir  # what `pmassist risk train` runs
 
-    train_to_dir(ROOT / "data" / "portfolio.csv", None, model_dir)
+    try:
+        load_model(model_dir)
+    except ModelFileError:
+        train_to_dir(ROOT / "data" / "portfolio.csv", None, model_dir)
 
 
 def free_port() -> int:
