@@ -207,8 +207,3 @@ def batch_request_model(card: RiskCard, max_rows: int) -> type[BaseModel]:
             Field(..., max_length=max_rows, description=f"At most {max_rows} projects."),
         ),
     )
-
-
-def project_record(project: BaseModel) -> dict[str, Any]:
-    """The validated project as the record `score_records` takes (missing features as None)."""
-    return project.model_dump()
