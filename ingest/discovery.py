@@ -44,7 +44,8 @@ def scan(path: Path) -> Scan:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             file = Path(dirpath) / name
-            if _wanted(name) and _inside(file, root):
+            # Regular files only: reading a named pipe or device would block the ingest.
+            if _wanted(name) and file.is_file() and _inside(file, root):
                 found.files.append(Candidate(file, file.relative_to(root).as_posix()))
     return found
 

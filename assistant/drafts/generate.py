@@ -8,6 +8,7 @@ that — or when the server fails — the draft falls back to extraction and say
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -68,13 +69,14 @@ class Passage:
     chunk: Chunk
 
     def as_data(self) -> str:
-        # The closing tag cannot be forged from inside a document.
-        body = self.chunk.text.replace("</passage>", "<\\/passage>")
-        page = self.chunk.page if self.chunk.page is not None else "-"
-        return (
-            f'<passage id="{self.id}" source="{self.chunk.source}" page="{page}" '
-            f'date="{self.chunk.date or "-"}" type="{self.chunk.doc_type}">\n{body}\n</passage>'
-        )
+        # Markup inside a document is escaped, so it can neither close this passage nor
+        # forge another one; attributes are quoted the same way.
+        c = self.chunk
+        page = c.page if c.page is not None else "-"
+        attrs = {"source": c.source, "page": page, "date": c.date or "-", "type": c.doc_type}
+        quoted = " ".join(f'{k}="{html.escape(str(v), quote=True)}"' for k, v in attrs.items())
+        body = html.escape(c.text, quote=False)
+        return f'<passage id="{self.id}" {quoted}>\n{body}\n</passage>'
 
 
 def select_passages(

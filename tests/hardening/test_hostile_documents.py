@@ -182,11 +182,6 @@ def test_the_draft_prompt_delimits_passages_and_marks_them_as_data(
     assert ZH_INJECTION.removesuffix("</passage>") in user  # quoted, with its tag defused
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="assistant/drafts/generate.py Passage.as_data only rewrites the exact string "
-    "'</passage>'; '</PASSAGE >' or a forged '<passage id=...>' pass through unescaped",
-)
 def test_the_draft_prompt_cannot_be_forged_with_tag_variants(
     hostile_workspace: Path, openai_server: OpenAIServer
 ) -> None:
@@ -324,12 +319,6 @@ def docx_dangers(path: Path) -> list[str]:
 # -- a hostile folder ------------------------------------------------------------------------
 
 
-@pytest.mark.slow  # waits 15 s for an ingest that hangs
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest/discovery.py scan() lists a FIFO named *.md like a file, and "
-    "pipeline._process_file's read_bytes() blocks on it forever while holding the workspace lock",
-)
 def test_a_named_pipe_in_the_folder_does_not_hang_the_ingest(tmp_path: Path) -> None:
     import os
     import threading
