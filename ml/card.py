@@ -7,9 +7,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from ml.features import Feature, FeatureKind
+from ml.quantiles import QuantileCard
 from ml.validation import Validation
 
-CARD_FORMAT_VERSION = 1
+# 2: P50/P80 became a lookup table in the card (no quantile regressors in model.skops).
+CARD_FORMAT_VERSION = 2
 
 
 class FeatureCard(BaseModel):
@@ -35,14 +37,6 @@ class Levels(BaseModel):
     high: float
 
 
-class QuantileCard(BaseModel):
-    """P50/P80 of actual / planned - 1; coverage = held-out share at or below the prediction."""
-
-    quantity: str
-    p50_coverage: float | None = None
-    p80_coverage: float | None = None
-
-
 class TargetCard(BaseModel):
     definition: str
     kind: Literal["column", "ratio"]
@@ -53,6 +47,11 @@ class TargetCard(BaseModel):
     levels: Levels
     validation: Validation
     quantiles: QuantileCard | None = None
+    encoding_of: str | None = Field(
+        None,
+        description="An earlier target whose fitted feature encoding is identical to this "
+        "one's (same model kind, same rows); scoring encodes once for both.",
+    )
 
 
 class ModelCard(BaseModel):

@@ -1,5 +1,7 @@
 """A trained risk model and how it scores projects (probability, level, drivers, P50/P80).
 
+P50/P80 are looked up from the calibrated probability (ml.quantiles): no model runs for them.
+
 Drivers are an honest local attribution: for one project and one feature, the effect is
 p(project as given) - p(project with that feature set to its reference value), where the
 reference is the training median (numbers) or mode (categories). Because every feature owns known
@@ -33,15 +35,14 @@ logger = logging.getLogger(__name__)
 CHUNK_ROWS = 200_000
 SMALL_BATCH = 5_000
 TOP_DRIVERS = 5
+LEVEL_NAMES = np.array(["low", "medium", "high"], dtype=object)
 
 
 @dataclass
 class TargetEstimators:
-    """The fitted pipelines of one target: the calibrated classifier and optional quantiles."""
+    """The fitted pipeline of one target: the calibrated classifier."""
 
     classifier: Pipeline
-    p50: Pipeline | None = None
-    p80: Pipeline | None = None
 
 
 class RiskModel:
@@ -59,11 +60,14 @@ class RiskModel:
         card: ModelCard,
         estimators: dict[str, TargetEstimators],
         max_driver_features: int | None = None,
+        *,
+        top_drivers: int = TOP_DRIVERS,
     ) -> None:
         self.card = card
         self.estimators = estimators
         self.features: list[Feature] = card.model_features()
         self.max_driver_features = max_driver_features
+        self.top_drivers = top_drivers  # drivers listed per project
         reference = {f.name: [f.reference] for f in card.features}
         self._reference = coerce_frame(pd.DataFrame(reference), self.features)
 
@@ -95,46 +99,43 @@ class RiskModel:
         ids = self._ids(frame)
         per_target: dict[str, dict[str, np.ndarray]] = {}
         effects = []
+        encodings: dict[str, np.ndarray] = {}
         for name, estimators in self.estimators.items():
-            encoded = estimators.classifier[0].transform(x)
+            # Targets whose fitted encodings are identical (ml.train checks) encode once.
+            shared = self.card.targets[name].encoding_of or name
+            if shared not in encodings:
+                encodings[shared] = estimators.classifier[0].transform(x)
+            encoded = encodings[shared]
             model = estimators.classifier[-1]
             probability = model.predict_proba(encoded)[:, 1]
-            per_target[name] = self._target_values(name, estimators, x, probability, quantiles)
-            if drivers:
+            per_target[name] = self._target_values(name, probability, quantiles)
+            if drivers and self.top_drivers > 0:
                 effects.append(self.effects(estimators.classifier, encoded, probability))
         # Millions of small dicts: the cyclic GC would rescan them over and over while they
         # are built, and none of them can form a cycle.
         with _gc_paused():
-            driver_lists = self._driver_lists(x, effects) if drivers else [[] for _ in ids]
+            driver_lists = self._driver_lists(x, effects) if effects else [[] for _ in ids]
             return self._results(ids, per_target, driver_lists)
 
     def _ids(self, frame: pd.DataFrame) -> list[str | None]:
         column = self.card.id_column
         if column and column in frame.columns:
-            return [None if pd.isna(v) else str(v) for v in frame[column].tolist()]
+            values = frame[column]
+            if pd.api.types.is_string_dtype(values.dtype) and not values.isna().any():
+                return values.astype(str).tolist()
+            return [None if pd.isna(v) else str(v) for v in values.tolist()]
         return [None] * len(frame)
 
     def _target_values(
-        self,
-        name: str,
-        estimators: TargetEstimators,
-        x: pd.DataFrame,
-        p: np.ndarray,
-        quantiles: bool = True,
+        self, name: str, p: np.ndarray, quantiles: bool = True
     ) -> dict[str, np.ndarray]:
-        levels = self.card.targets[name].levels
-        level = np.where(p >= levels.high, "high", np.where(p >= levels.medium, "medium", "low"))
+        target = self.card.targets[name]
+        levels = target.levels
+        code = (p >= levels.medium).astype(np.intp) + (p >= levels.high)
+        level = LEVEL_NAMES[code]  # object array: three shared str objects, not one per row
         values = {"probability": p, "level": level}
-        if quantiles and estimators.p50 is not None and estimators.p80 is not None:
-            # Small trees: one OpenMP fan-out per tree costs more than it saves.
-            # Both quantile pipelines fitted the same unsupervised encoding on the same rows
-            # (ml.train), so one transform serves both regressors.
-            encoded = estimators.p50[0].transform(x)
-            with threadpool_limits(limits=1, user_api="openmp"):
-                p50 = estimators.p50[-1].predict(encoded)
-                p80 = estimators.p80[-1].predict(encoded)
-            values["p50"] = p50
-            values["p80"] = np.maximum(p80, p50)  # quantiles never cross
+        if quantiles and target.quantiles is not None and target.quantiles.p50:
+            values["p50"], values["p80"] = target.quantiles.predict(p)
         return values
 
     def driver_candidates(self) -> list[int]:
@@ -152,6 +153,8 @@ class RiskModel:
         slices = encoded_columns(pipeline[0], self.features)
         candidates = [(f, slices[self.features[f].name]) for f in self.driver_candidates()]
         linear = _linear_parts(pipeline[-1])
+        if linear is not None and len(p) <= CHUNK_ROWS:
+            return _linear_effects(linear, encoded, reference, candidates, len(self.features))
         effects = np.zeros((len(p), len(self.features)))
         if linear is not None:
             for start in range(0, len(p), CHUNK_ROWS):
@@ -181,26 +184,33 @@ class RiskModel:
 
     def _driver_lists(self, x: pd.DataFrame, effects: list[np.ndarray]) -> list[list[dict]]:
         """Top drivers per row: each feature once, with its largest effect over the targets."""
-        stacked = np.stack(effects)  # (targets, rows, features)
-        which = np.abs(stacked).argmax(axis=0)
-        strongest = np.take_along_axis(stacked, which[None], axis=0)[0]
-        k = min(TOP_DRIVERS, strongest.shape[1])
+        strongest, which = effects[0], np.zeros(effects[0].shape, dtype=np.intp)
+        for t, effect in enumerate(effects[1:], start=1):
+            larger = np.abs(effect) > np.abs(strongest)  # ties keep the earlier target
+            strongest = np.where(larger, effect, strongest)
+            which[larger] = t
+        k = min(self.top_drivers, strongest.shape[1])
         order = np.argsort(-np.abs(strongest), axis=1, kind="stable")[:, :k]
         top_effects = np.round(np.take_along_axis(strongest, order, axis=1), 4)
-        names = np.array([f.name for f in self.features], dtype=object)
-        values = np.empty(strongest.shape, dtype=object)
-        for j, feature in enumerate(self.features):
-            values[:, j] = _json_values(x[feature.name].to_numpy())
-        # One flat list of driver dicts, then cut per project: much cheaper than nested loops.
         keep = top_effects != 0.0
-        targets = np.array(self.target_names, dtype=object)[np.take_along_axis(which, order, 1)]
+        chosen = order[keep]  # feature index of every listed driver, row-major
+        # Values are gathered only for the listed drivers, feature by feature (vectorised),
+        # instead of converting every cell of the frame to a Python object.
+        values = np.empty(len(chosen), dtype=object)
+        rows = np.nonzero(keep)[0]
+        for j, feature in enumerate(self.features):
+            at = np.flatnonzero(chosen == j)
+            if at.size:
+                values[at] = _object_values(x[feature.name].to_numpy()[rows[at]])
+        names = np.array([f.name for f in self.features], dtype=object)
+        targets = np.array(self.target_names, dtype=object)
         flat = [
             {"feature": f, "value": v, "effect": e, "target": t}
             for f, v, e, t in zip(
-                names[order][keep].tolist(),
-                np.take_along_axis(values, order, axis=1)[keep].tolist(),
+                names[chosen].tolist(),
+                values.tolist(),
                 top_effects[keep].tolist(),
-                targets[keep].tolist(),
+                targets[np.take_along_axis(which, order, 1)[keep]].tolist(),
                 strict=True,
             )
         ]
@@ -213,22 +223,38 @@ class RiskModel:
         per_target: dict[str, dict[str, np.ndarray]],
         drivers: list[list[dict]],
     ) -> list[dict[str, Any]]:
-        results: list[dict[str, Any]] = [{"id": row_id} for row_id in ids]
-        for name, target in per_target.items():
-            probability = _json_values(target["probability"])
-            level = target["level"].tolist()
-            if "p50" in target:
-                p50, p80 = _json_values(target["p50"]), _json_values(target["p80"])
-                for result, p, lv, q50, q80 in zip(
-                    results, probability, level, p50, p80, strict=True
-                ):
-                    result[name] = {"probability": p, "level": lv, "p50": q50, "p80": q80}
-            else:
-                for result, p, lv in zip(results, probability, level, strict=True):
-                    result[name] = {"probability": p, "level": lv}
-        for result, row_drivers in zip(results, drivers, strict=True):
-            result["drivers"] = row_drivers
-        return results
+        """One dict per row, keys in contract order: id, each target, drivers."""
+        names = list(per_target)
+        parts = [_target_dicts(per_target[name]) for name in names]
+        # Dict displays in one pass: the cheapest way CPython builds many small dicts.
+        if len(names) == 1:
+            (a,) = names
+            return [
+                {"id": i, a: x, "drivers": d}
+                for i, x, d in zip(ids, parts[0], drivers, strict=True)
+            ]
+        if len(names) == 2:
+            a, b = names
+            return [
+                {"id": i, a: x, b: y, "drivers": d}
+                for i, x, y, d in zip(ids, parts[0], parts[1], drivers, strict=True)
+            ]
+        return [
+            {"id": i, **dict(zip(names, row, strict=True)), "drivers": d}
+            for i, d, *row in zip(ids, drivers, *parts, strict=True)
+        ]
+
+
+def _target_dicts(target: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    probability = _json_values(target["probability"])
+    level = target["level"].tolist()
+    if "p50" not in target:
+        return [{"probability": p, "level": lv} for p, lv in zip(probability, level, strict=True)]
+    p50, p80 = _json_values(target["p50"]), _json_values(target["p80"])
+    return [
+        {"probability": p, "level": lv, "p50": q50, "p80": q80}
+        for p, lv, q50, q80 in zip(probability, level, p50, p80, strict=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -266,20 +292,27 @@ def _linear_effects(
     candidates: list[tuple[int, slice]],
     n_features: int,
 ) -> np.ndarray:
-    effects = np.zeros((len(encoded), n_features))
     if not candidates:
-        return effects
+        return np.zeros((len(encoded), n_features))
     decision = encoded @ linear.weights + linear.intercept
     # Column j of `owned` holds the weights of candidate j's encoded columns (zeros elsewhere),
     # so one matrix product gives every feature's share of the decision value.
     owned = np.zeros((len(linear.weights), len(candidates)))
     for j, (_, cols) in enumerate(candidates):
         owned[cols, j] = linear.weights[cols]
-    moved = (encoded - reference) @ owned
-    p = _calibrated(linear.calibrator, decision)
-    p_ref = _calibrated(linear.calibrator, (decision[:, None] - moved).ravel())
-    effect = p[:, None] - p_ref.reshape(moved.shape)
-    effects[:, [f for f, _ in candidates]] = np.where(moved == 0.0, 0.0, effect)
+    moved = encoded @ owned
+    moved -= reference @ owned
+    unmoved = moved == 0.0
+    # In place on the (rows, candidates) matrices: they are the largest arrays scoring makes.
+    np.subtract(decision[:, None], moved, out=moved)
+    effect = _calibrated(linear.calibrator, moved.ravel()).reshape(moved.shape)
+    np.subtract(_calibrated(linear.calibrator, decision)[:, None], effect, out=effect)
+    effect[unmoved] = 0.0
+    columns = [f for f, _ in candidates]
+    if columns == list(range(n_features)):
+        return effect
+    effects = np.zeros((len(encoded), n_features))
+    effects[:, columns] = effect
     return effects
 
 
@@ -314,6 +347,16 @@ def _chunks(pairs: list, size: int):
             count += len(part)
     if chunk:
         yield chunk
+
+
+def _object_values(values: np.ndarray) -> np.ndarray:
+    """Feature values as JSON-ready objects: numbers rounded, NaN -> None."""
+    if values.dtype.kind == "f":
+        rounded = np.round(values, 4)
+        out = rounded.astype(object)
+        out[np.isnan(rounded)] = None
+        return out
+    return values
 
 
 def _json_values(values: np.ndarray) -> list[Any]:

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from ml.card import CARD_FORMAT_VERSION, ModelCard
 from ml.errors import ModelFileError
-from ml.model import RiskModel, TargetEstimators
+from ml.model import TOP_DRIVERS, RiskModel, TargetEstimators
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +42,7 @@ def save_model(model: RiskModel, model_dir: Path) -> Path:
     """Write model.skops then model_card.json (with the model's SHA-256) into `model_dir`."""
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
-    payload = {
-        name: {"classifier": e.classifier, "p50": e.p50, "p80": e.p80}
-        for name, e in model.estimators.items()
-    }
+    payload = {name: {"classifier": e.classifier} for name, e in model.estimators.items()}
     model_path = model_dir / MODEL_FILE
     _atomic_write(model_path, sio.dumps(payload))
     model.card.model_file = MODEL_FILE
@@ -55,7 +52,9 @@ def save_model(model: RiskModel, model_dir: Path) -> Path:
     return model_dir
 
 
-def load_model(model_dir: Path, max_driver_features: int | None = None) -> RiskModel:
+def load_model(
+    model_dir: Path, max_driver_features: int | None = None, top_drivers: int = TOP_DRIVERS
+) -> RiskModel:
     """Load a saved model, refusing tampered, foreign-version or untrusted files."""
     model_dir = Path(model_dir)
     card = read_card(model_dir)
@@ -76,7 +75,8 @@ def load_model(model_dir: Path, max_driver_features: int | None = None) -> RiskM
             f"{', '.join(refused)}; it is not loaded"
         )
     payload = sio.loads(data, trusted=untrusted)
-    return RiskModel(card, _estimators(payload, card, model_path), max_driver_features)
+    estimators = _estimators(payload, card, model_path)
+    return RiskModel(card, estimators, max_driver_features, top_drivers=top_drivers)
 
 
 def read_card(model_dir: Path) -> ModelCard:
@@ -110,12 +110,7 @@ def read_card(model_dir: Path) -> ModelCard:
 def _estimators(payload: Any, card: ModelCard, path: Path) -> dict[str, TargetEstimators]:
     if not isinstance(payload, dict) or set(payload) != set(card.targets):
         raise ModelFileError(f"{path} does not hold the targets its card lists; retrain")
-    return {
-        name: TargetEstimators(
-            payload[name]["classifier"], payload[name]["p50"], payload[name]["p80"]
-        )
-        for name in card.targets
-    }
+    return {name: TargetEstimators(payload[name]["classifier"]) for name in card.targets}
 
 
 def _is_trusted(type_name: str) -> bool:

@@ -2,7 +2,7 @@
 
 Every pipeline is `features` (a ColumnTransformer with one column-wise transformer per kind
 of feature, so each feature owns known output columns: `encoded_columns`) followed by `model`
-(a calibrated classifier or a quantile regressor). Knowing each feature's columns is what lets
+(a calibrated classifier). Knowing each feature's columns is what lets
 drivers replace a single feature by its reference value after encoding.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -122,20 +122,3 @@ def make_classifier(name: str, features: list[Feature], rows: int, seed: int) ->
     method = "isotonic" if rows >= 2000 else "sigmoid"
     calibrated = CalibratedClassifierCV(model, method=method, cv=3, ensemble=False)
     return Pipeline([("features", preprocess), ("model", calibrated)])
-
-
-def make_quantile(features: list[Feature], quantile: float, seed: int) -> Pipeline:
-    """Predicts the given quantile of actual / planned - 1."""
-    model = HistGradientBoostingRegressor(
-        loss="quantile",
-        quantile=quantile,
-        learning_rate=0.2,  # few trees: P50/P80 are computed for every scored project
-        max_iter=60,
-        early_stopping=True,
-        n_iter_no_change=10,
-        max_leaf_nodes=15,
-        min_samples_leaf=20,
-        categorical_features=categorical_mask(features),
-        random_state=seed,
-    )
-    return Pipeline([("features", tree_features(features)), ("model", model)])

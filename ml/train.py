@@ -12,13 +12,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import sklearn
+from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
-from ml.card import FeatureCard, Levels, ModelCard, QuantileCard, TargetCard
+from ml.card import FeatureCard, Levels, ModelCard, TargetCard
 from ml.errors import RiskSpecError
 from ml.features import Feature, coerce_frame, infer_features
 from ml.model import RiskModel, TargetEstimators
-from ml.pipelines import CANDIDATES, make_classifier, make_quantile
+from ml.pipelines import CANDIDATES, make_classifier
+from ml.quantiles import fit_table, held_out_quality
 from ml.spec import RiskSpec, TargetSpec
 from ml.validation import TIME_TEST_SHARE, Validation, repeated_kfold, time_ordered
 
@@ -53,7 +55,8 @@ def train_risk_model(
     seed: int = 0,
     cv_repeats: int | None = None,
 ) -> RiskModel:
-    """Validate, choose and fit one calibrated classifier per target (+ P50/P80 for ratios).
+    """Validate, choose and fit one calibrated classifier per target (+ a P50/P80 table for
+    ratio targets).
 
     `cv_repeats` overrides the number of k-fold repeats (default 5, fewer on big data) when
     the spec has no time column. Raises RiskSpecError / RiskInputError on unusable data.
@@ -82,6 +85,7 @@ def _train(
         targets[name], estimators[name] = _train_target(
             name, target, frame, x, features, spec, (seed, cv_repeats)
         )
+    _share_encodings(targets, estimators, x)
     reference = _reference_values(x, features)
     card = ModelCard(
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -98,6 +102,31 @@ def _train(
     model = RiskModel(card, estimators)
     card.driver_features = _rank_drivers(model, frame, seed)
     return model
+
+
+def _share_encodings(
+    targets: dict[str, TargetCard], estimators: dict[str, TargetEstimators], x: pd.DataFrame
+) -> None:
+    """Mark a target whose fitted encoding gives the same output as an earlier target's.
+
+    Unsupervised encoders fitted on the same rows are the same function; checking the output
+    on every training row (not the rows each was fitted on) also catches any difference.
+    """
+    seen: list[str] = []
+    for name, target in targets.items():
+        encoder = estimators[name].classifier[0]
+        for earlier in seen:
+            other = estimators[earlier].classifier[0]
+            if targets[earlier].model == target.model and _same_output(encoder, other, x):
+                target.encoding_of = earlier
+                break
+        else:
+            seen.append(name)
+
+
+def _same_output(one, other, x: pd.DataFrame) -> bool:
+    a, b = np.asarray(one.transform(x)), np.asarray(other.transform(x))
+    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
 
 
 def _time_order(frame: pd.DataFrame, time: str | None) -> np.ndarray:
@@ -138,8 +167,8 @@ def _train_target(
     quantiles = None
     if target.kind == "ratio":
         ratio = target.overrun_ratio(frame)[known].to_numpy()
-        estimators.p50, estimators.p80, quantiles = _fit_quantiles(
-            x_t, ratio, features, spec.time is not None, seed
+        quantiles = _fit_quantiles(
+            lambda rows: make(chosen, rows), x_t, y, ratio, spec.time is not None, seed
         )
     base_rate = float(y.mean())
     card = TargetCard(
@@ -182,11 +211,11 @@ def _validate(
     return repeated_kfold(make, CANDIDATES, x, y, seed, repeats)
 
 
-def _fit_quantiles(x: pd.DataFrame, ratio: np.ndarray, features, timed: bool, seed: int):
-    """P50/P80 regressors on all rows; coverage measured on a held-out 20% first.
+def _fit_quantiles(make, x: pd.DataFrame, y: np.ndarray, ratio: np.ndarray, timed: bool, seed: int):
+    """P50/P80 table (ml.quantiles) from out-of-fold probabilities of the chosen classifier.
 
-    Both are fitted on the same rows, so their (unsupervised) encodings are identical and
-    scoring encodes once for the two (ml.model).
+    Quality first: a table from the training part's out-of-fold probabilities, applied to the
+    held-out 20% (latest by time, or random) scored by a classifier fitted on the training part.
     """
     n = len(ratio)
     if timed:
@@ -194,16 +223,28 @@ def _fit_quantiles(x: pd.DataFrame, ratio: np.ndarray, features, timed: bool, se
     else:
         test = np.random.default_rng(seed).permutation(n)[: max(1, n // 5)]
     train = np.setdiff1d(np.arange(n), test)
-    coverage = {}
-    for q in (0.5, 0.8):
-        held_out = make_quantile(features, q, seed).fit(x.iloc[train], ratio[train])
-        coverage[q] = float(np.mean(ratio[test] <= held_out.predict(x.iloc[test])))
-    p50 = make_quantile(features, 0.5, seed).fit(x, ratio)
-    p80 = make_quantile(features, 0.8, seed).fit(x, ratio)
-    card = QuantileCard(
-        quantity="actual / planned - 1", p50_coverage=coverage[0.5], p80_coverage=coverage[0.8]
-    )
-    return p50, p80, card
+    quantity = "actual / planned - 1"
+    quality: dict[str, float | int] = {}
+    if _two_classes(y[train]):
+        table = fit_table(_out_of_fold(make, x.iloc[train], y[train], seed), ratio[train], quantity)
+        fitted = make(len(train)).fit(x.iloc[train], y[train])
+        p_test = fitted.predict_proba(x.iloc[test])[:, 1]
+        quality = held_out_quality(table, p_test, ratio[test], ratio[train])
+    card = fit_table(_out_of_fold(make, x, y, seed), ratio, quantity)
+    return card.model_copy(update=quality)
+
+
+def _out_of_fold(make, x: pd.DataFrame, y: np.ndarray, seed: int) -> np.ndarray:
+    folds = 3 if np.bincount(y).min() >= 3 else 2
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    p = np.empty(len(y))
+    for fit, held in splitter.split(np.zeros(len(y)), y):
+        p[held] = make(len(fit)).fit(x.iloc[fit], y[fit]).predict_proba(x.iloc[held])[:, 1]
+    return p
+
+
+def _two_classes(y: np.ndarray) -> bool:
+    return bool(len(np.unique(y)) == 2 and np.bincount(y).min() >= 2)
 
 
 def _reference_values(x: pd.DataFrame, features: list[Feature]) -> dict[str, float | str | None]:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from ml.errors import RiskInputError
-from ml.features import coerce_frame, read_projects
+from ml.features import read_projects
 from ml.model import RiskModel
 
 
@@ -140,13 +140,18 @@ def test_scoring_never_modifies_the_callers_frame(loaded: RiskModel, new_project
     pd.testing.assert_frame_equal(frame, before)
 
 
-def test_quantile_pipelines_share_one_encoding(loaded: RiskModel, new_projects) -> None:
-    x = coerce_frame(new_projects, loaded.features)
-    for estimators in loaded.estimators.values():
-        assert estimators.p50 is not None and estimators.p80 is not None
-        np.testing.assert_array_equal(
-            estimators.p50[0].transform(x), estimators.p80[0].transform(x)
-        )
-    result = loaded.score_frame(new_projects)[0]["overrun"]
-    p80_alone = loaded.estimators["overrun"].p80.predict(x.head(1))[0]
-    assert result["p80"] == round(max(p80_alone, result["p50"]), 4)
+def test_p50_p80_are_the_cards_table_at_the_calibrated_probability(
+    loaded: RiskModel, new_projects
+) -> None:
+    table = loaded.card.targets["overrun"].quantiles
+    assert table is not None and len(table.p50) == len(table.edges) + 1 >= 2
+    for result in loaded.score_frame(new_projects):
+        p = result["overrun"]["probability"]
+        bucket = sum(p >= edge for edge in table.edges)  # edges are sorted upper bounds
+        assert result["overrun"]["p50"] == round(table.p50[bucket], 4)
+        assert result["overrun"]["p80"] == round(table.p80[bucket], 4)
+
+
+def test_quantiles_can_be_left_out(loaded: RiskModel, new_projects) -> None:
+    result = loaded.score_frame(new_projects.head(2), quantiles=False)[0]
+    assert set(result["overrun"]) == {"probability", "level"}

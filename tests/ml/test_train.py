@@ -86,7 +86,7 @@ def test_ratio_actual_is_not_a_feature_but_planned_is() -> None:
     model = train_risk_model(frame, spec, cv_repeats=1)
     names = [f.name for f in model.card.features]
     assert "actual" not in names and "planned" in names
-    assert model.estimators["overrun"].p50 is not None
+    assert model.card.targets["overrun"].quantiles is not None
 
 
 @pytest.mark.parametrize("rows", [10, 29])
