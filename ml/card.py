@@ -47,6 +47,11 @@ class TargetCard(BaseModel):
     levels: Levels
     validation: Validation
     quantiles: QuantileCard | None = None
+    boosting_parameters: dict[str, float] | None = Field(
+        None,
+        description="Gradient-boosting parameters chosen on the inner time-ordered split "
+        "(None: the defaults, no tuning on small or untimed data).",
+    )
     encoding_of: str | None = Field(
         None,
         description="An earlier target whose fitted feature encoding is identical to this "

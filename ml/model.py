@@ -90,8 +90,14 @@ class RiskModel:
         if len(frame) == 0:
             return []
         # A few projects (an API request) are scored faster on one thread than by waking
-        # OpenMP workers for every tree; large batches keep the library's default.
-        with threadpool_limits(limits=1 if len(frame) < SMALL_BATCH else None, user_api="openmp"):
+        # OpenMP workers for every tree; large batches keep the library's default. BLAS only
+        # sees skinny products (rows x a few dozen columns): one thread measured about twice
+        # as fast as two on a loaded 2-core machine (bench/risk_eval.py).
+        openmp = 1 if len(frame) < SMALL_BATCH else None
+        with (
+            threadpool_limits(limits=openmp, user_api="openmp"),
+            threadpool_limits(limits=1, user_api="blas"),
+        ):
             return self._score(frame, drivers, quantiles)
 
     def _score(self, frame: pd.DataFrame, drivers: bool, quantiles: bool) -> list[dict[str, Any]]:
