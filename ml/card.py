@@ -23,6 +23,12 @@ class FeatureCard(BaseModel):
     reference: float | str | None = Field(
         None, description="Median (numbers) or mode (categories): the value drivers compare to."
     )
+    encoding: str | None = Field(
+        None,
+        description="How categories are encoded: `categories` (codes for boosting, one-hot "
+        "for logistic regression) or `target` (cross-fitted target encoding, chosen when the "
+        "training data has more than ml.pipelines.MANY_CATEGORIES categories).",
+    )
 
     def feature(self) -> Feature:
         return Feature(

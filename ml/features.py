@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 FeatureKind = Literal["numeric", "categorical", "boolean"]
 TRUE_WORDS = {"1", "1.0", "true", "yes", "y", "t", "是", "真"}
 FALSE_WORDS = {"0", "0.0", "false", "no", "n", "f", "否", "假"}
-MAX_CATEGORIES = 200
+MAX_CATEGORIES = 1000  # the most frequent are kept; rarer ones are scored as unknown
 
 
 @dataclass(frozen=True)

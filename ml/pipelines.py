@@ -4,6 +4,12 @@ Every pipeline is `features` (a ColumnTransformer with one column-wise transform
 of feature, so each feature owns known output columns: `encoded_columns`) followed by `model`
 (a calibrated classifier). Knowing each feature's columns is what lets
 drivers replace a single feature by its reference value after encoding.
+
+Categorical features with more than MANY_CATEGORIES categories in the training data (ids,
+topic numbers, client codes) are target-encoded instead: one column holding the category's
+positive rate, cross-fitted while training (sklearn's TargetEncoder: each training row is
+encoded by folds that did not see it), shrunk towards the overall rate for rare categories.
+Codes or one-hot columns for hundreds of levels would let either model memorise them.
 """
 
 from __future__ import annotations
@@ -14,12 +20,14 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
     OneHotEncoder,
     OrdinalEncoder,
     PowerTransformer,
     StandardScaler,
+    TargetEncoder,
 )
 
 from ml.features import Feature
@@ -27,29 +35,57 @@ from ml.features import Feature
 GRADIENT_BOOSTING = "hist_gradient_boosting"
 LOGISTIC_REGRESSION = "logistic_regression"
 CANDIDATES = (GRADIENT_BOOSTING, LOGISTIC_REGRESSION)
+MANY_CATEGORIES = 30
 
 
-def tree_features(features: list[Feature]) -> ColumnTransformer:
-    """Categories -> ordinal codes (unknown and missing -> NaN), numbers pass through."""
-    categorical = [f for f in features if f.kind == "categorical"]
+def encoding_group(feature: Feature) -> str:
+    """Which column-wise encoder a feature gets: its kind, or `many_categories`."""
+    if feature.kind == "categorical" and len(feature.categories) > MANY_CATEGORIES:
+        return "many_categories"
+    return feature.kind
+
+
+def _target_encoder(features: list[Feature], seed: int) -> TargetEncoder:
+    many = [f for f in features if encoding_group(f) == "many_categories"]
+    return TargetEncoder(
+        categories=[list(f.categories) for f in many],  # unknown and missing -> overall rate
+        target_type="binary",
+        cv=StratifiedKFold(5, shuffle=True, random_state=seed),
+    )
+
+
+def tree_features(features: list[Feature], seed: int = 0) -> ColumnTransformer:
+    """Categories -> ordinal codes (unknown and missing -> NaN), many categories -> target
+    encoding, numbers pass through."""
+    categorical = [f for f in features if encoding_group(f) == "categorical"]
     encoder = OrdinalEncoder(
         categories=[list(f.categories) for f in categorical],
         handle_unknown="use_encoded_value",
         unknown_value=np.nan,
         encoded_missing_value=np.nan,
     )
-    return _by_kind(features, categorical=encoder, numeric="passthrough", boolean="passthrough")
+    return _by_kind(
+        features,
+        categorical=encoder,
+        many_categories=_target_encoder(features, seed),
+        numeric="passthrough",
+        boolean="passthrough",
+    )
 
 
-def linear_features(features: list[Feature]) -> ColumnTransformer:
-    """One-hot categories (unknown -> all zeros); numbers imputed, then made symmetric and
-    scaled (Yeo-Johnson: costs, sizes and counts are skewed, and a linear model needs them
-    on a log-like scale); 0/1 features imputed and scaled."""
-    categorical = [f for f in features if f.kind == "categorical"]
+def linear_features(features: list[Feature], seed: int = 0) -> ColumnTransformer:
+    """One-hot categories (unknown -> all zeros), many categories target-encoded and scaled;
+    numbers imputed, then made symmetric and scaled (Yeo-Johnson: costs, sizes and counts are
+    skewed, and a linear model needs them on a log-like scale); 0/1 features imputed and
+    scaled."""
+    categorical = [f for f in features if encoding_group(f) == "categorical"]
     return _by_kind(
         features,
         categorical=OneHotEncoder(
             categories=[list(f.categories) for f in categorical], handle_unknown="ignore"
+        ),
+        many_categories=Pipeline(
+            [("encode", _target_encoder(features, seed)), ("scale", StandardScaler())]
         ),
         numeric=Pipeline(
             [
@@ -69,7 +105,7 @@ def linear_features(features: list[Feature]) -> ColumnTransformer:
 def _by_kind(features: list[Feature], **encoders: object) -> ColumnTransformer:
     steps = []
     for kind, encoder in encoders.items():
-        names = [f.name for f in features if f.kind == kind]
+        names = [f.name for f in features if encoding_group(f) == kind]
         if names:
             steps.append((kind, encoder, names))
     return ColumnTransformer(steps, verbose_feature_names_out=False, sparse_threshold=0.0)
@@ -95,7 +131,7 @@ def encoded_columns(transformer: ColumnTransformer, features: list[Feature]) -> 
 
 def categorical_mask(features: list[Feature]) -> list[bool]:
     """Which `tree_features` output columns are category codes (they come first)."""
-    categorical = sum(f.kind == "categorical" for f in features)
+    categorical = sum(encoding_group(f) == "categorical" for f in features)
     return [True] * categorical + [False] * (len(features) - categorical)
 
 
@@ -138,10 +174,10 @@ def make_classifier(
     `logistic_regression`."""
     if name == GRADIENT_BOOSTING:
         model = make_boosting(features, seed, params)
-        preprocess = tree_features(features)
+        preprocess = tree_features(features, seed)
     else:
         model = LogisticRegression(C=0.5, max_iter=2000)
-        preprocess = linear_features(features)
+        preprocess = linear_features(features, seed)
     # One base model + a calibration map learnt on out-of-fold predictions: a single model
     # to evaluate at scoring time (ensemble=False), with honest probabilities. Sigmoid, not
     # isotonic: a strictly increasing map keeps the model's ranking (isotonic steps tie

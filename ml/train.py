@@ -23,6 +23,7 @@ from ml.model import RiskModel, TargetEstimators
 from ml.pipelines import (
     BOOSTING_GRID,
     CANDIDATES,
+    encoding_group,
     make_boosting,
     make_classifier,
     tree_features,
@@ -208,8 +209,9 @@ def _tune_boosting(
     fit, check = np.arange(inner), np.arange(inner, cut)
     if n < TUNE_MIN_ROWS or not (_two_classes(y[fit]) and _two_classes(y[check])):
         return None
-    encoder = tree_features(features).fit(x.iloc[fit])  # unsupervised: codes and pass-through
-    a, b = encoder.transform(x.iloc[fit]), encoder.transform(x.iloc[check])
+    encoder = tree_features(features, seed)
+    a = encoder.fit_transform(x.iloc[fit], y[fit])  # cross-fitted where target-encoded
+    b = encoder.transform(x.iloc[check])
     scores = []
     for params in BOOSTING_GRID:
         model = make_boosting(features, seed, params).fit(a, y[fit])
@@ -297,6 +299,10 @@ def _reference_values(x: pd.DataFrame, features: list[Feature]) -> dict[str, flo
 
 
 def _feature_card(feature: Feature, reference: float | str | None) -> FeatureCard:
+    encoding = None
+    if feature.kind == "categorical":
+        many = encoding_group(feature) == "many_categories"
+        encoding = "target" if many else "categories"
     return FeatureCard(
         name=feature.name,
         type=feature.kind,
@@ -304,6 +310,7 @@ def _feature_card(feature: Feature, reference: float | str | None) -> FeatureCar
         min=feature.minimum,
         max=feature.maximum,
         reference=reference,
+        encoding=encoding,
     )
 
 

@@ -83,3 +83,19 @@ def test_both_candidate_models_give_exact_drivers(
     fast = model.effects(pipeline, encoded, p)
     np.testing.assert_allclose(fast, brute_force_effects(model, frame, "overrun"), atol=1e-9)
     assert np.count_nonzero(fast) > 50
+
+
+def test_the_number_of_drivers_is_configurable(loaded: RiskModel, new_projects) -> None:
+    five = loaded.score_frame(new_projects.head(10))
+    two = RiskModel(loaded.card, loaded.estimators, top_drivers=2).score_frame(
+        new_projects.head(10)
+    )
+    none = RiskModel(loaded.card, loaded.estimators, top_drivers=0).score_frame(
+        new_projects.head(2)
+    )
+    for many, few in zip(five, two, strict=True):
+        assert few["drivers"] == many["drivers"][:2]
+        assert {k: v for k, v in few.items() if k != "drivers"} == {
+            k: v for k, v in many.items() if k != "drivers"
+        }
+    assert [r["drivers"] for r in none] == [[], []]

@@ -155,3 +155,16 @@ def test_p50_p80_are_the_cards_table_at_the_calibrated_probability(
 def test_quantiles_can_be_left_out(loaded: RiskModel, new_projects) -> None:
     result = loaded.score_frame(new_projects.head(2), quantiles=False)[0]
     assert set(result["overrun"]) == {"probability", "level"}
+
+
+def test_the_p50_p80_table_is_validated_on_held_out_projects(loaded: RiskModel) -> None:
+    for name in ("delay", "overrun"):
+        q = loaded.card.targets[name].quantiles
+        assert q is not None and q.validation_rows == 80  # the latest 20% of 400
+        assert q.p50_coverage is not None and q.p80_coverage is not None
+        assert 0.25 <= q.p50_coverage <= 0.75 and q.p80_coverage > q.p50_coverage
+        assert q.p50_pinball is not None and q.unconditional_p50_pinball is not None
+        # Conditioning on the risk must help the upper quantile (where overruns live).
+        assert q.p80_pinball is not None and q.unconditional_p80_pinball is not None
+        assert q.p80_pinball < q.unconditional_p80_pinball
+        assert all(a <= b for a, b in zip(q.p50, q.p80, strict=True))
