@@ -109,7 +109,9 @@ def test_language_switch_relabels_the_app(page: object) -> None:
     expect(page.get_by_role("tab", name="Ask")).to_be_visible()
     expect(page.get_by_role("tab", name="Risk")).to_be_visible()
     expect(page.locator("#title")).to_contain_text("project manager's assistant")
-    expect(page.locator("#risk-score")).to_have_text("Score")
+    page.get_by_role("tab", name="Risk").click()
+    expect(page.locator("#risk-score")).to_have_text("Score")  # the form, rebuilt in English
+    expect(page.get_by_text("Score one project")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "ui-english.png"), full_page=True)
     page.locator("#language").get_by_text("中文").click()
     expect(page.get_by_role("tab", name="问答")).to_be_visible()

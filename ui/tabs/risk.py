@@ -41,36 +41,36 @@ def _input_for(feature: FeatureSpec, value: Any) -> Any:
             label=feature.name,
             allow_custom_value=feature.open_categories,
             elem_id=f"risk-{feature.name}",
+            interactive=True,  # built inside gr.render: say so, it is not inferred there
         )
     info = None
     if feature.low is not None and feature.high is not None:
         info = f"{feature.low:g} – {feature.high:g}"
-    return gr.Number(value=value, label=feature.name, info=info, elem_id=f"risk-{feature.name}")
+    return gr.Number(
+        value=value,
+        label=feature.name,
+        info=info,
+        elem_id=f"risk-{feature.name}",
+        interactive=True,
+    )
 
 
-def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any]) -> None:
-    add = ctx.relabel.add
+def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any], lang: str) -> None:
     features = list(loaded.card.features)
-    with gr.Accordion(t("risk_form", "zh"), open=True) as box:
-        add(box, label="risk_form")
+    with gr.Accordion(t("risk_form", lang), open=True):
         inputs = []
         for start in range(0, len(features), 4):
             with gr.Row():
                 inputs += [_input_for(f, prefill.get(f.name)) for f in features[start : start + 4]]
-        button = add(
-            gr.Button(t("score", "zh"), variant="primary", elem_id="risk-score"), value="score"
-        )
+        button = gr.Button(t("score", lang), variant="primary", elem_id="risk-score")
         result = gr.Markdown(elem_id="risk-result")
-        chart = add(
-            gr.BarPlot(
-                x="feature",
-                y="effect",
-                color="target",
-                label=t("drivers", "zh"),
-                elem_id="risk-drivers",
-                sort="-y",
-            ),
-            label="drivers",
+        chart = gr.BarPlot(
+            x="feature",
+            y="effect",
+            color="target",
+            label=t("drivers", lang),
+            elem_id="risk-drivers",
+            sort="-y",
         )
 
     def on_score(language: str, *values: Any) -> tuple[str, pd.DataFrame]:
@@ -137,11 +137,21 @@ def _portfolio(ctx: UiContext, samples: list[Any], targets: tuple[str, ...]) -> 
 
 
 def build(ctx: UiContext) -> None:
-    loaded = ctx.holder.optional()
-    if loaded is None:
-        gr.Markdown(t("no_model", "zh", dir=ctx.holder.model_dir), elem_id="risk-no-model")
-        return
     samples = sample_projects(data_dir() / "samples")
-    _form(ctx, loaded, samples[0].features if samples else {})
-    _batch(ctx, loaded.card.targets)
-    _portfolio(ctx, samples, loaded.card.targets)
+    prefill = samples[0].features if samples else {}
+
+    # Built from the model loaded when the page is opened (or the language switched), so a
+    # retrained model with other features shows up without restarting the server.
+    @gr.render(inputs=[ctx.language])
+    def risk_form(language: str) -> None:
+        lang = lang_code(language)
+        loaded = ctx.holder.optional()
+        if loaded is None:
+            gr.Markdown(t("no_model", lang, dir=ctx.holder.model_dir), elem_id="risk-no-model")
+            return
+        _form(ctx, loaded, prefill, lang)
+
+    loaded = ctx.holder.optional()
+    targets = loaded.card.targets if loaded else ("delay", "overrun")
+    _batch(ctx, targets)
+    _portfolio(ctx, samples, targets)
