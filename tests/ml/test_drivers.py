@@ -99,3 +99,20 @@ def test_the_number_of_drivers_is_configurable(loaded: RiskModel, new_projects) 
             k: v for k, v in many.items() if k != "drivers"
         }
     assert [r["drivers"] for r in none] == [[], []]
+
+
+def test_top_columns_match_a_full_stable_sort() -> None:
+    from ml.model import _top_columns
+
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        size = np.abs(rng.normal(size=(40, 9)))
+        size[rng.random(size.shape) < 0.3] = 0.0  # ties at zero, as unmoved features give
+        k = int(rng.integers(1, 10))
+        expected = np.argsort(-size, axis=1, kind="stable")[:, :k]
+        got = _top_columns(size, k)
+        np.testing.assert_array_equal(
+            np.take_along_axis(size, got, 1), np.take_along_axis(size, expected, 1)
+        )
+        nonzero = np.take_along_axis(size, expected, 1) != 0
+        np.testing.assert_array_equal(got[nonzero], expected[nonzero])
