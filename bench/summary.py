@@ -84,7 +84,8 @@ def ingest_section(report: dict[str, Any]) -> list[str]:
         f"({', '.join(f'{k} {v}' for k, v in corpus['by_suffix'].items())}); "
         f"median of {report['repeats']} runs; each run a fresh process and workspace.",
         "",
-        "| side | phase | s (median) | runs | process wall s | files/s | MB/s | peak RSS MB |",
+        "| side | phase | s (median) | runs | process wall s | files/s | MB/s | peak RSS MB "
+        "(largest process / whole tree) |",
         "|---|---|---:|---|---:|---:|---:|---:|",
     ]
     for side, phases in report["sides"].items():
@@ -95,7 +96,8 @@ def ingest_section(report: dict[str, Any]) -> list[str]:
             )
             lines.append(
                 f"| {side} | {phase} | {m['seconds_median']:.2f} | {runs} | "
-                f"{m['wall_seconds_median']:.2f} {rate}| {m['peak_rss_mb_median']:.0f} |"
+                f"{m['wall_seconds_median']:.2f} {rate}| {m['peak_rss_mb_median']:.0f} / "
+                f"{m.get('peak_tree_rss_mb_median', float('nan')):.0f} |"
             )
     lines += ["", "Ratios: " + ", ".join(f"{k} = {v}" for k, v in report["ratios"].items()), ""]
     lines += [_targets(report["targets_met"]), ""]
