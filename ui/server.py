@@ -1,9 +1,9 @@
 """One process serving the Gradio app at / and the REST API under /api/v1.
 
 `build_app(settings)` assembles everything from settings (nothing is opened at import time);
-`serve(settings)` runs it with uvicorn. For several workers, run the factory directly:
-`PMASSIST_WORKSPACE=... uvicorn --factory ui.server:create_app --workers 4` — the API keeps no
-per-process session state, so any worker can answer any request.
+`serve(settings)` runs it with uvicorn. The API keeps no per-process session state, so it can
+run as several workers behind a proxy (the Gradio app keeps per-browser queues, so it stays a
+single process): `PMASSIST_WORKSPACE=... uvicorn --factory ui.server:create_api_app --workers 4`.
 """
 
 from __future__ import annotations
@@ -124,3 +124,8 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
 def create_app() -> FastAPI:
     """Factory for `uvicorn --factory ui.server:create_app` (settings from PMASSIST_*)."""
     return build_app(Settings())
+
+
+def create_api_app() -> FastAPI:
+    """The REST API alone, for `uvicorn --factory ui.server:create_api_app --workers N`."""
+    return build_app(Settings(), with_ui=False)

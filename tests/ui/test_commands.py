@@ -61,3 +61,33 @@ def test_serve_answers_on_loopback_until_stopped(model_dir: Path, tmp_path: Path
         server.send_signal(signal.SIGINT)
         _, errors = server.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}/api/docs" in errors
+
+
+@pytest.mark.slow
+def test_api_runs_as_several_workers(model_dir: Path, tmp_path: Path) -> None:
+    port = free_port()
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", "ui.server:create_api_app",
+        "--workers", "2", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+    ]  # fmt: skip
+    env = {**os.environ, "PMASSIST_WORKSPACE": str(tmp_path / "ws"),
+           "PMASSIST_MODEL_DIR": str(model_dir)}  # fmt: skip
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        scored: list[int] = []
+        while len(scored) < 20 and time.monotonic() < deadline:
+            try:
+                response = httpx.post(
+                    f"http://127.0.0.1:{port}/api/v1/risk/score",
+                    json={"project": {"team_size": 10}},
+                    timeout=30,
+                )
+                scored.append(response.status_code)
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        assert scored and set(scored) == {200}
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 404  # no UI
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
