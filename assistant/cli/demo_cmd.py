@@ -39,13 +39,19 @@ def ingest_samples(settings: Settings, samples: Path) -> dict[str, object]:
 
 
 def train_if_missing(settings: Settings, portfolio: Path) -> bool:
-    """Train the risk model into settings.risk_model_dir unless one is there; True if trained."""
-    from ml.persist import CARD_FILE
+    """Train the risk model into settings.risk_model_dir unless a usable one is there (one
+    written by another pmassist version is retrained); True if trained."""
+    from ml.errors import ModelFileError
+    from ml.persist import CARD_FILE, load_model
     from ml.service import train_to_dir
 
     model_dir = settings.risk_model_dir
     if (model_dir / CARD_FILE).is_file():
-        return False
+        try:
+            load_model(model_dir)
+            return False
+        except ModelFileError as exc:
+            stderr.print(f"[yellow]retraining:[/yellow] {exc}", highlight=False)
     train_to_dir(portfolio, None, model_dir)
     return True
 

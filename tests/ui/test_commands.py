@@ -91,3 +91,16 @@ def test_api_runs_as_several_workers(model_dir: Path, tmp_path: Path) -> None:
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_demo_retrains_a_model_it_cannot_load(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    model_dir = workspace / "models" / "risk"
+    model_dir.mkdir(parents=True)
+    (model_dir / "model_card.json").write_text('{"format_version": 0}', encoding="utf-8")
+    result = CliRunner().invoke(app, ["demo", "--no-serve", "--workspace", str(workspace)])
+    assert result.exit_code == 0, result.output
+    assert "retraining" in result.output and "Risk model trained" in result.output
+    card = json.loads((model_dir / "model_card.json").read_text("utf-8"))
+    assert card["format_version"] >= 1
