@@ -18,8 +18,9 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, ValidationError
 
 from assistant.errors import AssistantError
+from assistant.llm import LLMError
 from assistant.settings import Settings
-from ingest.errors import IngestError, NoIndexError
+from ingest.errors import IngestError, NoIndexError, StoreUnavailableError
 from ml.errors import RiskModelError
 from ui import api_models as m
 from ui.auth import api_key_dependency
@@ -187,6 +188,8 @@ def _add_service_routes(router: APIRouter, holder: RiskModelHolder, docs: AskSer
             **INVALID,
             400: {"model": m.Problem, "description": "The question cannot be answered."},
             409: {"model": m.Problem, "description": "Nothing ingested yet."},
+            502: {"model": m.Problem, "description": "The configured LLM failed to answer."},
+            503: {"model": m.Problem, "description": "The Chroma server cannot be reached."},
         },
         tags=["documents"],
     )
@@ -195,6 +198,11 @@ def _add_service_routes(router: APIRouter, holder: RiskModelHolder, docs: AskSer
             return docs.ask(body.question, project=body.project, doc_type=body.type, k=body.k)
         except NoIndexError as exc:
             raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+        # Upstream failures are not the client's fault: 502/503, not 400.
+        except LLMError as exc:
+            raise HTTPException(status.HTTP_502_BAD_GATEWAY, detail=str(exc)) from None
+        except StoreUnavailableError as exc:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
         except (AssistantError, IngestError) as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(exc)) from None
 

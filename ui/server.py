@@ -118,6 +118,9 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
         host=host or settings.server.host,
         port=port or settings.server.port,
         log_level="warning",
+        # Keep idle connections longer than clients and proxies do (httpx: 5 s), so the
+        # server never closes one a client is about to reuse.
+        timeout_keep_alive=30,
     )
 
 
