@@ -60,9 +60,11 @@ JIRA_NOTES = [
     "topic_* stay numeric (inferred): declared categorical with a cross-fitted TargetEncoder "
     "they scored lower on the inner split and on test in an offline check (mean -0.003 to "
     "-0.005 AUC), so the spec does not declare them.",
-    "every choice (model kind, boosting parameters from an 8-setting grid) is made on the "
-    "inner split of the training 80% (earliest 64% fit, next 16% check); the latest 20% is "
-    "only scored. Calibration is sigmoid (strictly increasing: keeps the ranking).",
+    "every choice (model kind, boosting parameters from an 8-setting grid, a recency "
+    "half-life for the boosting's sample weights: none or 0.25/0.5/1 x the training time "
+    "span) is made on the inner split of the training 80% (earliest 64% fit, next 16% "
+    "check); the latest 20% is only scored. Calibration is sigmoid (strictly increasing: "
+    "keeps the ranking).",
     "no feature is derived from openeddate (time only orders the split).",
 ]
 
@@ -98,6 +100,7 @@ def _metrics(summary: dict, target: str) -> dict[str, Any]:
     card = json.loads((Path(summary["model_dir"]) / "model_card.json").read_text("utf-8"))
     return {
         "boosting_parameters": card["targets"][target].get("boosting_parameters"),
+        "recency_half_life": card["targets"][target].get("recency_half_life"),
         "rows": t["rows"],
         "positives": t["positives"],
         "model": t["model"],

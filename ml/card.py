@@ -53,10 +53,15 @@ class TargetCard(BaseModel):
     levels: Levels
     validation: Validation
     quantiles: QuantileCard | None = None
-    boosting_parameters: dict[str, float] | None = Field(
+    boosting_parameters: dict[str, int | float] | None = Field(
         None,
         description="Gradient-boosting parameters chosen on the inner time-ordered split "
         "(None: the defaults, no tuning on small or untimed data).",
+    )
+    recency_half_life: float | None = Field(
+        None,
+        description="Gradient boosting weighted recent projects: weight halves every this "
+        "fraction of the training time span (chosen on the inner split; None: equal weights).",
     )
     encoding_of: str | None = Field(
         None,

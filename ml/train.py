@@ -23,6 +23,7 @@ from ml.model import RiskModel, TargetEstimators
 from ml.pipelines import (
     BOOSTING_GRID,
     CANDIDATES,
+    GRADIENT_BOOSTING,
     encoding_group,
     make_boosting,
     make_classifier,
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 MIN_ROWS = 30
 MIN_PER_CLASS = 5
 DRIVER_SAMPLE = 300
+HALF_LIVES = (None, 0.25, 0.5, 1.0)  # recency weighting, as fractions of the time span
 TUNE_MIN_ROWS = 2000  # below this the inner split is too small to rank 8 settings
 
 
@@ -87,12 +89,12 @@ def _train(
             "no feature columns with values are left after id, time, drop and outcome columns"
         )
     x = coerce_frame(frame, features)
-    order = _time_order(frame, spec.time)
+    order, days = _time_order(frame, spec.time)
     frame, x = frame.iloc[order].reset_index(drop=True), x.iloc[order].reset_index(drop=True)
     targets, estimators = {}, {}
     for name, target in spec.targets.items():
         targets[name], estimators[name] = _train_target(
-            name, target, frame, x, features, spec, (seed, cv_repeats)
+            name, target, frame, x, features, spec, (seed, cv_repeats), days
         )
     _share_encodings(targets, estimators, x)
     reference = _reference_values(x, features)
@@ -138,9 +140,10 @@ def _same_output(one, other, x: pd.DataFrame) -> bool:
     return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
 
 
-def _time_order(frame: pd.DataFrame, time: str | None) -> np.ndarray:
+def _time_order(frame: pd.DataFrame, time: str | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Row order by the time column, and each sorted row's time in days (None: no column)."""
     if not time:
-        return np.arange(len(frame))
+        return np.arange(len(frame)), None
     stamps = pd.to_datetime(frame[time], errors="coerce", format="mixed")
     bad = stamps.isna().to_numpy()
     if bad.any():
@@ -149,7 +152,17 @@ def _time_order(frame: pd.DataFrame, time: str | None) -> np.ndarray:
             f"row {row + 1}, column {time}: {frame[time].iloc[row]!r} is not a date; the time "
             "column orders validation, so every row needs one (or drop `time` from the spec)"
         )
-    return np.argsort(stamps.to_numpy(), kind="stable")
+    order = np.argsort(stamps.to_numpy(), kind="stable")
+    days = (stamps - stamps.min()).dt.total_seconds().to_numpy()[order] / 86400.0
+    return order, days
+
+
+def recency_weights(days: np.ndarray, half_life: float | None) -> np.ndarray | None:
+    """Weight 1 for the latest row, halving every `half_life` x the rows' time span."""
+    span = float(days.max() - days.min()) if len(days) else 0.0
+    if half_life is None or span <= 0:
+        return None
+    return np.power(0.5, (days.max() - days) / (half_life * span))
 
 
 def _train_target(
@@ -160,20 +173,31 @@ def _train_target(
     features: list[Feature],
     spec: RiskSpec,
     seeding: tuple[int, int | None],
+    days: np.ndarray | None,
 ) -> tuple[TargetCard, TargetEstimators]:
     seed, cv_repeats = seeding
     y_all, known = target.labels(frame)
     x_t, y = x[known].reset_index(drop=True), y_all[known]
     _check_enough(name, y)
-
-    tuned = _tune_boosting(features, x_t, y, seed) if spec.time is not None else None
+    days_t = days[known] if days is not None else None
+    tuned, half_life = (
+        _tune_boosting(features, x_t, y, days_t, seed) if days_t is not None else (None, None)
+    )
 
     def make(candidate: str, rows: int):
         return make_classifier(candidate, features, rows, seed, tuned)
 
-    chosen, validation = _validate(make, x_t, y, spec.time is not None, seed, cv_repeats)
+    def weights(candidate: str, rows: np.ndarray) -> np.ndarray | None:
+        if candidate != GRADIENT_BOOSTING or days_t is None:
+            return None
+        return recency_weights(days_t[rows], half_life)
+
+    chosen, validation = _validate(make, x_t, y, weights if days_t is not None else None, seed,
+                                   cv_repeats)  # fmt: skip
     logger.info("target %s: chose %s (AUC %.3f)", name, chosen, validation.roc_auc)
-    classifier = make(chosen, len(y)).fit(x_t, y)
+    final_weights = weights(chosen, np.arange(len(y)))
+    fit_params = {"model__sample_weight": final_weights} if final_weights is not None else {}
+    classifier = make(chosen, len(y)).fit(x_t, y, **fit_params)
     estimators = TargetEstimators(classifier)
     quantiles = None
     if target.kind == "ratio":
@@ -193,32 +217,37 @@ def _train_target(
         validation=validation,
         quantiles=quantiles,
         boosting_parameters=tuned,
+        recency_half_life=half_life if chosen == GRADIENT_BOOSTING else None,
     )
     return card, estimators
 
 
 def _tune_boosting(
-    features: list[Feature], x: pd.DataFrame, y: np.ndarray, seed: int
-) -> dict[str, float] | None:
-    """Gradient-boosting parameters from BOOSTING_GRID, chosen on the inner time-ordered split
-    (earliest 64% fit, next 16% check) that ml.validation also uses to choose the model; the
-    latest 20% (the reported test) is never seen. None (defaults) on small data."""
+    features: list[Feature], x: pd.DataFrame, y: np.ndarray, days: np.ndarray, seed: int
+) -> tuple[dict[str, int | float] | None, float | None]:
+    """Gradient-boosting parameters from BOOSTING_GRID and a recency half-life from
+    HALF_LIVES, chosen on the inner time-ordered split (earliest 64% fit, next 16% check)
+    that ml.validation also uses to choose the model; the latest 20% (the reported test) is
+    never seen. (None, None) -- defaults, no weighting -- on small data."""
     n = len(y)
     cut = round(n * (1 - TIME_TEST_SHARE))
     inner = round(cut * (1 - TIME_TEST_SHARE))
     fit, check = np.arange(inner), np.arange(inner, cut)
     if n < TUNE_MIN_ROWS or not (_two_classes(y[fit]) and _two_classes(y[check])):
-        return None
+        return None, None
     encoder = tree_features(features, seed)
     a = encoder.fit_transform(x.iloc[fit], y[fit])  # cross-fitted where target-encoded
     b = encoder.transform(x.iloc[check])
-    scores = []
-    for params in BOOSTING_GRID:
-        model = make_boosting(features, seed, params).fit(a, y[fit])
-        scores.append(roc_auc_score(y[check], model.predict_proba(b)[:, 1]))
-    best = BOOSTING_GRID[int(np.argmax(scores))]
-    logger.info("boosting parameters %s (inner AUC %.3f)", best, max(scores))
-    return dict(best)
+    scores: dict[tuple[int, float | None], float] = {}
+    for i, params in enumerate(BOOSTING_GRID):
+        for half_life in HALF_LIVES:
+            w = recency_weights(days[fit], half_life)
+            model = make_boosting(features, seed, params).fit(a, y[fit], sample_weight=w)
+            scores[i, half_life] = roc_auc_score(y[check], model.predict_proba(b)[:, 1])
+    best, half_life = max(scores, key=lambda k: scores[k])  # first of equals: no weighting
+    logger.info("boosting %s, half-life %s (inner AUC %.3f)", BOOSTING_GRID[best], half_life,
+                scores[best, half_life])  # fmt: skip
+    return dict(BOOSTING_GRID[best]), half_life
 
 
 def _check_enough(name: str, y: np.ndarray) -> None:
@@ -237,12 +266,13 @@ def _check_enough(name: str, y: np.ndarray) -> None:
 
 
 def _validate(
-    make, x: pd.DataFrame, y: np.ndarray, timed: bool, seed: int, repeats: int | None
+    make, x: pd.DataFrame, y: np.ndarray, weights, seed: int, repeats: int | None
 ) -> tuple[str, Validation]:
-    if timed:
+    """Time-ordered when `weights` (the spec has a time column) is given, else k-fold."""
+    if weights is not None:
         cut = round(len(y) * (1 - TIME_TEST_SHARE))
         if len(np.unique(y[cut:])) == 2 and len(np.unique(y[:cut])) == 2:
-            return time_ordered(make, CANDIDATES, x, y)
+            return time_ordered(make, CANDIDATES, x, y, weights)
         logger.warning("latest 20%% of rows has one class; using repeated k-fold instead")
     return repeated_kfold(make, CANDIDATES, x, y, seed, repeats)
 

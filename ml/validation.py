@@ -24,6 +24,8 @@ from sklearn.pipeline import Pipeline
 TIME_TEST_SHARE = 0.2
 
 MakeModel = Callable[[str, int], Pipeline]  # (candidate name, training rows) -> unfitted
+# (candidate name, training row indices) -> sample weights for the model step, or None
+Weights = Callable[[str, np.ndarray], np.ndarray | None]
 
 
 class CalibrationBin(BaseModel):
@@ -88,8 +90,12 @@ def _auc(y: np.ndarray, p: np.ndarray) -> float:
     return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else float("nan")
 
 
-def _fit_predict(make: MakeModel, name: str, x: pd.DataFrame, y: np.ndarray, train, test):
-    model = make(name, len(train)).fit(x.iloc[train], y[train])
+def _fit_predict(
+    make: MakeModel, name: str, x: pd.DataFrame, y: np.ndarray, train, test, weights=None
+):
+    w = weights(name, train) if weights is not None else None
+    params = {"model__sample_weight": w} if w is not None else {}
+    model = make(name, len(train)).fit(x.iloc[train], y[train], **params)
     return model.predict_proba(x.iloc[test])[:, 1]
 
 
@@ -98,16 +104,23 @@ def _two_classes(y: np.ndarray, *parts: np.ndarray) -> bool:
 
 
 def time_ordered(
-    make: MakeModel, candidates: tuple[str, ...], x: pd.DataFrame, y: np.ndarray
+    make: MakeModel,
+    candidates: tuple[str, ...],
+    x: pd.DataFrame,
+    y: np.ndarray,
+    weights: Weights | None = None,
 ) -> tuple[str, Validation]:
-    """x and y are sorted by time; earliest 80% train, latest 20% test."""
+    """x and y are sorted by time; earliest 80% train, latest 20% test. `weights` gives
+    each fit's sample weights from the rows it is fitted on (recency weighting)."""
     n = len(y)
     cut = round(n * (1 - TIME_TEST_SHARE))
     inner = round(cut * (1 - TIME_TEST_SHARE))
     train, test = np.arange(cut), np.arange(cut, n)
     fit, check = np.arange(inner), np.arange(inner, cut)
     if _two_classes(y, fit, check):
-        inner_auc = {c: _auc(y[check], _fit_predict(make, c, x, y, fit, check)) for c in candidates}
+        inner_auc = {
+            c: _auc(y[check], _fit_predict(make, c, x, y, fit, check, weights)) for c in candidates
+        }
         chosen = max(candidates, key=lambda c: inner_auc[c])
     else:
         chosen = candidates[0]
@@ -115,7 +128,7 @@ def time_ordered(
     pooled.y.append(y[test])
     pooled.prior.append(np.full(len(test), y[train].mean()))
     for c in candidates:
-        pooled.predictions[c] = [_fit_predict(make, c, x, y, train, test)]
+        pooled.predictions[c] = [_fit_predict(make, c, x, y, train, test, weights)]
     return chosen, _summarise("time-ordered 80/20", chosen, pooled, folds=1, test_rows=len(test))
 
 

@@ -11,7 +11,7 @@ from ml.features import coerce_frame
 from ml.model import RiskModel
 from ml.pipelines import BOOSTING_GRID, MANY_CATEGORIES
 from ml.spec import RiskSpec, TargetSpec
-from ml.train import train_risk_model
+from ml.train import HALF_LIVES, recency_weights, train_risk_model
 from tests.ml.test_drivers import brute_force_effects
 
 
@@ -81,5 +81,13 @@ def test_boosting_parameters_are_tuned_on_the_inner_split_of_timed_data() -> Non
     )
     tuned = train_risk_model(frame, spec).card.targets["delay"]
     assert tuned.boosting_parameters in BOOSTING_GRID
+    assert tuned.recency_half_life in HALF_LIVES
     small = train_risk_model(frame.head(600), spec).card.targets["delay"]
     assert small.boosting_parameters is None  # too few rows to rank the grid: defaults
+
+
+def test_recency_weights_halve_every_half_life() -> None:
+    days = np.array([0.0, 50.0, 100.0])
+    np.testing.assert_allclose(recency_weights(days, 0.5), [0.25, 0.5, 1.0])
+    assert recency_weights(days, None) is None
+    assert recency_weights(np.array([5.0, 5.0]), 0.5) is None  # no time span: no weighting
