@@ -8,7 +8,9 @@ reference is the training median (numbers) or mode (categories). Because every f
 encoded columns (ml.pipelines.encoded_columns), the replacement is done after encoding: the
 projects are encoded once and only the final calibrated estimator is evaluated again, in one
 vectorised, chunked predict_proba over all (project, feature) pairs whose value differs from
-the reference (an equal value has effect 0 by definition, so it is not evaluated).
+the reference (an equal value has effect 0 by definition, so it is not evaluated). For a
+calibrated logistic regression the effects are exact from its weights, without re-running it.
+Each project lists its `top_drivers` (default 5) largest effects over all targets.
 """
 
 from __future__ import annotations
