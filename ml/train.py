@@ -192,8 +192,8 @@ def _train_target(
             return None
         return recency_weights(days_t[rows], half_life)
 
-    chosen, validation = _validate(make, x_t, y, weights if days_t is not None else None, seed,
-                                   cv_repeats)  # fmt: skip
+    timed_weights = weights if days_t is not None else None
+    chosen, validation = _validate(make, x_t, y, timed_weights, seed, cv_repeats)
     logger.info("target %s: chose %s (AUC %.3f)", name, chosen, validation.roc_auc)
     final_weights = weights(chosen, np.arange(len(y)))
     fit_params = {"model__sample_weight": final_weights} if final_weights is not None else {}
@@ -245,8 +245,10 @@ def _tune_boosting(
             model = make_boosting(features, seed, params).fit(a, y[fit], sample_weight=w)
             scores[i, half_life] = roc_auc_score(y[check], model.predict_proba(b)[:, 1])
     best, half_life = max(scores, key=lambda k: scores[k])  # first of equals: no weighting
-    logger.info("boosting %s, half-life %s (inner AUC %.3f)", BOOSTING_GRID[best], half_life,
-                scores[best, half_life])  # fmt: skip
+    inner_auc = scores[best, half_life]
+    logger.info(
+        "boosting %s, half-life %s (inner AUC %.3f)", BOOSTING_GRID[best], half_life, inner_auc
+    )
     return dict(BOOSTING_GRID[best]), half_life
 
 
