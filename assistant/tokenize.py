@@ -62,6 +62,7 @@ def is_cjk(text: str) -> bool:
     return CJK_RUN.search(text) is not None
 
 
+@lru_cache(maxsize=65536)  # a corpus has a small vocabulary; stemming was 1 s per 5k chunks
 def stem(word: str) -> str:
     """A light English stemmer: plurals, -ing, -ed, -ly. Enough to join inflections."""
     if len(word) <= 3 or not word.isalpha():

@@ -19,6 +19,7 @@ import numpy as np
 
 from assistant.glossary import Expansion, Glossary, load_default_glossary
 from assistant.retrieval.index import BM25Index, VectorSource, open_bm25_index
+from assistant.retrieval.ranking import top_k
 from assistant.tokenize import TextTokenizer
 from ingest.model import Chunk, SearchFilter, SearchHit
 from ingest.ports import Embedder, VectorStore
@@ -118,7 +119,7 @@ class HybridRetriever:
         mask = self.bm25.mask(where)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
-        top = np.argsort(-scores, kind="stable")[: self.candidates]
+        top = top_k(scores, self.candidates)
         return [self.bm25.chunks[i] for i in top if scores[i] > 0]
 
     def vector_ranking(self, text: str, where: SearchFilter | None) -> list[Chunk]:

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.retrieval.ranking import ChunkFields, top_k
 from assistant.tokenize import TextTokenizer
 from ingest.model import Chunk, SearchFilter
 
@@ -70,6 +71,7 @@ class BM25Index:
         self.tokenizer = tokenizer  # fingerprint of the tokenizer that built it
         self.vectors = vectors
         self.embedder = embedder  # id of the embedder that made `vectors`
+        self._fields: ChunkFields | None = None  # filter arrays, built on the first filter
 
     def has_vectors_from(self, embedder_id: str) -> bool:
         return self.vectors is not None and self.embedder == embedder_id
@@ -82,7 +84,7 @@ class BM25Index:
         mask = self.mask(where)
         if mask is not None:
             scores = np.where(mask, scores, -np.inf)
-        top = np.argsort(-scores, kind="stable")[:k]
+        top = top_k(scores, k)
         return [self.chunks[i] for i in top if np.isfinite(scores[i])]
 
     @classmethod
@@ -115,7 +117,9 @@ class BM25Index:
     def mask(self, where: SearchFilter | None) -> np.ndarray | None:
         if where is None or where.is_empty:
             return None
-        return np.fromiter((chunk_matches(c, where) for c in self.chunks), bool, len(self.chunks))
+        if self._fields is None:
+            self._fields = ChunkFields(self.chunks)
+        return self._fields.mask(where)
 
     def idf(self, token: str) -> float:
         """How rare a token is in the corpus; a token the corpus lacks counts as the rarest,
@@ -180,7 +184,8 @@ class BM25Index:
             model = bm25s.BM25.load(str(version), show_progress=False)
         if meta.get("embedder") and (version / "vectors.npy").exists():
             vectors = np.load(version / "vectors.npy", allow_pickle=False)
-            vectors = vectors.astype(np.float32)  # BLAS speed for the matrix product
+            # float32, contiguous, converted once per load: BLAS speed for the matrix product
+            vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         return cls(
             chunks, model, int(meta["generation"]), str(meta.get("tokenizer")),
             vectors, meta.get("embedder"),
@@ -215,5 +220,6 @@ def _attach(index: BM25Index, vectors: VectorSource) -> bool:
     stored = vectors(index.chunks) if len(index) else None
     if stored is None:
         return False
-    index.embedder, index.vectors = stored[0], np.asarray(stored[1], dtype=np.float32)
+    index.embedder = stored[0]
+    index.vectors = np.ascontiguousarray(stored[1], dtype=np.float32)
     return True
