@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from assistant.retrieval.ranking import ChunkFields, top_k
+from assistant.retrieval.tokens import TOKEN_FILES, TokenTable, text_crc
 from assistant.tokenize import TextTokenizer
 from ingest.model import Chunk, SearchFilter
 
@@ -64,6 +65,7 @@ class BM25Index:
         tokenizer: str,
         vectors: np.ndarray | None = None,
         embedder: str | None = None,
+        tokens: TokenTable | None = None,
     ):
         self.chunks = list(chunks)
         self.model = model  # bm25s.BM25, or None for an empty corpus
@@ -72,6 +74,9 @@ class BM25Index:
         self.vectors = vectors
         self.embedder = embedder  # id of the embedder that made `vectors`
         self._fields: ChunkFields | None = None  # filter arrays, built on the first filter
+        # each chunk's tokens, for the next rebuild; None when loaded (they stay on disk)
+        self.tokens = tokens
+        self.saved_in: Path | None = None  # the version folder it was loaded from
 
     def has_vectors_from(self, embedder_id: str) -> bool:
         return self.vectors is not None and self.embedder == embedder_id
@@ -88,7 +93,14 @@ class BM25Index:
         return [self.chunks[i] for i in top if np.isfinite(scores[i])]
 
     @classmethod
-    def build(cls, chunks: Iterable[Chunk], tokenizer: TextTokenizer, generation: int) -> BM25Index:
+    def build(
+        cls,
+        chunks: Iterable[Chunk],
+        tokenizer: TextTokenizer,
+        generation: int,
+        previous: TokenTable | None = None,
+    ) -> BM25Index:
+        """Index `chunks`, taking the tokens of chunks unchanged since `previous` from it."""
         import bm25s
 
         # bm25s pins its logger at DEBUG; let the entry point's logging config decide instead.
@@ -96,11 +108,26 @@ class BM25Index:
         chunks = list(chunks)
         if not chunks:
             return cls([], None, generation, tokenizer.fingerprint)
-        corpus = [tokenizer.tokens(f"{c.heading}\n{c.text}") for c in chunks]
+        if previous is not None and previous.tokenizer != tokenizer.fingerprint:
+            previous = None
+        texts = [f"{c.heading}\n{c.text}" for c in chunks]
+        crcs = [text_crc(t) for t in texts]
+        corpus: list[list[str]] = []
+        tokenised = 0
+        for chunk, text, crc in zip(chunks, texts, crcs, strict=True):
+            cached = previous.tokens_of(chunk.id, crc) if previous is not None else None
+            if cached is None:
+                cached = tokenizer.tokens(text)
+                tokenised += 1
+            corpus.append(cached)
+        table = TokenTable.from_corpus([c.id for c in chunks], crcs, corpus, tokenizer.fingerprint)
         model = bm25s.BM25()
         model.index(corpus, show_progress=False)
-        logger.info("BM25 index built over %d chunks (generation %d)", len(chunks), generation)
-        return cls(chunks, model, generation, tokenizer.fingerprint)
+        logger.info(
+            "BM25 index built over %d chunks (generation %d; %d tokenised, the rest cached)",
+            len(chunks), generation, tokenised,
+        )  # fmt: skip
+        return cls(chunks, model, generation, tokenizer.fingerprint, tokens=table)
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -152,12 +179,21 @@ class BM25Index:
             "chunks": [asdict(c) for c in self.chunks],
         }
         (target / "chunks.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+        self._save_tokens(target)
         pointer = folder / f".{_POINTER}.{uuid.uuid4().hex[:8]}"
         pointer.write_text(json.dumps({"version": version}), "utf-8")
         os.replace(pointer, folder / _POINTER)
         for old in folder.iterdir():
             if old.is_dir() and old.name != version:
                 shutil.rmtree(old, ignore_errors=True)
+
+    def _save_tokens(self, target: Path) -> None:
+        if self.tokens is not None:
+            self.tokens.save(target)
+        elif self.saved_in is not None:  # loaded, then saved again (vectors joined): keep them
+            for name in TOKEN_FILES:
+                if (self.saved_in / name).exists():
+                    shutil.copy2(self.saved_in / name, target / name)
 
     @classmethod
     def load(cls, folder: Path, tokenizer: str | None = None) -> BM25Index | None:
@@ -186,10 +222,12 @@ class BM25Index:
             vectors = np.load(version / "vectors.npy", allow_pickle=False)
             # float32, contiguous, converted once per load: BLAS speed for the matrix product
             vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        return cls(
+        index = cls(
             chunks, model, int(meta["generation"]), str(meta.get("tokenizer")),
             vectors, meta.get("embedder"),
         )  # fmt: skip
+        index.saved_in = version
+        return index
 
 
 def open_bm25_index(
@@ -206,7 +244,8 @@ def open_bm25_index(
         if vectors is None or index.vectors is not None or not _attach(index, vectors):
             return index
     else:
-        index = BM25Index.build(chunks(), tokenizer, generation)
+        previous = saved_tokens(folder, tokenizer.fingerprint)
+        index = BM25Index.build(chunks(), tokenizer, generation, previous)
         if vectors is not None:
             _attach(index, vectors)
     try:
@@ -214,6 +253,15 @@ def open_bm25_index(
     except OSError as exc:  # a read-only workspace still answers, it just rebuilds next time
         logger.warning("Could not save the BM25 index in %s: %s", folder, exc)
     return index
+
+
+def saved_tokens(folder: Path, tokenizer: str) -> TokenTable | None:
+    """The chunk tokens of the current saved version, if made by this tokenizer."""
+    try:
+        version = json.loads((folder / _POINTER).read_text("utf-8"))["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return TokenTable.load(folder / str(version), tokenizer)
 
 
 def _attach(index: BM25Index, vectors: VectorSource) -> bool:
