@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Protocol
@@ -24,12 +26,12 @@ import numpy as np
 from ingest.chunking import split_document
 from ingest.discovery import Candidate, Scan, scan
 from ingest.errors import UnreadableFileError
-from ingest.loaders import LoadLimits
+from ingest.loaders import LoadedDocument, LoadLimits, load_document
 from ingest.manifest import FAILED, OK, DocumentRecord, Manifest
 from ingest.metadata import date_of, doc_type_of, project_of
 from ingest.model import Chunk
 from ingest.ports import Embedder, VectorStore
-from ingest.reader_process import ReaderProcess
+from ingest.reader_process import ISOLATED_SUFFIXES, ReaderThread
 from ingest.recovery import crash_point, recover
 
 log = logging.getLogger(__name__)
@@ -136,7 +138,7 @@ def ingest_paths(
     if progress:
         progress.start(report.files)
     writer = _BatchWriter(store, embedder, manifest, config, report)
-    with ReaderProcess() as reader:
+    with ReaderThread() as reader:
         run = _Run(project, manifest, config, writer, reader, progress)
         for found in scans:
             _ingest_scan(found, run)
@@ -154,16 +156,36 @@ class _Run:
     manifest: Manifest
     config: IngestConfig
     writer: _BatchWriter
-    reader: ReaderProcess
+    reader: ReaderThread
     progress: IngestProgress | None
+
+    @property
+    def limits(self) -> LoadLimits:
+        config = self.config
+        return LoadLimits(config.file_timeout, config.max_pages, config.max_chars)
+
+
+@dataclass(slots=True)
+class _ToRead:
+    """A new or changed file whose bytes are in memory, waiting to be parsed."""
+
+    base: DocumentRecord
+    data: bytes
+    file_hash: str
+    had_row: bool
+    was_ok: bool
+
+
+_Outcome = _FileResult | tuple[int, int] | None  # see _prepare
+_Prepared = _Outcome | _ToRead
 
 
 def _ingest_scan(found: Scan, run: _Run) -> None:
     known = run.manifest.records(found.root)
     report = run.writer.report
-    for candidate in found.files:
-        old = known.get((found.root, candidate.source))
-        result = _process_file(found.root, candidate, old, run)
+    ahead = _ReadAhead(found, known, run)
+    for index, candidate in enumerate(found.files):
+        result = ahead.outcome(index)
         if result is None:
             report.unchanged += 1
         elif isinstance(result, tuple):  # same content, new mtime
@@ -179,10 +201,67 @@ def _ingest_scan(found: Scan, run: _Run) -> None:
         run.writer.delete(gone)
 
 
-def _process_file(
-    root: str, candidate: Candidate, old: DocumentRecord | None, run: _Run
-) -> _FileResult | tuple[int, int] | None:
-    """None if unchanged, (size, mtime) if only the mtime changed, else the new chunks."""
+class _ReadAhead:
+    """Sends the scan's next PDF/DOCX files to the reader process before they are needed.
+
+    Parsing them (pypdf: about a third of a first ingest) then overlaps with the main
+    thread's work on the files before them. Bounded: at most `FILES` files and `BYTES` of
+    file data are held ahead (but always one, however big).
+    """
+
+    FILES = 8
+    BYTES = 64 * 2**20
+
+    def __init__(self, found: Scan, known: dict[tuple[str, str], DocumentRecord], run: _Run):
+        self._found, self._known, self._run = found, known, run
+        self._isolated = deque(
+            i for i, c in enumerate(found.files) if c.path.suffix.lower() in ISOLATED_SUFFIXES
+        )
+        self._ahead: dict[int, tuple[_Prepared, Future[LoadedDocument] | None]] = {}
+        self._bytes = 0
+
+    def outcome(self, index: int) -> _Outcome:
+        self._fill()
+        if self._isolated and self._isolated[0] == index:
+            self._send_next()  # not sent ahead (over the bounds): send it now
+        if index not in self._ahead:
+            prepared = self._prepare(index)
+            assert not isinstance(prepared, _ToRead)  # only PDF/DOCX are read by the worker
+            return prepared
+        prepared, future = self._ahead.pop(index)
+        if isinstance(prepared, _ToRead):
+            self._bytes -= len(prepared.data)
+        if not isinstance(prepared, _ToRead):
+            return prepared
+        assert future is not None  # every _ToRead was sent to the reader
+        try:
+            document = future.result()
+        except UnreadableFileError as exc:
+            return _failed(prepared.base, str(exc), prepared.had_row, prepared.was_ok)
+        return _finish(prepared, document, self._run)
+
+    def _fill(self) -> None:
+        while self._isolated and len(self._ahead) < self.FILES and self._bytes < self.BYTES:
+            self._send_next()
+
+    def _send_next(self) -> None:
+        index = self._isolated.popleft()
+        prepared = self._prepare(index)
+        future = None
+        if isinstance(prepared, _ToRead):
+            self._bytes += len(prepared.data)
+            path = PurePath(prepared.base.source)
+            future = self._run.reader.submit(path, prepared.data, self._run.limits)
+        self._ahead[index] = (prepared, future)
+
+    def _prepare(self, index: int) -> _Prepared:
+        candidate = self._found.files[index]
+        old = self._known.get((self._found.root, candidate.source))
+        return _prepare(self._found.root, candidate, old, self._run)
+
+
+def _prepare(root: str, candidate: Candidate, old: DocumentRecord | None, run: _Run) -> _Prepared:
+    """None if unchanged, (size, mtime) if only the mtime changed, a failure, or the bytes."""
     had_row, was_ok = old is not None, old is not None and old.status == OK
     try:
         stat = candidate.path.stat()
@@ -206,11 +285,13 @@ def _process_file(
     file_hash = hashlib.blake2b(data, digest_size=16).hexdigest()
     if was_ok and old and old.file_hash == file_hash:
         return size, mtime
+    if PurePath(candidate.source).suffix.lower() in ISOLATED_SUFFIXES:
+        return _ToRead(base, data, file_hash, had_row, was_ok)
     try:
-        chunks, record = _read(base, data, file_hash, run)
+        document = load_document(PurePath(base.source), data, run.limits)
     except UnreadableFileError as exc:
         return _failed(base, str(exc), had_row, was_ok)
-    return _FileResult(record, chunks, had_row, was_ok)
+    return _finish(_ToRead(base, data, file_hash, had_row, was_ok), document, run)
 
 
 def _failed(base: DocumentRecord, error: str, had_row: bool, was_ok: bool) -> _FileResult:
@@ -219,12 +300,19 @@ def _failed(base: DocumentRecord, error: str, had_row: bool, was_ok: bool) -> _F
     return _FileResult(record, [], had_row, was_ok)
 
 
-def _read(
-    base: DocumentRecord, data: bytes, file_hash: str, run: _Run
+def _finish(read: _ToRead, document: LoadedDocument, run: _Run) -> _FileResult:
+    """The parsed file's record and chunks (a failure if it has no text)."""
+    try:
+        chunks, record = _chunks(read.base, document, read.file_hash, run)
+    except UnreadableFileError as exc:
+        return _failed(read.base, str(exc), read.had_row, read.was_ok)
+    return _FileResult(record, chunks, read.had_row, read.was_ok)
+
+
+def _chunks(
+    base: DocumentRecord, document: LoadedDocument, file_hash: str, run: _Run
 ) -> tuple[list[Chunk], DocumentRecord]:
     config, project = run.config, run.project
-    limits = LoadLimits(config.file_timeout, config.max_pages, config.max_chars)
-    document = run.reader.load(PurePath(base.source), data, limits)
     head = document.pages[0].text if document.pages else ""
     meta = document.front_matter
     record = DocumentRecord(

@@ -14,6 +14,7 @@ import logging
 import os
 import subprocess
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path, PurePath
 from types import TracebackType
@@ -114,6 +115,43 @@ class ReaderProcess:
         self._worker = self._send = self._receive = None
         log.warning("reader process stopped (exit code %s); a new one serves the next file", code)
         return code
+
+
+class ReaderThread:
+    """A `ReaderProcess` driven from one helper thread, so files can be sent ahead.
+
+    `submit` returns at once; the reader process parses while the calling thread chunks,
+    embeds and writes the previous files (it waits in `poll`, which releases the GIL), so
+    PDF parsing uses the second core instead of stalling the run. Only the helper thread
+    touches the `ReaderProcess`; answers come back in submission order.
+    """
+
+    def __init__(self, reader: ReaderProcess | None = None) -> None:
+        self.reader = reader or ReaderProcess()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmassist-reader")
+
+    def __enter__(self) -> ReaderThread:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close(abort=exc_type is not None)
+
+    def submit(self, path: PurePath, data: bytes, limits: LoadLimits) -> Future[LoadedDocument]:
+        return self._executor.submit(self.reader.load, path, data, limits)
+
+    def close(self, *, abort: bool = False) -> None:
+        """Wait for sent files; with `abort` (the run failed) stop the worker instead."""
+        if abort:
+            worker = self.reader._worker
+            if worker is not None:  # its pipe closes, so a waiting `load` ends at once
+                worker.kill()
+        self._executor.shutdown(wait=True, cancel_futures=abort)
+        self.reader.close()
 
 
 def _serve(memory_mb: int) -> None:
