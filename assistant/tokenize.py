@@ -9,6 +9,7 @@ and its prefix-dictionary cache lives in a folder we choose, so a warm `pmassist
 from __future__ import annotations
 
 import logging
+import os
 import re
 import tempfile
 import threading
@@ -151,6 +152,22 @@ class TextTokenizer:
             else:
                 out.extend(english_tokens(match.group()))
         return out
+
+
+def user_cache_dir(fallback: Path) -> Path:
+    """Where jieba keeps its prefix-dictionary cache: once per user ($XDG_CACHE_HOME or
+    ~/.cache, then /pmassist), so a new workspace does not regenerate it (1.4 s); `fallback`
+    (e.g. the workspace's cache folder) when that folder cannot be written."""
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        folder = Path(base) / "pmassist"
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            return folder
+    except (OSError, RuntimeError):  # RuntimeError: no home directory to expand
+        pass
+    logger.info("No writable per-user cache folder; jieba's cache goes to %s", fallback)
+    return fallback
 
 
 @lru_cache(maxsize=4)

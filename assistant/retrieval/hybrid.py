@@ -163,7 +163,7 @@ def open_retriever(settings: Settings, index: Index | None = None) -> HybridRetr
     """The workspace's retriever: its vector store, the BM25 index in step with the manifest,
     the project glossary. Raises NoIndexError when nothing has been ingested."""
     from assistant.factory import MANIFEST_FILE, open_index
-    from assistant.tokenize import default_tokenizer
+    from assistant.tokenize import default_tokenizer, user_cache_dir
     from ingest.errors import NoIndexError
 
     if index is None:
@@ -173,7 +173,7 @@ def open_retriever(settings: Settings, index: Index | None = None) -> HybridRetr
     generation = index.manifest.generation()
     if index.manifest.total_chunks() == 0:
         raise NoIndexError(no_index_message(settings))
-    tokenizer = default_tokenizer(settings.workspace / "cache")
+    tokenizer = default_tokenizer(user_cache_dir(settings.workspace / "cache"))
     glossary = load_default_glossary()
     tokenizer.add_words(glossary.chinese_forms)
     embedded = settings.chroma_url is None

@@ -102,3 +102,17 @@ def test_tokens_survive_a_save_that_only_adds_vectors(
     table = saved_tokens(folder, tokenizer.fingerprint)
     assert table is not None and table.keys == [c.id for c in CORPUS]
     assert not list(folder.rglob("*.pkl")) and not list(folder.rglob("*.pickle"))
+
+
+def test_jieba_cache_is_per_user_and_falls_back_to_the_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.tokenize import user_cache_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    fallback = tmp_path / "ws" / "cache"
+    assert user_cache_dir(fallback) == tmp_path / "user-cache" / "pmassist"
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would go", "utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    assert user_cache_dir(fallback) == fallback
