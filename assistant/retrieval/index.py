@@ -1,7 +1,8 @@
 """The workspace's search snapshot: the chunks, their bm25s index and (optionally) their vectors.
 
-Saved in <workspace>/bm25/ with bm25s's own save/load, a JSON of the chunks and a .npy of the
-vectors - never pickle - and rebuilt only when the manifest generation changed. Keeping the
+Saved in <workspace>/bm25/ with bm25s's own save/load, a JSON of the chunks, a .npy of the
+vectors and every chunk's tokens (tokens.py) - never pickle - and rebuilt only when the
+manifest generation changed; a rebuild tokenises only the chunks new since the last one. Keeping the
 vectors here lets a query on the embedded store skip opening Chroma (seconds of import time
 for a one-shot `pmassist ask`); a Chroma server is still queried directly.
 """
@@ -74,7 +75,7 @@ class BM25Index:
         self.vectors = vectors
         self.embedder = embedder  # id of the embedder that made `vectors`
         self._fields: ChunkFields | None = None  # filter arrays, built on the first filter
-        # each chunk's tokens, for the next rebuild; None when loaded (they stay on disk)
+        # each chunk's tokens, for the next rebuild; None once saved (they stay on disk)
         self.tokens = tokens
         self.saved_in: Path | None = None  # the version folder it was loaded from
 
@@ -186,6 +187,8 @@ class BM25Index:
         for old in folder.iterdir():
             if old.is_dir() and old.name != version:
                 shutil.rmtree(old, ignore_errors=True)
+        # the tokens are only read by the next rebuild: free them (~40 MB per 100,000 chunks)
+        self.tokens, self.saved_in = None, target
 
     def _save_tokens(self, target: Path) -> None:
         if self.tokens is not None:
