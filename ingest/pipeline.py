@@ -47,7 +47,7 @@ class IngestConfig:
     file_timeout: float = 60.0
     max_pages: int = 2000
     max_chars: int = 5_000_000
-    write_batch: int = 2000  # chunks embedded and written per store call
+    write_batch: int = 5000  # chunks embedded and written per store call (Chroma max: 5,461)
     embed_batch: int = 256
     rebuild_hint: str = "delete the workspace's chroma folder, then ingest again"
 
@@ -397,9 +397,12 @@ class _BatchWriter:
                 self.store.delete_sources([r.source for r in stale if r.root == root], root)
             crash_point("deleted")
             chunks = [c for r in batch for c in r.chunks]
+            write = self.store.add
+            if not any(r.had_row for r in batch):  # only new files: their chunk ids are new
+                write = getattr(self.store, "add_new", write)
             for start in range(0, len(chunks), self.config.write_batch):
                 part = chunks[start : start + self.config.write_batch]
-                self.store.add(part, self._embed(part))
+                write(part, self._embed(part))
                 crash_point("written")
         self.manifest.save((r.record for r in batch), chunks_changed=touches_store)
         crash_point("saved")

@@ -54,7 +54,7 @@ def ingest(
     ] = 0.0,
     batch: Annotated[
         int, typer.Option(min=1, help="Chunks embedded and written per batch (memory bound).")
-    ] = 2000,
+    ] = 5000,
     json_output: JsonOpt = False,
     workspace: WorkspaceOpt = None,
 ) -> None:

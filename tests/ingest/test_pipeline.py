@@ -258,3 +258,36 @@ def test_a_file_that_vanishes_during_the_run_is_reported(index: Index, tmp_path:
 def test_the_same_folder_twice_is_ingested_once(index: Index, corpus: Path) -> None:
     report = run(index, corpus, corpus / ".." / corpus.name)
     assert report.added == 5 and index.store.count() == index.manifest.total_chunks()
+
+
+def test_pdfs_read_ahead_keep_their_own_text_and_failures(index: Index, tmp_path: Path) -> None:
+    """More PDFs than the read-ahead window, text files and a broken PDF in between: every
+    answer from the reader process lands on its own file."""
+    root = tmp_path / "many"
+    for n in range(11):
+        write_pdf(root / f"r{n:02d}.pdf", [[f"PDF number {n} says alpha{n}"]])
+        (root / f"r{n:02d}.md").write_text(f"# Notes {n}\n\nMarkdown beta{n}.\n", encoding="utf-8")
+    (root / "r05.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    report = run(index, root)
+    assert [source for source, _ in report.failed] == ["r05.pdf"]
+    assert report.added == 21
+    chunks = [c for c in index.store.iter_chunks()]
+    for n in range(11):
+        pdf_text = " ".join(c.text for c in chunks if c.source == f"r{n:02d}.pdf")
+        assert (f"alpha{n}" in pdf_text) == (n != 5)
+        assert f"alpha{n + 1}" not in pdf_text
+        assert any(f"beta{n}" in c.text for c in chunks if c.source == f"r{n:02d}.md")
+    assert index.manifest.total_chunks() == len(chunks)
+
+
+def test_a_failing_store_stops_the_run_with_pdfs_still_queued(index: Index, tmp_path: Path) -> None:
+    class Broken(InMemoryStore):
+        def add(self, chunks: object, vectors: object) -> None:
+            raise RuntimeError("disk full")
+
+    root = tmp_path / "queued"
+    for n in range(6):
+        write_pdf(root / f"q{n}.pdf", [[f"page text {n}"]])
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest_paths([root], store=Broken(), embedder=HashingEmbedder(), manifest=index.manifest,
+                     config=IngestConfig(write_batch=1))  # fmt: skip

@@ -139,3 +139,15 @@ def test_unreachable_chroma_server_is_a_user_error_naming_it(tmp_path: Path) -> 
     lazy = open_store(settings, HashingEmbedder(), create=True, lazy=True)  # no contact yet
     with pytest.raises(StoreUnavailableError):
         lazy.count()
+
+
+def test_add_new_inserts_and_never_duplicates_an_existing_id(tmp_path: Path) -> None:
+    store = chroma(tmp_path)
+    vectors = HashingEmbedder().embed_batch([c.text for c in CHUNKS])
+    store.add_new(CHUNKS[:3], vectors[:3])
+    assert store.count() == 3
+    again = make_chunk(0, "a different text under an existing id")
+    store.add_new([again, CHUNKS[3]], np.stack([vectors[0], vectors[3]]))
+    stored = {c.id: c.text for c in store.iter_chunks()}
+    assert store.count() == 4 and stored["c0"] == CHUNKS[0].text
+    assert query(store, "queue depth alerts added", k=1) == ["c3"]
