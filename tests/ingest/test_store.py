@@ -13,7 +13,7 @@ from assistant.settings import Settings
 from ingest.embedders import HashingEmbedder
 from ingest.errors import EmbedderMismatchError, NoIndexError
 from ingest.model import Chunk, SearchFilter
-from ingest.store import ChromaStore, InMemoryStore
+from ingest.store import ChromaStore, InMemoryStore, chunk_metadata
 
 
 def make_chunk(i: int, text: str, **kw: Any) -> Chunk:
@@ -151,3 +151,19 @@ def test_add_new_inserts_and_never_duplicates_an_existing_id(tmp_path: Path) -> 
     stored = {c.id: c.text for c in store.iter_chunks()}
     assert store.count() == 4 and stored["c0"] == CHUNKS[0].text
     assert query(store, "queue depth alerts added", k=1) == ["c3"]
+
+
+def test_text_lives_in_metadata_and_old_indexes_with_documents_still_read(tmp_path: Path) -> None:
+    store = chroma(tmp_path)
+    vectors = HashingEmbedder().embed_batch([c.text for c in CHUNKS])
+    store.add(CHUNKS[:2], vectors[:2])
+    raw = store.collection.get(ids=["c0"], include=["documents", "metadatas"])
+    assert raw["documents"] == [None] and raw["metadatas"][0]["text"] == CHUNKS[0].text
+    # An index written before the text moved: text only as the Chroma document.
+    old = CHUNKS[2]
+    meta = {k: v for k, v in chunk_metadata(old).items() if k != "text"}
+    store.collection.add(ids=[old.id], embeddings=vectors[2:3], documents=[old.text],
+                         metadatas=[meta])  # fmt: skip
+    assert {c.id: c.text for c in store.iter_chunks()} == {c.id: c.text for c in CHUNKS[:3]}
+    assert query(store, old.text, k=1) == [old.id]
+    assert store.search(vectors[2], 1)[0].chunk.text == old.text
