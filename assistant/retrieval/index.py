@@ -16,7 +16,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,9 @@ from ingest.model import Chunk, SearchFilter
 logger = logging.getLogger(__name__)
 
 _POINTER = "current.json"
+# every Chunk field is a plain value, so a dict of them is what dataclasses.asdict would make,
+# without its per-field deepcopy (a third of a 1%-changed rebuild's time)
+_CHUNK_FIELDS = tuple(f.name for f in fields(Chunk))
 
 
 def chunk_matches(chunk: Chunk, where: SearchFilter | None) -> bool:
@@ -177,7 +180,7 @@ class BM25Index:
             "generation": self.generation,
             "tokenizer": self.tokenizer,
             "embedder": self.embedder if self.vectors is not None else None,
-            "chunks": [asdict(c) for c in self.chunks],
+            "chunks": [{name: getattr(c, name) for name in _CHUNK_FIELDS} for c in self.chunks],
         }
         (target / "chunks.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
         self._save_tokens(target)
