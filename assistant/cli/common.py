@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assistant.errors import AssistantError
 from assistant.settings import Settings
@@ -70,3 +71,30 @@ def emit_json(document: Any) -> None:
     """Write exactly one JSON document to stdout."""
     sys.stdout.write(json.dumps(document, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()
+
+
+class _Bar:
+    """The core's progress protocol (start(total), advance(name)) drawn as a rich bar."""
+
+    def __init__(self, bar: Progress, label: str) -> None:
+        self.bar = bar
+        self.task = bar.add_task(label, total=None)
+
+    def start(self, total: int) -> None:
+        self.bar.update(self.task, total=total)
+
+    def advance(self, name: str, width: int = 40) -> None:
+        short = name if len(name) <= width else "…" + name[-(width - 1) :]
+        self.bar.update(self.task, advance=1, description=short)
+
+
+@contextmanager
+def progress_bar(label: str, *, quiet: bool = False) -> Iterator[_Bar | None]:
+    """A transient bar on stderr; None (no drawing) with --json or when stderr is no terminal."""
+    if quiet or not stderr.is_terminal:
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=stderr, transient=True) as bar:
+        yield _Bar(bar, label)

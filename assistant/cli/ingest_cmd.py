@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assistant.cli.app import app
 from assistant.cli.common import (
@@ -16,30 +15,13 @@ from assistant.cli.common import (
     configure_logging,
     emit_json,
     load_settings,
+    progress_bar,
     stderr,
     user_errors,
 )
 from assistant.factory import Index, ingest_config, open_index
 from ingest.lock import WorkspaceLock
 from ingest.pipeline import IngestConfig, IngestReport, ingest_paths
-
-
-class _RichProgress:
-    """The pipeline's progress protocol drawn as a rich bar on stderr."""
-
-    def __init__(self, bar: Progress) -> None:
-        self.bar = bar
-        self.task = bar.add_task("ingest", total=None)
-
-    def start(self, total: int) -> None:
-        self.bar.update(self.task, total=total)
-
-    def advance(self, source: str) -> None:
-        self.bar.update(self.task, advance=1, description=_short(source))
-
-
-def _short(source: str, width: int = 40) -> str:
-    return source if len(source) <= width else "…" + source[-(width - 1) :]
 
 
 @app.command()
@@ -83,17 +65,10 @@ def ingest(
 def _run(
     paths: list[Path], project: str | None, index: Index, config: IngestConfig, *, quiet: bool
 ) -> IngestReport:
-    if quiet or not stderr.is_terminal:
+    with progress_bar("ingest", quiet=quiet) as progress:
         return ingest_paths(
             paths, project=project, store=index.store, embedder=index.embedder,
-            manifest=index.manifest, config=config,
-        )  # fmt: skip
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=stderr, transient=True) as bar:
-        return ingest_paths(
-            paths, project=project, store=index.store, embedder=index.embedder,
-            manifest=index.manifest, config=config, progress=_RichProgress(bar),
+            manifest=index.manifest, config=config, progress=progress,
         )  # fmt: skip
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assistant.cli.app import app
 from assistant.cli.common import (
@@ -15,6 +14,7 @@ from assistant.cli.common import (
     configure_logging,
     emit_json,
     load_settings,
+    progress_bar,
     stderr,
     user_errors,
 )
@@ -25,18 +25,6 @@ from assistant.errors import AssistantError
 if TYPE_CHECKING:
     from assistant.drafts.build import DraftDeps
     from assistant.reports import BatchResult
-
-
-class _RichProgress:
-    def __init__(self, bar: Progress) -> None:
-        self.bar = bar
-        self.task = bar.add_task("report", total=None)
-
-    def start(self, total: int) -> None:
-        self.bar.update(self.task, total=total)
-
-    def advance(self, project: str) -> None:
-        self.bar.update(self.task, advance=1, description=project)
 
 
 @app.command()
@@ -101,16 +89,10 @@ def _run(
 ) -> BatchResult:
     from assistant.reports import batch_report
 
-    if quiet:
-        return batch_report(
-            kind, projects, deps, out, formats=formats, since=since, until=until, lang=lang
-        )
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=stderr, transient=True) as bar:
+    with progress_bar("report", quiet=quiet) as progress:
         return batch_report(
             kind, projects, deps, out, formats=formats, since=since, until=until, lang=lang,
-            progress=_RichProgress(bar),
+            progress=progress,
         )  # fmt: skip
 
 
