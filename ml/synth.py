@@ -14,6 +14,7 @@ import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,8 +69,38 @@ def _effect(values: np.ndarray, table: dict[str, float]) -> np.ndarray:
 
 
 def generate_portfolio(n: int = 1200, seed: int = 20260401) -> pd.DataFrame:
-    """A deterministic portfolio of `n` past projects (same seed, same frame)."""
+    """A deterministic portfolio of `n` past projects (same seed, same frame).
+
+    The story runs in the order of the random draws: what is known at planning time, the
+    risk it implies, how the project went (with a fat tail), then the mid-project checkpoint.
+    """
     rng = np.random.default_rng(seed)
+    plan = _planning_features(rng, n)
+    risk = _execution_risk(rng, n, plan)
+    cost_overrun, schedule_overrun = _outcomes(rng, n, plan, risk)
+    checkpoint = _checkpoint(rng, n, risk, cost_overrun, schedule_overrun)
+    columns = {
+        "project_id": [f"P{i + 1:04d}" for i in range(n)],
+        **plan.columns,
+        **checkpoint,
+        "actual_duration_months": np.round(
+            plan.columns["planned_duration_months"] * (1 + schedule_overrun), 1
+        ),
+        "actual_cost": np.round(plan.columns["planned_cost"] * (1 + cost_overrun), 1),
+    }
+    return pd.DataFrame(columns)
+
+
+@dataclass
+class _Plan:
+    """Planning-time columns, plus the two latent quantities the rest of the story needs."""
+
+    columns: dict[str, Any]
+    log_cost: np.ndarray
+    risk: np.ndarray  # planning-time risk (data/README.md, table 2)
+
+
+def _planning_features(rng: np.random.Generator, n: int) -> _Plan:
     start = pd.Timestamp("2015-01-01") + pd.to_timedelta(np.sort(rng.integers(0, 4000, n)), "D")
     ptype = _pick(rng, PROJECT_TYPES, n, [0.3, 0.25, 0.1, 0.15, 0.1, 0.1])
     industry = _pick(rng, INDUSTRIES, n, [0.22, 0.18, 0.12, 0.12, 0.1, 0.1, 0.08, 0.08])
@@ -78,93 +109,110 @@ def generate_portfolio(n: int = 1200, seed: int = 20260401) -> pd.DataFrame:
     method = _pick(rng, METHODOLOGIES, n, [0.4, 0.3, 0.3])
 
     log_cost = rng.normal(np.log(300), 1.0, n)  # 万元, median 3 million CNY
-    planned_cost = np.round(np.exp(log_cost), 1)
-    duration = np.clip(
-        np.round(np.exp(0.35 * (log_cost - np.log(300)) + rng.normal(2.2, 0.35, n))), 2, 48
-    )
-    team = np.clip(
-        np.round(np.exp(0.5 * (log_cost - np.log(300)) + rng.normal(2.3, 0.4, n))), 2, 200
-    )
-    departments = np.clip(rng.poisson(1.5 + 0.4 * (log_cost - np.log(300)).clip(0), n) + 1, 1, 15)
+    size = log_cost - np.log(300)
+    duration = np.clip(np.round(np.exp(0.35 * size + rng.normal(2.2, 0.35, n))), 2, 48)
+    team = np.clip(np.round(np.exp(0.5 * size + rng.normal(2.3, 0.4, n))), 2, 200)
+    departments = np.clip(rng.poisson(1.5 + 0.4 * size.clip(0), n) + 1, 1, 15)
     stakeholders = np.clip(np.round(departments * rng.uniform(2, 5, n)), 2, 80)
     vendors = rng.poisson(np.where(np.isin(ptype, ["system_integration", "erp"]), 1.8, 0.7))
     systems = rng.poisson(np.where(ptype == "system_integration", 5, 2)) + 1
-    requirements = np.round(np.exp(0.6 * (log_cost - np.log(300)) + rng.normal(4.5, 0.5, n)))
-    new_tech = (rng.random(n) < np.where(np.isin(ptype, ["cloud_migration"]), 0.6, 0.25)).astype(
-        int
-    )
+    requirements = np.round(np.exp(0.6 * size + rng.normal(4.5, 0.5, n)))
+    new_tech_share = np.where(np.isin(ptype, ["cloud_migration"]), 0.6, 0.25)
+    new_tech = (rng.random(n) < new_tech_share).astype(int)
     pm_years = np.round(rng.gamma(3.0, 2.5, n), 1)
 
     # Planning-time risk: what a PMO could know before the kick-off (data/README.md, table 2).
-    planning_risk = (
+    risk = (
         _effect(ptype, PROJECT_TYPES)
         + _effect(industry, INDUSTRIES)
         + _effect(customer, CUSTOMER_TYPES)
-        + 0.18 * (log_cost - np.log(300))
+        + 0.18 * size
         + 0.12 * (departments - 2.5)
         + 0.10 * vendors
         + 0.07 * (systems - 3)
         + 0.45 * new_tech
         - 0.06 * (pm_years - 7.5)
     )
-    # Execution risk: what happens after the start and shows up at the checkpoint.
-    volatility = np.clip(rng.beta(2, 8, n) + 0.06 * planning_risk, 0, 0.9)
-    turnover = np.clip(rng.beta(1.5, 12, n) + 0.03 * planning_risk, 0, 0.8)
-    execution_risk = planning_risk + 2.2 * (volatility - 0.2) + 2.0 * (turnover - 0.11)
-    execution_risk += _effect(method, METHODOLOGIES) * (volatility > 0.25)  # waterfall + churn
-    execution_risk += rng.normal(0, 0.55, n)  # what nobody recorded
-    execution_risk -= 0.6  # centre it: a typical project carries risk about 0
+    columns = {
+        "start_date": start.strftime("%Y-%m-%d"),
+        "project_type": ptype,
+        "industry": industry,
+        "customer_type": customer,
+        "contract_type": contract,
+        "methodology": method,
+        "planned_duration_months": duration.astype(int),
+        "planned_cost": np.round(np.exp(log_cost), 1),
+        "team_size": team.astype(int),
+        "departments_involved": departments.astype(int),
+        "stakeholder_count": stakeholders.astype(int),
+        "external_vendors": vendors.astype(int),
+        "systems_to_integrate": systems.astype(int),
+        "requirement_count": requirements.astype(int),
+        "new_technology": new_tech,
+        "pm_experience_years": pm_years,
+    }
+    return _Plan(columns, log_cost, risk)
 
-    # Fat tail: black swans become likelier with risk (Flyvbjerg & Budzier 2011).
-    tail = rng.random(n) < 1 / (1 + np.exp(-(execution_risk * 1.1 - 2.25)))
-    body_cost = np.exp(-0.02 + 0.12 * execution_risk + rng.normal(0, 0.14, n)) - 1
+
+@dataclass
+class _Risk:
+    execution: np.ndarray
+    volatility: np.ndarray
+    turnover: np.ndarray
+
+
+def _execution_risk(rng: np.random.Generator, n: int, plan: _Plan) -> _Risk:
+    """What happens after the start and shows up at the checkpoint."""
+    volatility = np.clip(rng.beta(2, 8, n) + 0.06 * plan.risk, 0, 0.9)
+    turnover = np.clip(rng.beta(1.5, 12, n) + 0.03 * plan.risk, 0, 0.8)
+    execution = plan.risk + 2.2 * (volatility - 0.2) + 2.0 * (turnover - 0.11)
+    method = plan.columns["methodology"]
+    execution += _effect(method, METHODOLOGIES) * (volatility > 0.25)  # waterfall + churn
+    execution += rng.normal(0, 0.55, n)  # what nobody recorded
+    execution -= 0.6  # centre it: a typical project carries risk about 0
+    return _Risk(execution, volatility, turnover)
+
+
+def _outcomes(
+    rng: np.random.Generator, n: int, plan: _Plan, risk: _Risk
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cost and schedule overrun (actual / planned - 1), with a fat tail."""
+    # Black swans become likelier with risk (Flyvbjerg & Budzier 2011).
+    tail = rng.random(n) < 1 / (1 + np.exp(-(risk.execution * 1.1 - 2.25)))
+    body_cost = np.exp(-0.02 + 0.12 * risk.execution + rng.normal(0, 0.14, n)) - 1
     tail_cost = rng.lognormal(np.log(1.55), 0.35, n)
     cost_overrun = np.where(tail, tail_cost, body_cost)
+    contract = plan.columns["contract_type"]
     cost_overrun += _effect(contract, CONTRACT_TYPES) * 0.1 * (cost_overrun > 0)
-    body_delay = np.exp(0.03 + 0.13 * execution_risk + rng.normal(0, 0.13, n)) - 1
+    body_delay = np.exp(0.03 + 0.13 * risk.execution + rng.normal(0, 0.13, n)) - 1
     tail_delay = rng.lognormal(np.log(0.62), 0.3, n)
-    schedule_overrun = np.where(tail, tail_delay, body_delay)
-    schedule_overrun = np.maximum(schedule_overrun, -0.3)
+    schedule_overrun = np.maximum(np.where(tail, tail_delay, body_delay), -0.3)
+    return cost_overrun, schedule_overrun
 
-    # Mid-project checkpoint: noisy early warnings of the final outcome.
+
+def _checkpoint(
+    rng: np.random.Generator,
+    n: int,
+    risk: _Risk,
+    cost_overrun: np.ndarray,
+    schedule_overrun: np.ndarray,
+) -> dict[str, Any]:
+    """Mid-project checkpoint: noisy early warnings of the final outcome."""
     percent_complete = np.round(rng.uniform(25, 75, n), 0)
     weight = percent_complete / 100
     spi = np.round(np.exp(-weight * np.log1p(schedule_overrun) + rng.normal(0, 0.12, n)), 2)
     cpi = np.round(np.exp(-weight * np.log1p(cost_overrun) + rng.normal(0, 0.12, n)), 2)
-    change_requests = rng.poisson(np.clip(2 + 25 * volatility * weight, 0.1, None))
-    open_high_risks = rng.poisson(np.clip(0.5 + 0.8 * execution_risk, 0.1, None))
-
-    frame = pd.DataFrame(
-        {
-            "project_id": [f"P{i + 1:04d}" for i in range(n)],
-            "start_date": start.strftime("%Y-%m-%d"),
-            "project_type": ptype,
-            "industry": industry,
-            "customer_type": customer,
-            "contract_type": contract,
-            "methodology": method,
-            "planned_duration_months": duration.astype(int),
-            "planned_cost": planned_cost,
-            "team_size": team.astype(int),
-            "departments_involved": departments.astype(int),
-            "stakeholder_count": stakeholders.astype(int),
-            "external_vendors": vendors.astype(int),
-            "systems_to_integrate": systems.astype(int),
-            "requirement_count": requirements.astype(int),
-            "new_technology": new_tech,
-            "pm_experience_years": pm_years,
-            "percent_complete": percent_complete.astype(int),
-            "spi": spi,
-            "cpi": cpi,
-            "change_requests": change_requests.astype(int),
-            "requirement_volatility": np.round(volatility, 3),
-            "staff_turnover": np.round(turnover, 3),
-            "open_high_risks": open_high_risks.astype(int),
-            "actual_duration_months": np.round(duration * (1 + schedule_overrun), 1),
-            "actual_cost": np.round(planned_cost * (1 + cost_overrun), 1),
-        }
-    )
-    return frame
+    change_requests = rng.poisson(np.clip(2 + 25 * risk.volatility * weight, 0.1, None))
+    open_high_risks = rng.poisson(np.clip(0.5 + 0.8 * risk.execution, 0.1, None))
+    return {
+        "percent_complete": percent_complete.astype(int),
+        "spi": spi,
+        "cpi": cpi,
+        "change_requests": change_requests.astype(int),
+        "requirement_volatility": np.round(risk.volatility, 3),
+        "staff_turnover": np.round(risk.turnover, 3),
+        "open_high_risks": open_high_risks.astype(int),
+    }
 
 
 def portfolio_stats(frame: pd.DataFrame) -> PortfolioStats:
