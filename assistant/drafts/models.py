@@ -110,6 +110,23 @@ class Draft(BaseModel):
     items: list[DraftItem] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
 
+    @classmethod
+    def begin(
+        cls,
+        kind: DraftKind,
+        project: str,
+        *,
+        lang: Lang,
+        since: str | None,
+        until: str | None,
+        title: str | None = None,
+    ) -> Draft:
+        """An empty draft; extraction is the mode until a model's reply is validated."""
+        return cls(
+            kind=kind, project=project, title=title or project, lang=lang,
+            mode="extractive", since=since, until=until,
+        )  # fmt: skip
+
     def section(self, name: str) -> list[DraftItem]:
         return [item for item in self.items if item.section == name]
 

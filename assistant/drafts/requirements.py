@@ -10,7 +10,7 @@ from assistant.drafts.generate import generate_items
 from assistant.drafts.lines import Line, clean, document_lines
 from assistant.drafts.merge import merge_items
 from assistant.drafts.models import Draft, DraftItem, Lang
-from assistant.drafts.sources import check_range, project_chunks, require_project
+from assistant.drafts.sources import check_scope, project_chunks
 from assistant.drafts.tables import table_cells
 from assistant.drafts.text import find_due
 from assistant.drafts.vocabulary import SKIP_LINE, Table, heading_section, words
@@ -69,18 +69,9 @@ def requirements_document(
     title: str | None = None,
 ) -> Draft:
     """A requirement specification for `project` from all its documents (optionally a range)."""
-    check_range(since, until)
-    require_project(store, project)
+    check_scope(store, project, since, until)
     chunks = project_chunks(store, project, since=since, until=until)
-    draft = Draft(
-        kind="requirements",
-        project=project,
-        title=title or project,
-        lang=lang,
-        mode="extractive",
-        since=since,
-        until=until,
-    )
+    draft = Draft.begin("requirements", project, lang=lang, since=since, until=until, title=title)
     extracted = extracted_requirements(chunks)
     if chat_model is not None:
         draft = generate_items(draft, chunks, chat_model, fallback=extracted)

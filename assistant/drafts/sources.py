@@ -40,6 +40,12 @@ def require_project(store: VectorStore, project: str) -> None:
     )
 
 
+def check_scope(store: VectorStore, project: str, since: str | None, until: str | None) -> None:
+    """What every draft checks first: the dates parse and the project has documents."""
+    check_range(since, until)
+    require_project(store, project)
+
+
 def in_order(chunks: Iterable[Chunk]) -> list[Chunk]:
     """Documents by date, then source; chunks in their order within a file."""
     return sorted(chunks, key=lambda c: (c.date or "", c.source, c.chunk_index))

@@ -7,10 +7,9 @@ from assistant.drafts.generate import generate_items
 from assistant.drafts.merge import close_done_actions, merge_items
 from assistant.drafts.models import SECTIONS, Draft, DraftItem, Lang
 from assistant.drafts.sources import (
-    check_range,
+    check_scope,
     latest_week,
     project_chunks,
-    require_project,
     week_before,
 )
 from assistant.llm import ChatModel
@@ -36,22 +35,13 @@ def weekly_report(
     Without a range it covers the seven days ending on the newest dated document; with only
     `until`, the seven days ending then.
     """
-    check_range(since, until)
-    require_project(store, project)
+    check_scope(store, project, since, until)
     if since is None and until is None:
         since, until = latest_week(project_chunks(store, project, doc_types=WEEKLY_DOC_TYPES))
     elif since is None:
         since = week_before(until)
     chunks = project_chunks(store, project, since=since, until=until, doc_types=WEEKLY_DOC_TYPES)
-    draft = Draft(
-        kind="weekly-report",
-        project=project,
-        title=title or project,
-        lang=lang,
-        mode="extractive",
-        since=since,
-        until=until,
-    )
+    draft = Draft.begin("weekly-report", project, lang=lang, since=since, until=until, title=title)
     extracted = extracted_weekly(chunks)
     if chat_model is None:
         draft.items = extracted
