@@ -10,6 +10,7 @@ these and pass the results into the core; nothing here runs at import time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from assistant.settings import Settings
 from ingest.errors import NoIndexError
 from ingest.manifest import Manifest
-from ingest.pipeline import IngestConfig
+from ingest.pipeline import IngestConfig, IngestProgress, IngestReport
 from ingest.ports import Embedder
 from ingest.store import ChromaStore
 
@@ -137,6 +138,33 @@ def ingest_config(settings: Settings) -> IngestConfig:
         embed_batch=settings.embedding.batch_size,
         rebuild_hint=rebuild_hint(settings),
     )
+
+
+def ingest_into_workspace(
+    settings: Settings,
+    paths: Sequence[Path],
+    *,
+    project: str | None = None,
+    progress: IngestProgress | None = None,
+    wait: float = 0.0,
+    config: IngestConfig | None = None,
+) -> IngestReport:
+    """What every entry point does to ingest: hold the workspace's write lock, open the index
+    for writing, run the pipeline, close. WorkspaceBusyError when another writer keeps the lock
+    longer than `wait` seconds."""
+    from ingest.lock import WorkspaceLock
+    from ingest.pipeline import ingest_paths
+
+    with WorkspaceLock(settings.workspace, wait=wait):
+        index = open_index(settings, create=True, lazy=True)
+        try:
+            return ingest_paths(
+                list(paths), project=project, store=index.store, embedder=index.embedder,
+                manifest=index.manifest, config=config or ingest_config(settings),
+                progress=progress,
+            )  # fmt: skip
+        finally:
+            index.close()
 
 
 def _no_index_message(settings: Settings) -> str:

@@ -19,23 +19,9 @@ from assistant.settings import Settings, data_dir
 
 def ingest_samples(settings: Settings, samples: Path) -> dict[str, object]:
     """Ingest the sample corpus (unchanged files are skipped by the manifest)."""
-    from assistant.factory import ingest_config, open_index
-    from ingest.lock import WorkspaceLock
-    from ingest.pipeline import ingest_paths
+    from assistant.factory import ingest_into_workspace
 
-    with WorkspaceLock(settings.workspace, wait=30):
-        index = open_index(settings, create=True, lazy=True)
-        try:
-            report = ingest_paths(
-                [samples],
-                store=index.store,
-                embedder=index.embedder,
-                manifest=index.manifest,
-                config=ingest_config(settings),
-            )
-        finally:
-            index.close()
-    return report.to_dict()
+    return ingest_into_workspace(settings, [samples], wait=30).to_dict()
 
 
 def train_if_missing(settings: Settings, portfolio: Path) -> bool:

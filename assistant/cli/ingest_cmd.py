@@ -19,9 +19,8 @@ from assistant.cli.common import (
     stderr,
     user_errors,
 )
-from assistant.factory import Index, ingest_config, open_index
-from ingest.lock import WorkspaceLock
-from ingest.pipeline import IngestConfig, IngestReport, ingest_paths
+from assistant.factory import ingest_config, ingest_into_workspace
+from ingest.pipeline import IngestReport
 
 
 @app.command()
@@ -47,29 +46,17 @@ def ingest(
     """
     configure_logging()
     settings = load_settings(workspace)
-    with user_errors(), WorkspaceLock(settings.workspace, wait=wait):
-        index = open_index(settings, create=True, lazy=True)
-        try:
-            config = replace(ingest_config(settings), write_batch=batch)
-            report = _run(paths, project, index, config, quiet=json_output)
-        finally:
-            index.close()
+    config = replace(ingest_config(settings), write_batch=batch)
+    with user_errors(), progress_bar("ingest", quiet=json_output) as progress:
+        report = ingest_into_workspace(
+            settings, paths, project=project, progress=progress, wait=wait, config=config
+        )
     if json_output:
         emit_json(report.to_dict())
     else:
         _print_summary(report)
     if report.nothing_read:
         raise typer.Exit(2)
-
-
-def _run(
-    paths: list[Path], project: str | None, index: Index, config: IngestConfig, *, quiet: bool
-) -> IngestReport:
-    with progress_bar("ingest", quiet=quiet) as progress:
-        return ingest_paths(
-            paths, project=project, store=index.store, embedder=index.embedder,
-            manifest=index.manifest, config=config, progress=progress,
-        )  # fmt: skip
 
 
 def _print_summary(report: IngestReport) -> None:

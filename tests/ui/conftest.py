@@ -81,8 +81,7 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def indexed_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace with DOCS ingested through the real pipeline into a real Chroma."""
-    from assistant.factory import ingest_config, open_index
-    from ingest.pipeline import ingest_paths
+    from assistant.factory import ingest_into_workspace
 
     base = tmp_path_factory.mktemp("indexed")
     corpus = base / "corpus"
@@ -91,17 +90,7 @@ def indexed_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     settings = Settings(workspace=base / "ws")
-    index = open_index(settings, create=True, lazy=True)
-    try:
-        report = ingest_paths(
-            [corpus],
-            store=index.store,
-            embedder=index.embedder,
-            manifest=index.manifest,
-            config=ingest_config(settings),
-        )
-    finally:
-        index.close()
+    report = ingest_into_workspace(settings, [corpus])
     assert report.chunks > 0 and not report.failed
     return settings.workspace
 
