@@ -189,10 +189,24 @@ class HashingEmbedder:
         out = np.zeros(n * self._dim, dtype=np.float64)
         if len(keys):
             feature = _mix(keys.astype(np.uint64))
-            # Count each (text, feature) pair once, with sublinear tf = 1 + log(count).
-            pair = _mix(feature ^ _mix(docs.astype(np.uint64)))
-            _, first, counts = np.unique(pair, return_index=True, return_counts=True)
-            feature, docs_u, w, tf = feature[first], docs[first], weights[first], tf_scale[first]
+            # Count each (text, feature) pair once, with sublinear tf = 1 + log(count). Ordered
+            # by (text, feature), so a text's sums run in the same order whatever batch it is
+            # in: its vector is bit-identical alone, in any batch, in any process.
+            order = np.lexsort((feature, docs))
+            feature, docs_s = feature[order], docs[order]
+            starts = np.flatnonzero(
+                np.concatenate(
+                    [[True], (feature[1:] != feature[:-1]) | (docs_s[1:] != docs_s[:-1])]
+                )
+            )
+            counts = np.diff(np.append(starts, len(order)))
+            first = order[starts]
+            feature, docs_u, w, tf = (
+                feature[starts],
+                docs_s[starts],
+                weights[first],
+                tf_scale[first],
+            )
             bucket = (feature % np.uint64(self._dim)).astype(np.int64)
             sign = np.where((feature >> np.uint64(63)) == 1, -1.0, 1.0)
             values = sign * w * (1.0 + tf * np.log(counts))

@@ -160,7 +160,7 @@ def _serve(memory_mb: int) -> None:
     answers = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)  # stray prints from parsers must not corrupt the answer stream
     import docx  # noqa: F401  (pay the parser imports once, before the first file)
-    import pypdf  # noqa: F401
+    import pypdfium2  # noqa: F401  (pypdf, the fallback, is imported only when needed)
 
     _limit_memory(memory_mb)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import string
 import subprocess
 import sys
 
@@ -65,3 +67,20 @@ def _env() -> dict[str, str]:
     import os
 
     return dict(os.environ)
+
+
+def test_a_text_gets_the_same_vector_alone_or_in_any_batch() -> None:
+    # Ingest embeds each file's chunks in a worker process, a batch of their own; the index
+    # must hold exactly the vectors any other batching would give. Many distinct features
+    # per text, so bucket sums depend on their order unless the embedder fixes it.
+    rng = random.Random(3)
+    vocab = ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9))) for _ in range(3000)]
+    han = [chr(rng.randint(0x4E00, 0x4FFF)) for _ in range(300)]
+    texts = [
+        " ".join(rng.choices(vocab, k=80)) + "".join(rng.choices(han, k=150)) for _ in range(32)
+    ]
+    embedder = HashingEmbedder()
+    together = embedder.embed_batch(texts)
+    for size in (1, 5):
+        parts = [embedder.embed_batch(texts[i : i + size]) for i in range(0, len(texts), size)]
+        assert np.array_equal(np.concatenate(parts), together)

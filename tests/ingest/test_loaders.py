@@ -234,3 +234,14 @@ def test_a_file_that_needs_too_much_memory_fails_alone(tmp_path: Path) -> None:
     assert "memory" in str(failure.value) or "crashed" in str(failure.value)
     with ReaderProcess() as reader:  # the default limit leaves room for real files
         assert "项目经理" in reader.load(PurePath("a.pdf"), pdf, LoadLimits()).text
+
+
+def test_pdf_text_comes_from_pdfium_with_unix_line_ends(tmp_path: Path) -> None:
+    from ingest.loaders import Deadline
+    from ingest.office import _load_pdf_pdfium
+
+    pdf = write_pdf(tmp_path / "a.pdf", [ZH_PDF_LINES, ["第二页 验收标准"]]).read_bytes()
+    document = _load_pdf_pdfium(pdf, LoadLimits(), Deadline(60))
+    assert document is not None  # PDFium read it: pypdf was not needed
+    assert [page.number for page in document.pages] == [1, 2]
+    assert "\r" not in document.text and "项目经理负责协调" in document.text
