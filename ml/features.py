@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -96,15 +97,63 @@ def _describe(name: str, kind: FeatureKind, column: pd.Series) -> Feature:
 
 def coerce_frame(frame: pd.DataFrame, features: list[Feature], first_row: int = 1) -> pd.DataFrame:
     """A frame with exactly the model's features, typed; unknown columns are dropped."""
-    data: dict[str, Any] = {}
+    columns = coerce_columns(frame, features, first_row)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
+
+
+def coerce_columns(
+    frame: pd.DataFrame, features: list[Feature], first_row: int = 1
+) -> dict[str, np.ndarray]:
+    """Each model feature as a typed array: float64 for numbers, object (str or None) for
+    categories. A missing feature column is all-missing; unknown columns are ignored."""
+    columns: dict[str, np.ndarray] = {}
     for feature in features:
         if feature.name not in frame.columns:
-            data[feature.name] = np.full(
-                len(frame), np.nan if feature.kind != "categorical" else None
-            )
+            columns[feature.name] = _all_missing(feature, len(frame))
             continue
-        data[feature.name] = coerce_column(frame[feature.name], feature, first_row)
-    return pd.DataFrame(data, index=pd.RangeIndex(len(frame)))
+        columns[feature.name] = coerce_column(frame[feature.name], feature, first_row)
+    return columns
+
+
+def record_columns(
+    records: Sequence[Mapping[str, Any]], features: list[Feature], first_row: int = 1
+) -> dict[str, np.ndarray]:
+    """`coerce_columns(records_frame(records))` without building a DataFrame: the same rules
+    and errors, for the few projects of an API request. Values that are not plain numbers
+    (text, numpy scalars) go through the frame rules column by column."""
+    columns: dict[str, np.ndarray] = {}
+    for feature in features:
+        values = [record.get(feature.name) for record in records]
+        if feature.kind == "categorical":
+            columns[feature.name] = np.array(
+                [None if _is_missing(v) else _category_text(v) for v in values], dtype=object
+            )
+        elif (numbers := _plain_numbers(values)) is not None:
+            columns[feature.name] = _checked_numbers(numbers, feature, first_row)
+        else:
+            column = pd.Series(values, dtype=object)
+            columns[feature.name] = coerce_column(column, feature, first_row)
+    return columns
+
+
+def _plain_numbers(values: list[Any]) -> np.ndarray | None:
+    """Python numbers, bools and None as float64 (None -> NaN); None for anything else."""
+    if not all(v is None or type(v) in (int, float, bool) for v in values):
+        return None
+    try:
+        return np.array([np.nan if v is None else float(v) for v in values])
+    except OverflowError:  # an int beyond float range: the frame rules report it
+        return None
+
+
+def _all_missing(feature: Feature, rows: int) -> np.ndarray:
+    if feature.kind == "categorical":
+        return np.full(rows, None, dtype=object)
+    return np.full(rows, np.nan)
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def coerce_column(column: pd.Series, feature: Feature, first_row: int) -> np.ndarray:
@@ -114,6 +163,11 @@ def coerce_column(column: pd.Series, feature: Feature, first_row: int) -> np.nda
         values = column.to_numpy(dtype=float, na_value=np.nan)
     else:
         values = _parse_numbers(column, feature, first_row)
+    return _checked_numbers(values, feature, first_row)
+
+
+def _checked_numbers(values: np.ndarray, feature: Feature, first_row: int) -> np.ndarray:
+    """Infinity is refused; a boolean feature takes only 0 and 1 (or missing)."""
     bad = np.isinf(values)
     if bad.any():
         row = int(np.argmax(bad))

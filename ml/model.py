@@ -17,25 +17,29 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ml.card import ModelCard
-from ml.features import Feature, coerce_frame, records_frame
+from ml.compiled import Columns, CompiledPipeline, compile_pipeline
+from ml.errors import RiskInputError
+from ml.features import Feature, coerce_columns, record_columns, records_frame
 from ml.pipelines import encoded_columns
 
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 200_000
 SMALL_BATCH = 5_000
+RECORD_ROWS = 1_000  # up to this many records are checked without building a DataFrame
 TOP_DRIVERS = 5
 LEVEL_NAMES = np.array(["low", "medium", "high"], dtype=object)
 
@@ -64,22 +68,39 @@ class RiskModel:
         max_driver_features: int | None = None,
         *,
         top_drivers: int = TOP_DRIVERS,
+        compiled: bool = True,
     ) -> None:
         self.card = card
         self.estimators = estimators
         self.features: list[Feature] = card.model_features()
         self.max_driver_features = max_driver_features
         self.top_drivers = top_drivers  # drivers listed per project
+        self.compiled = compiled  # score with the numpy replay (ml.compiled) where it applies
         reference = {f.name: [f.reference] for f in card.features}
-        self._reference = coerce_frame(pd.DataFrame(reference), self.features)
+        self._reference = coerce_columns(pd.DataFrame(reference), self.features)
+        self._parts: dict[int, _PipelineParts] = {}
+        self._feature_names = np.array([f.name for f in self.features], dtype=object)
 
     @property
     def target_names(self) -> list[str]:
         return list(self.card.targets)
 
-    def score_records(self, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    def score_records(
+        self, records: Sequence[dict[str, Any]], *, drivers: bool = True, quantiles: bool = True
+    ) -> list[dict[str, Any]]:
         """Score a list of {feature: value} objects (unknown keys ignored)."""
-        return self.score_frame(records_frame(list(records)))
+        records = list(records)
+        if len(records) > RECORD_ROWS:
+            return self.score_frame(records_frame(records), drivers=drivers, quantiles=quantiles)
+        for row, record in enumerate(records, start=1):
+            if not isinstance(record, dict):
+                raise RiskInputError(
+                    row, None, f"expected an object of feature values, got {record!r}"
+                )
+        if not records:
+            return []
+        columns = record_columns(records, self.features)
+        return self._scored(columns, len(records), self._record_ids(records), drivers, quantiles)
 
     def score_frame(
         self, frame: pd.DataFrame, *, drivers: bool = True, quantiles: bool = True
@@ -91,39 +112,82 @@ class RiskModel:
         """
         if len(frame) == 0:
             return []
-        # A few projects (an API request) are scored faster on one thread than by waking
-        # OpenMP workers for every tree; large batches keep the library's default. BLAS only
-        # sees skinny products (rows x a few dozen columns): one thread measured about twice
-        # as fast as two on a loaded 2-core machine (bench/risk_eval.py).
-        openmp = 1 if len(frame) < SMALL_BATCH else None
-        with (
-            threadpool_limits(limits=openmp, user_api="openmp"),
-            threadpool_limits(limits=1, user_api="blas"),
-        ):
-            return self._score(frame, drivers, quantiles)
+        columns = coerce_columns(frame, self.features)
+        return self._scored(columns, len(frame), self._ids(frame), drivers, quantiles)
 
-    def _score(self, frame: pd.DataFrame, drivers: bool, quantiles: bool) -> list[dict[str, Any]]:
-        x = coerce_frame(frame, self.features)
-        ids = self._ids(frame)
+    def _scored(
+        self, columns: Columns, rows: int, ids: list[str | None], drivers: bool, quantiles: bool
+    ) -> list[dict[str, Any]]:
+        parts = [self._parts_of(e.classifier) for e in self.estimators.values()]
+        if rows < SMALL_BATCH and all(p.compiled and p.linear for p in parts):
+            # numpy only, on arrays too small for BLAS to start threads: nothing to limit.
+            return self._score(columns, rows, ids, drivers, quantiles)
+        # A few projects are scored faster on one thread than by waking OpenMP workers for
+        # every tree; large batches keep the library's default. BLAS only sees skinny
+        # products (rows x a few dozen columns): one thread measured about twice as fast as
+        # two on a loaded 2-core machine (bench/risk_eval.py).
+        controller = _thread_pools()
+        openmp = 1 if rows < SMALL_BATCH else None
+        with (
+            controller.limit(limits=openmp, user_api="openmp"),
+            controller.limit(limits=1, user_api="blas"),
+        ):
+            return self._score(columns, rows, ids, drivers, quantiles)
+
+    def _score(
+        self, columns: Columns, rows: int, ids: list[str | None], drivers: bool, quantiles: bool
+    ) -> list[dict[str, Any]]:
         per_target: dict[str, dict[str, np.ndarray]] = {}
         effects = []
         encodings: dict[str, np.ndarray] = {}
         for name, estimators in self.estimators.items():
+            parts = self._parts_of(estimators.classifier)
             # Targets whose fitted encodings are identical (ml.train checks) encode once.
             shared = self.card.targets[name].encoding_of or name
             if shared not in encodings:
-                encodings[shared] = estimators.classifier[0].transform(x)
+                encodings[shared] = self._encoded(parts, columns, rows)
             encoded = encodings[shared]
-            model = estimators.classifier[-1]
-            probability = model.predict_proba(encoded)[:, 1]
+            probability = parts.probability(encoded)
             per_target[name] = self._target_values(name, probability, quantiles)
             if drivers and self.top_drivers > 0:
-                effects.append(self.effects(estimators.classifier, encoded, probability))
+                effects.append(self._effects(parts, encoded, probability))
         # Millions of small dicts: the cyclic GC would rescan them over and over while they
         # are built, and none of them can form a cycle.
         with _gc_paused():
-            driver_lists = self._driver_lists(x, effects) if effects else [[] for _ in ids]
+            driver_lists = self._driver_lists(columns, effects) if effects else [[] for _ in ids]
             return self._results(ids, per_target, driver_lists)
+
+    def _encoded(self, parts: _PipelineParts, columns: Columns, rows: int) -> np.ndarray:
+        """The encoded matrix; a number so extreme that its encoding overflows (say 1e308
+        through a power transform) is refused, naming its row and column."""
+        encoded = parts.encode(columns, rows)
+        overflow = np.isinf(encoded)
+        if overflow.any():
+            row, column = (int(i) for i in np.argwhere(overflow)[0])
+            name = next(n for n, cols in parts.slices.items() if cols.start <= column < cols.stop)
+            feature = next(f for f in self.features if f.name == name)
+            raise RiskInputError(
+                row + 1,
+                name,
+                f"{columns[name][row]!r} is too far outside the training range "
+                f"({feature.minimum:g} to {feature.maximum:g}) for the model to use",
+            )
+        return encoded
+
+    def _parts_of(self, pipeline: Pipeline) -> _PipelineParts:
+        """What scoring needs from a fitted pipeline, worked out on its first use."""
+        parts = self._parts.get(id(pipeline))
+        if parts is None:
+            parts = _PipelineParts.of(pipeline, self.features, self._reference, self.compiled)
+            self._parts[id(pipeline)] = parts
+        return parts
+
+    def _record_ids(self, records: list[dict[str, Any]]) -> list[str | None]:
+        column = self.card.id_column
+        if not column:
+            return [None] * len(records)
+        values = [record.get(column) for record in records]
+        return [None if v is None or (isinstance(v, float) and v != v) else str(v) for v in values]
 
     def _ids(self, frame: pd.DataFrame) -> list[str | None]:
         column = self.card.id_column
@@ -156,11 +220,12 @@ class RiskModel:
 
     def effects(self, pipeline: Pipeline, encoded: np.ndarray, p: np.ndarray) -> np.ndarray:
         """(rows, features) matrix of p(row) - p(row with the feature at its reference)."""
-        encoded = np.asarray(encoded, dtype=float)
-        reference = np.asarray(pipeline[0].transform(self._reference), dtype=float)[0]
-        slices = encoded_columns(pipeline[0], self.features)
-        candidates = [(f, slices[self.features[f].name]) for f in self.driver_candidates()]
-        linear = _linear_parts(pipeline[-1])
+        return self._effects(self._parts_of(pipeline), np.asarray(encoded, dtype=float), p)
+
+    def _effects(self, parts: _PipelineParts, encoded: np.ndarray, p: np.ndarray) -> np.ndarray:
+        reference = parts.reference
+        candidates = [(f, parts.slices[self.features[f].name]) for f in self.driver_candidates()]
+        linear = parts.linear
         if linear is not None and len(p) <= CHUNK_ROWS:
             return _linear_effects(linear, encoded, reference, candidates, len(self.features))
         effects = np.zeros((len(p), len(self.features)))
@@ -183,14 +248,14 @@ class RiskModel:
             for _, rows, cols in chunk:
                 perturbed[start : start + len(rows), cols] = reference[cols]
                 start += len(rows)
-            p_ref = pipeline[-1].predict_proba(perturbed)[:, 1]
+            p_ref = parts.probability(perturbed)
             start = 0
             for f, rows, _ in chunk:
                 effects[rows, f] = p[rows] - p_ref[start : start + len(rows)]
                 start += len(rows)
         return effects
 
-    def _driver_lists(self, x: pd.DataFrame, effects: list[np.ndarray]) -> list[list[dict]]:
+    def _driver_lists(self, columns: Columns, effects: list[np.ndarray]) -> list[list[dict]]:
         """Top drivers per row: each feature once, with its largest effect over the targets."""
         strongest, which = effects[0], np.zeros(effects[0].shape, dtype=np.intp)
         for t, effect in enumerate(effects[1:], start=1):
@@ -205,11 +270,10 @@ class RiskModel:
         # instead of converting every cell of the frame to a Python object.
         values = np.empty(len(chosen), dtype=object)
         rows = np.nonzero(keep)[0]
-        for j, feature in enumerate(self.features):
+        for j in np.unique(chosen).tolist():
             at = np.flatnonzero(chosen == j)
-            if at.size:
-                values[at] = _object_values(x[feature.name].to_numpy()[rows[at]])
-        names = np.array([f.name for f in self.features], dtype=object)
+            values[at] = _object_values(columns[self.features[j].name][rows[at]])
+        names = self._feature_names
         targets = np.array(self.target_names, dtype=object)
         flat = [
             {"feature": f, "value": v, "effect": e, "target": t}
@@ -270,10 +334,10 @@ class _LinearParts:
 
     weights: np.ndarray
     intercept: float
-    calibrator: Any
+    calibrate: Callable[[np.ndarray], np.ndarray]  # decision value -> probability
 
 
-def _linear_parts(calibrated: Any) -> _LinearParts | None:
+def _linear_parts(calibrated: Any, compiled: CompiledPipeline | None) -> _LinearParts | None:
     """The weights and calibration map of a single-model calibrated logistic regression.
 
     With them, setting one feature to its reference changes the decision value by exactly
@@ -289,7 +353,52 @@ def _linear_parts(calibrated: Any) -> _LinearParts | None:
         return None
     if getattr(inner, "method", None) not in ("sigmoid", "isotonic"):
         return None
-    return _LinearParts(base.coef_[0], float(base.intercept_[0]), inner.calibrators[0])
+    calibrator = inner.calibrators[0]
+    calibrate = compiled.model.calibrate if compiled else partial(_calibrated, calibrator)
+    return _LinearParts(base.coef_[0], float(base.intercept_[0]), calibrate)
+
+
+@dataclass(frozen=True)
+class _PipelineParts:
+    """One target's fitted pipeline, ready to score: compiled to numpy when it can be
+    (ml.compiled), with the encoded reference row and each feature's encoded columns."""
+
+    pipeline: Pipeline
+    compiled: CompiledPipeline | None
+    reference: np.ndarray
+    slices: dict[str, slice]
+    linear: _LinearParts | None
+
+    @classmethod
+    def of(
+        cls, pipeline: Pipeline, features: list[Feature], reference: Columns, replay: bool
+    ) -> _PipelineParts:
+        compiled = compile_pipeline(pipeline, features) if replay else None
+        parts = cls(pipeline, compiled, np.empty(0), {}, None)
+        return cls(
+            pipeline,
+            compiled,
+            parts.encode(reference, 1)[0],
+            encoded_columns(pipeline[0], features),
+            _linear_parts(pipeline[-1], compiled),
+        )
+
+    def encode(self, columns: Columns, rows: int) -> np.ndarray:
+        if self.compiled is not None:
+            return self.compiled.features.transform(columns, rows)
+        frame = pd.DataFrame(columns, index=pd.RangeIndex(rows))
+        return np.asarray(self.pipeline[0].transform(frame), dtype=float)
+
+    def probability(self, encoded: np.ndarray) -> np.ndarray:
+        if self.compiled is not None:
+            return self.compiled.model.probability(encoded)
+        return self.pipeline[-1].predict_proba(encoded)[:, 1]
+
+
+@lru_cache(maxsize=1)
+def _thread_pools() -> ThreadpoolController:
+    """Found once: looking the native thread pools up reads /proc/self/maps (~3 ms)."""
+    return ThreadpoolController()
 
 
 def _linear_effects(
@@ -312,8 +421,8 @@ def _linear_effects(
     unmoved = moved == 0.0
     # In place on the (rows, candidates) matrices: they are the largest arrays scoring makes.
     np.subtract(decision[:, None], moved, out=moved)
-    effect = _calibrated(linear.calibrator, moved.ravel()).reshape(moved.shape)
-    np.subtract(_calibrated(linear.calibrator, decision)[:, None], effect, out=effect)
+    effect = linear.calibrate(moved.ravel()).reshape(moved.shape)
+    np.subtract(linear.calibrate(decision)[:, None], effect, out=effect)
     effect[unmoved] = 0.0
     columns = [f for f, _ in candidates]
     if columns == list(range(n_features)):
@@ -369,10 +478,19 @@ def _chunks(pairs: list, size: int):
         yield chunk
 
 
+def _round4(values: np.ndarray) -> np.ndarray:
+    """Rounded to 4 decimals. Beyond 1e15 a float has no decimals left to round, and rounding
+    would overflow to infinity (np.round scales by 10**4 first): such values stay as given."""
+    huge = np.abs(values) >= 1e15
+    if not huge.any():
+        return np.round(values, 4)
+    return np.where(huge, values, np.round(np.where(huge, 0.0, values), 4))
+
+
 def _object_values(values: np.ndarray) -> np.ndarray:
     """Feature values as JSON-ready objects: numbers rounded, NaN -> None."""
     if values.dtype.kind == "f":
-        rounded = np.round(values, 4)
+        rounded = _round4(values)
         out = rounded.astype(object)
         out[np.isnan(rounded)] = None
         return out
@@ -382,7 +500,7 @@ def _object_values(values: np.ndarray) -> np.ndarray:
 def _json_values(values: np.ndarray) -> list[Any]:
     """Plain Python values; NaN -> None; probabilities rounded for readable JSON."""
     if values.dtype.kind == "f":
-        rounded = np.round(values, 4)
+        rounded = _round4(values)
         if not np.isnan(rounded).any():
             return rounded.tolist()
         return [None if v != v else v for v in rounded.tolist()]

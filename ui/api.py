@@ -114,10 +114,8 @@ def score_with(
 ) -> list[m.RiskResult]:
     """Score feature records in this process, as API results (RiskModelError on bad values).
     `quantiles` adds P50/P80 of actual/planned - 1 where the model has them."""
-    from ml.features import records_frame
-
-    frame = records_frame(feature_rows(loaded, records))
-    return as_results(loaded.model.score_frame(frame, quantiles=quantiles), len(records))
+    results = loaded.model.score_records(feature_rows(loaded, records), quantiles=quantiles)
+    return as_results(results, len(records))
 
 
 def _body_errors(exc: ValidationError) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@ validation derived from the model card, size limits, auth, no model and reload."
 
 from __future__ import annotations
 
+import math
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -268,3 +269,21 @@ def test_a_retrained_model_is_picked_up_without_reload(model_dir: Path, tmp_path
         assert http.get("/api/v1/risk/model").status_code == 503
         shutil.copytree(model_dir, target)
         assert http.get("/api/v1/risk/model").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["1.7976931348623157e308", "-1.7976931348623157e308"])
+def test_a_number_too_extreme_for_the_model_is_422_or_a_finite_score(
+    client: httpx.Client, value: str
+) -> None:
+    """Finite but absurd (a unit error): either the model can still use it, or its encoding
+    overflows and the request is refused naming the field — never a 500 or a NaN."""
+    raw = '{"project": {"requirement_volatility": %s}}' % value
+    response = client.post(
+        "/api/v1/risk/score", content=raw, headers={"content-type": "application/json"}
+    )
+    if response.status_code == 200:
+        result = response.json()
+        assert all(math.isfinite(d["effect"]) for d in result["drivers"])
+        assert 0.0 <= result["delay"]["probability"] <= 1.0
+    else:
+        assert ["body", "project", "requirement_volatility"] in field_errors(response)
