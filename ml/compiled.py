@@ -9,7 +9,9 @@ reads the fitted parameters once and replays them on typed feature columns.
 Only what ml.pipelines builds is compiled: OneHotEncoder, OrdinalEncoder and TargetEncoder for
 categories; SimpleImputer, StandardScaler and PowerTransformer (Yeo-Johnson) for numbers;
 passthrough; a CalibratedClassifierCV with one sigmoid-calibrated logistic regression or
-gradient boosting. Anything else compiles to None and scoring keeps using scikit-learn.
+binary gradient boosting (its trees walked level by level for all rows and trees at once; a
+batch too big for that uses scikit-learn's own tree walk). Anything else compiles to None and
+scoring keeps using scikit-learn.
 `compile_pipeline` also checks the compiled pipeline against scikit-learn on probe rows
 (reference values, all missing, unseen categories, range ends) and refuses it if they differ.
 """
@@ -305,7 +307,8 @@ class CompiledModel:
                 (weights, intercept),
             )
         if isinstance(base, HistGradientBoostingClassifier):
-            return cls(base.decision_function, float(calibrator.a_), float(calibrator.b_), None)
+            decision = _Forest.of(base).decision
+            return cls(decision, float(calibrator.a_), float(calibrator.b_), None)
         raise _Unsupported(f"estimator {type(base).__name__}")
 
     def calibrate(self, decision: np.ndarray) -> np.ndarray:
@@ -316,6 +319,97 @@ class CompiledModel:
 
     def probability(self, encoded: np.ndarray) -> np.ndarray:
         return self.calibrate(self.decision(encoded))
+
+
+FOREST_CELLS = 200_000  # rows x trees walked in numpy at once; bigger batches use sklearn's
+
+
+@dataclass(frozen=True)
+class _Forest:
+    """A binary HistGradientBoostingClassifier's trees as flat arrays, walked for every
+    (row, tree) pair at once, one level per step, exactly as sklearn's
+    `_predict_one_from_raw_data` walks one: NaN follows `missing_go_to_left`; a category goes
+    left when its bit is set in the split's bitset, right when it was known in training, and
+    the missing-value way when it is unknown (or negative)."""
+
+    estimator: HistGradientBoostingClassifier
+    nodes: np.ndarray  # all trees' node records, children renumbered into this array
+    roots: np.ndarray
+    left_bitsets: np.ndarray  # the categorical splits' bitsets, all trees
+    bitset_of: np.ndarray  # node -> its row in left_bitsets
+    known_bitsets: np.ndarray
+    feature_slot: np.ndarray  # feature -> its row in known_bitsets
+    baseline: float
+    depth: int
+
+    @classmethod
+    def of(cls, estimator: HistGradientBoostingClassifier) -> _Forest:
+        if estimator.n_trees_per_iteration_ != 1:
+            raise _Unsupported("gradient boosting with more than one tree per iteration")
+        trees = [predictors[0] for predictors in estimator._predictors]
+        nodes, roots, bitsets, bitset_of = [], [], [], []
+        node_start = bitset_start = 0
+        for tree in trees:
+            records = tree.nodes.copy()
+            leaf = records["is_leaf"].astype(bool)
+            records["left"][~leaf] += node_start
+            records["right"][~leaf] += node_start
+            nodes.append(records)
+            bitset_of.append(records["bitset_idx"].astype(np.intp) + bitset_start)
+            bitsets.append(tree.raw_left_cat_bitsets)
+            roots.append(node_start)
+            node_start += len(records)
+            bitset_start += len(tree.raw_left_cat_bitsets)
+        known, slots = estimator._bin_mapper.make_known_categories_bitsets()
+        flat = np.concatenate(nodes)
+        return cls(
+            estimator,
+            flat,
+            np.array(roots, dtype=np.intp),
+            np.concatenate(bitsets) if bitset_start else np.zeros((1, 8), np.uint32),
+            np.concatenate(bitset_of),
+            known,
+            slots.astype(np.intp),
+            float(estimator._baseline_prediction.ravel()[0]),
+            int(flat["depth"].max()) + 1,
+        )
+
+    def decision(self, x: np.ndarray) -> np.ndarray:
+        if len(x) * len(self.roots) > FOREST_CELLS:
+            return self.estimator.decision_function(x)
+        nodes = self.nodes
+        at = np.broadcast_to(self.roots, (len(x), len(self.roots))).copy()
+        rows = np.arange(len(x))[:, None]
+        for _ in range(self.depth):
+            inner = ~nodes["is_leaf"][at].astype(bool)
+            if not inner.any():
+                break
+            node = nodes[at]
+            value = x[rows, node["feature_idx"]]
+            missing = np.isnan(value)
+            left = np.where(
+                missing, node["missing_go_to_left"] == 1, value <= node["num_threshold"]
+            )
+            category = (node["is_categorical"] == 1) & ~missing
+            if category.any():
+                left[category] = self._category_goes_left(at[category], value[category])
+            step = np.where(left, node["left"], node["right"]).astype(np.intp)
+            at = np.where(inner, step, at)
+        return self.baseline + nodes["value"][at].sum(axis=1)
+
+    def _category_goes_left(self, at: np.ndarray, value: np.ndarray) -> np.ndarray:
+        node = self.nodes[at]
+        # sklearn reads the code as a uint8 (HGB categories are < 256): the same cast here.
+        code = np.where(value < 0, 0, value).astype(np.intp) & 0xFF
+        in_left = _in_bitset(self.left_bitsets[self.bitset_of[at]], code)
+        known = _in_bitset(self.known_bitsets[self.feature_slot[node["feature_idx"]]], code)
+        missing_way = node["missing_go_to_left"] == 1
+        return np.where(value < 0, missing_way, in_left | (~known & missing_way))
+
+
+def _in_bitset(bitsets: np.ndarray, code: np.ndarray) -> np.ndarray:
+    words = bitsets[np.arange(len(code)), code // 32]
+    return ((words >> (code % 32).astype(np.uint32)) & 1).astype(bool)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 
@@ -167,3 +168,27 @@ def test_large_driver_values_are_not_rounded_to_infinity(loaded: RiskModel) -> N
     values = {d["feature"]: d["value"] for d in result["drivers"]}
     assert values["requirement_count"] == 3e17
     assert values.get("cpi", 1.2346) == 1.2346
+
+
+def test_the_tree_walk_matches_scikit_learn_on_raw_codes() -> None:
+    """Categorical splits: seen codes, codes training never saw, negative codes, NaN."""
+    rng = np.random.default_rng(5)
+    rows = 2000
+    code = rng.integers(0, 6, rows).astype(float)  # training sees codes 0..5
+    size = rng.normal(0, 1, rows)
+    size[rng.random(rows) < 0.1] = np.nan
+    late = (np.isin(code, [1, 4]) ^ (np.nan_to_num(size) > 0.5)) | (rng.random(rows) < 0.1)
+    boosting = HistGradientBoostingClassifier(
+        max_iter=40, categorical_features=[True, False], random_state=0
+    ).fit(np.column_stack([code, size]), late)
+    forest = ml.compiled._Forest.of(boosting)
+    assert (forest.nodes["is_categorical"] == 1).any()
+    probe = np.column_stack(
+        [
+            np.tile([0, 1, 2, 3, 4, 5, 6, 7, -1, np.nan], 30),
+            np.repeat(np.linspace(-2, 2, 30), 10),
+        ]
+    )
+    np.testing.assert_allclose(
+        forest.decision(probe), boosting.decision_function(probe), atol=1e-12
+    )
