@@ -277,7 +277,7 @@ def test_a_number_too_extreme_for_the_model_is_422_or_a_finite_score(
 ) -> None:
     """Finite but absurd (a unit error): either the model can still use it, or its encoding
     overflows and the request is refused naming the field — never a 500 or a NaN."""
-    raw = '{"project": {"requirement_volatility": %s}}' % value
+    raw = '{"project": {"requirement_volatility": ' + value + "}}"
     response = client.post(
         "/api/v1/risk/score", content=raw, headers={"content-type": "application/json"}
     )

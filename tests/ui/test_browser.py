@@ -112,6 +112,13 @@ def test_language_switch_relabels_the_app(page: object) -> None:
     page.get_by_role("tab", name="Risk").click()
     expect(page.locator("#risk-score")).to_have_text("Score")  # the form, rebuilt in English
     expect(page.get_by_text("Score one project")).to_be_visible()
+    expect(page.locator("#risk-result")).not_to_contain_text("概率")  # no stale Chinese score
+    page.fill("#risk-team_size input", "35")
+    page.click("#risk-score")
+    expect(page.locator("#risk-result")).to_contain_text("probability")
+    expect(page.locator("#risk-result")).to_contain_text("Delay")
+    expect(page.locator("#risk-drivers")).to_contain_text("team_size = 35")
+    expect(page.locator("#risk-drivers .mark-rect path").first).to_be_visible()  # the bars
     page.screenshot(path=str(ARTIFACTS / "ui-english.png"), full_page=True)
     page.locator("#language").get_by_text("中文").click()
     expect(page.get_by_role("tab", name="问答")).to_be_visible()

@@ -63,13 +63,16 @@ def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any], lang: st
             with gr.Row():
                 inputs += [_input_for(f, prefill.get(f.name)) for f in features[start : start + 4]]
         button = gr.Button(t("score", lang), variant="primary", elem_id="risk-score")
-        result = gr.Markdown(elem_id="risk-result")
+        # Explicitly empty: a form rebuilt for the other language must not keep showing the
+        # previous score, worded in the previous language and for the previous inputs.
+        result = gr.Markdown("", elem_id="risk-result", key=f"risk-result-{lang}")
         chart = gr.BarPlot(
             x="feature",
             y="effect",
             color="target",
             label=t("drivers", lang),
             elem_id="risk-drivers",
+            key=f"risk-drivers-{lang}",
             sort="-y",
         )
 
