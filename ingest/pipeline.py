@@ -11,27 +11,39 @@ again), and after an unclean previous run also checks the store against the mani
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Protocol
 
 import numpy as np
 
-from ingest.chunking import split_document
-from ingest.discovery import Candidate, Scan, scan
+from ingest.discovery import Scan, scan
+from ingest.embedders import HashingEmbedder
 from ingest.errors import UnreadableFileError
-from ingest.loaders import LoadedDocument, LoadLimits, load_document
+from ingest.file_worker import FileWorker
+from ingest.files import (
+    ISOLATED_SUFFIXES,
+    FileJob,
+    FileResult,
+    FileRules,
+    Outcome,
+    ToRead,
+    check,
+    embed_chunks,
+    failed,
+    finish,
+    read,
+)
+from ingest.files import chunk_id as chunk_id  # re-exported: ids are part of the pipeline's API
+from ingest.loaders import LoadedDocument, LoadLimits
 from ingest.manifest import FAILED, OK, DocumentRecord, Manifest
-from ingest.metadata import date_of, doc_type_of, project_of
-from ingest.model import Chunk
 from ingest.ports import Embedder, VectorStore
-from ingest.reader_process import ISOLATED_SUFFIXES, ReaderThread
+from ingest.reader_process import ReaderThread
 from ingest.recovery import crash_point, recover
 
 log = logging.getLogger(__name__)
@@ -49,6 +61,10 @@ class IngestConfig:
     max_chars: int = 5_000_000
     write_batch: int = 5000  # chunks embedded and written per store call (Chroma max: 5,461)
     embed_batch: int = 256
+    # From this many new or changed files in one folder, a worker process prepares them
+    # (read, parse, chunk, embed) while this process writes; fewer are not worth its start.
+    worker_min_files: int = 40
+    min_write: int = 500  # chunks written early rather than waiting idle for the worker
     rebuild_hint: str = "delete the workspace's chroma folder, then ingest again"
 
 
@@ -97,14 +113,6 @@ class IngestReport:
         }
 
 
-@dataclass(slots=True)
-class _FileResult:
-    record: DocumentRecord
-    chunks: list[Chunk]
-    had_row: bool
-    was_ok: bool
-
-
 def ingest_paths(
     paths: Sequence[Path],
     *,
@@ -139,9 +147,14 @@ def ingest_paths(
         progress.start(report.files)
     writer = _BatchWriter(store, embedder, manifest, config, report)
     with ReaderThread() as reader:
-        run = _Run(project, manifest, config, writer, reader, progress)
-        for found in scans:
-            _ingest_scan(found, run)
+        run = _Run(project, manifest, config, writer, reader, progress, embedder)
+        try:
+            for found in scans:
+                _ingest_scan(found, run)
+        except BaseException:
+            run.close(abort=True)
+            raise
+        run.close(abort=False)
     writer.flush()
     manifest.set_running(False)
     report.seconds = time.monotonic() - started
@@ -158,32 +171,32 @@ class _Run:
     writer: _BatchWriter
     reader: ReaderThread
     progress: IngestProgress | None
+    embedder: Embedder
+    worker: FileWorker | None = None  # started by the first scan that needs one
 
     @property
-    def limits(self) -> LoadLimits:
+    def rules(self) -> FileRules:
         config = self.config
-        return LoadLimits(config.file_timeout, config.max_pages, config.max_chars)
+        limits = LoadLimits(config.file_timeout, config.max_pages, config.max_chars)
+        return FileRules(self.project, config.chunk_size, config.chunk_overlap,
+                         config.max_file_mb, limits)  # fmt: skip
 
-
-@dataclass(slots=True)
-class _ToRead:
-    """A new or changed file whose bytes are in memory, waiting to be parsed."""
-
-    base: DocumentRecord
-    data: bytes
-    file_hash: str
-    had_row: bool
-    was_ok: bool
-
-
-_Outcome = _FileResult | tuple[int, int] | None  # see _prepare
-_Prepared = _Outcome | _ToRead
+    def close(self, *, abort: bool) -> None:
+        if self.worker is not None:
+            self.worker.close(abort=abort)
 
 
 def _ingest_scan(found: Scan, run: _Run) -> None:
     known = run.manifest.records(found.root)
     report = run.writer.report
-    ahead = _ReadAhead(found, known, run)
+    rules = run.rules
+    checked = [check(found.root, c, known.get((found.root, c.source)), rules) for c in found.files]
+    jobs = sum(1 for c in checked if isinstance(c, FileJob))
+    ahead: _ReadAhead | _WorkerAhead
+    if jobs and jobs >= run.config.worker_min_files:
+        ahead = _WorkerAhead(checked, run)
+    else:
+        ahead = _ReadAhead(checked, run)
     for index, candidate in enumerate(found.files):
         result = ahead.outcome(index)
         if result is None:
@@ -201,44 +214,48 @@ def _ingest_scan(found: Scan, run: _Run) -> None:
         run.writer.delete(gone)
 
 
-class _ReadAhead:
-    """Sends the scan's next PDF/DOCX files to the reader process before they are needed.
+_Checked = Outcome | FileJob
 
-    Parsing them (pypdf: about a third of a first ingest) then overlaps with the main
-    thread's work on the files before them. Bounded: at most `FILES` files and `BYTES` of
-    file data are held ahead (but always one, however big).
+
+class _ReadAhead:
+    """Reads files in this process; sends the next PDF/DOCX files to the reader process
+    before they are needed, so their parsing overlaps the work on the files before them.
+
+    Bounded: at most `FILES` files and `BYTES` of file data are held ahead (but always one,
+    however big). For a few files; many go to a `_WorkerAhead` instead.
     """
 
     FILES = 8
     BYTES = 64 * 2**20
 
-    def __init__(self, found: Scan, known: dict[tuple[str, str], DocumentRecord], run: _Run):
-        self._found, self._known, self._run = found, known, run
+    def __init__(self, checked: list[_Checked], run: _Run):
+        self._checked, self._run = checked, run
         self._isolated = deque(
-            i for i, c in enumerate(found.files) if c.path.suffix.lower() in ISOLATED_SUFFIXES
+            i
+            for i, c in enumerate(checked)
+            if isinstance(c, FileJob) and c.path.suffix.lower() in ISOLATED_SUFFIXES
         )
-        self._ahead: dict[int, tuple[_Prepared, Future[LoadedDocument] | None]] = {}
+        self._ahead: dict[int, tuple[Outcome | ToRead, Future[LoadedDocument] | None]] = {}
         self._bytes = 0
 
-    def outcome(self, index: int) -> _Outcome:
+    def outcome(self, index: int) -> Outcome:
         self._fill()
         if self._isolated and self._isolated[0] == index:
             self._send_next()  # not sent ahead (over the bounds): send it now
         if index not in self._ahead:
-            prepared = self._prepare(index)
-            assert not isinstance(prepared, _ToRead)  # only PDF/DOCX are read by the worker
+            prepared = self._read(index)
+            assert not isinstance(prepared, ToRead)  # only PDF/DOCX are read by the worker
             return prepared
         prepared, future = self._ahead.pop(index)
-        if isinstance(prepared, _ToRead):
-            self._bytes -= len(prepared.data)
-        if not isinstance(prepared, _ToRead):
+        if not isinstance(prepared, ToRead):
             return prepared
-        assert future is not None  # every _ToRead was sent to the reader
+        self._bytes -= len(prepared.data)
+        assert future is not None  # every ToRead was sent to the reader
         try:
             document = future.result()
         except UnreadableFileError as exc:
-            return _failed(prepared.base, str(exc), prepared.had_row, prepared.was_ok)
-        return _finish(prepared, document, self._run)
+            return failed(prepared.base, str(exc), prepared.had_row, prepared.was_ok)
+        return finish(prepared, document, self._run.rules)
 
     def _fill(self) -> None:
         while self._isolated and len(self._ahead) < self.FILES and self._bytes < self.BYTES:
@@ -246,118 +263,83 @@ class _ReadAhead:
 
     def _send_next(self) -> None:
         index = self._isolated.popleft()
-        prepared = self._prepare(index)
+        prepared = self._read(index)
         future = None
-        if isinstance(prepared, _ToRead):
+        if isinstance(prepared, ToRead):
             self._bytes += len(prepared.data)
             path = PurePath(prepared.base.source)
-            future = self._run.reader.submit(path, prepared.data, self._run.limits)
+            future = self._run.reader.submit(path, prepared.data, self._run.rules.limits)
         self._ahead[index] = (prepared, future)
 
-    def _prepare(self, index: int) -> _Prepared:
-        candidate = self._found.files[index]
-        old = self._known.get((self._found.root, candidate.source))
-        return _prepare(self._found.root, candidate, old, self._run)
+    def _read(self, index: int) -> Outcome | ToRead:
+        checked = self._checked[index]
+        if not isinstance(checked, FileJob):
+            return checked
+        return read(checked, self._run.rules, isolate=True)
 
 
-def _prepare(root: str, candidate: Candidate, old: DocumentRecord | None, run: _Run) -> _Prepared:
-    """None if unchanged, (size, mtime) if only the mtime changed, a failure, or the bytes."""
-    had_row, was_ok = old is not None, old is not None and old.status == OK
+def _read_here(job: FileJob, run: _Run) -> Outcome:
+    """A job's outcome without the worker process (PDF/DOCX still go to the reader)."""
+    prepared = read(job, run.rules, isolate=True)
+    if not isinstance(prepared, ToRead):
+        return prepared
+    path = PurePath(prepared.base.source)
     try:
-        stat = candidate.path.stat()
-    except OSError as exc:  # gone or unreadable since the folder was scanned
-        base = DocumentRecord(root, candidate.source)
-        return _failed(base, f"cannot be read: {exc.strerror or exc}", had_row, was_ok)
-    size, mtime = stat.st_size, stat.st_mtime_ns
-    if was_ok and old and (old.size, old.mtime_ns) == (size, mtime):
-        return None
-    base = DocumentRecord(root, candidate.source, size=size, mtime_ns=mtime)
-    if size > run.config.max_file_mb * 1024 * 1024:
-        error = (
-            f"file is {size / 2**20:.1f} MB, over the {run.config.max_file_mb:g} MB limit; split "
-            "it or raise PMASSIST_INGEST__MAX_FILE_MB"
-        )
-        return _failed(base, error, had_row, was_ok)
-    try:
-        data = candidate.path.read_bytes()
-    except OSError as exc:
-        return _failed(base, f"cannot be read: {exc.strerror or exc}", had_row, was_ok)
-    file_hash = hashlib.blake2b(data, digest_size=16).hexdigest()
-    if was_ok and old and old.file_hash == file_hash:
-        return size, mtime
-    if PurePath(candidate.source).suffix.lower() in ISOLATED_SUFFIXES:
-        return _ToRead(base, data, file_hash, had_row, was_ok)
-    try:
-        document = load_document(PurePath(base.source), data, run.limits)
+        document = run.reader.submit(path, prepared.data, run.rules.limits).result()
     except UnreadableFileError as exc:
-        return _failed(base, str(exc), had_row, was_ok)
-    return _finish(_ToRead(base, data, file_hash, had_row, was_ok), document, run)
+        return failed(prepared.base, str(exc), prepared.had_row, prepared.was_ok)
+    return finish(prepared, document, run.rules)
 
 
-def _failed(base: DocumentRecord, error: str, had_row: bool, was_ok: bool) -> _FileResult:
-    record = DocumentRecord(base.root, base.source, size=base.size, mtime_ns=base.mtime_ns,
-                            status=FAILED, error=error)  # fmt: skip
-    return _FileResult(record, [], had_row, was_ok)
+class _WorkerAhead:
+    """Hands every new or changed file to the worker process (`FileWorker`), up to `FILES`
+    files and `BYTES` of them ahead, and takes the outcomes back in order.
 
+    While the worker is still busy with the next file, the run writes what it has (at least
+    `min_write` chunks) instead of waiting: writing and preparing then overlap.
+    """
 
-def _finish(read: _ToRead, document: LoadedDocument, run: _Run) -> _FileResult:
-    """The parsed file's record and chunks (a failure if it has no text)."""
-    try:
-        chunks, record = _chunks(read.base, document, read.file_hash, run)
-    except UnreadableFileError as exc:
-        return _failed(read.base, str(exc), read.had_row, read.was_ok)
-    return _FileResult(record, chunks, read.had_row, read.was_ok)
+    FILES = 256
+    BYTES = 64 * 2**20
 
+    def __init__(self, checked: list[_Checked], run: _Run):
+        self._checked, self._run = checked, run
+        self._jobs = deque(i for i, c in enumerate(checked) if isinstance(c, FileJob))
+        self._sizes: deque[int] = deque()  # of the files sent ahead
+        self._held = 0  # their bytes
+        if run.worker is None:
+            embedder = run.embedder
+            dim = embedder.dim if type(embedder) is HashingEmbedder else None
+            run.worker = FileWorker(run.rules, dim, run.config.embed_batch,
+                                    lambda job: _read_here(job, run))  # fmt: skip
+            self._fill()
+            opener = getattr(run.writer.store, "open", None)
+            if callable(opener):  # connect while the worker starts, not at the first write
+                opener()
+        self.worker = run.worker
 
-def _chunks(
-    base: DocumentRecord, document: LoadedDocument, file_hash: str, run: _Run
-) -> tuple[list[Chunk], DocumentRecord]:
-    config, project = run.config, run.project
-    head = document.pages[0].text if document.pages else ""
-    meta = document.front_matter
-    record = DocumentRecord(
-        root=base.root,
-        source=base.source,
-        project=project_of(base.source, meta, project),
-        doc_type=doc_type_of(base.source, meta, head),
-        date=date_of(base.source, meta, head),
-        size=base.size,
-        mtime_ns=base.mtime_ns,
-        file_hash=file_hash,
-    )
-    pieces = split_document(
-        document.pages, chunk_size=config.chunk_size, chunk_overlap=config.chunk_overlap
-    )
-    if not pieces:
-        raise UnreadableFileError("no readable text found")
-    chunks = [
-        Chunk(
-            id=chunk_id(base.root, base.source, file_hash, index),
-            text=piece.text,
-            source=base.source,
-            project=record.project,
-            doc_type=record.doc_type,
-            page=piece.page,
-            date=record.date,
-            heading=piece.heading,
-            chunk_index=index,
-            file_hash=file_hash,
-            root=base.root,
-        )
-        for index, piece in enumerate(pieces)
-    ]
-    return chunks, replace(record, chunks=len(chunks))
+    def outcome(self, index: int) -> Outcome:
+        checked = self._checked[index]
+        if not isinstance(checked, FileJob):
+            return checked
+        self._fill()
+        writer = self._run.writer
+        if writer.pending_chunks >= self._run.config.min_write and not self.worker.has_outcome():
+            writer.flush()
+        self._held -= self._sizes.popleft()
+        return self.worker.next_outcome()
 
-
-def chunk_id(root: str, source: str, file_hash: str, index: int) -> str:
-    """Deterministic: re-writing the same file version upserts the same ids."""
-    key = f"{root}\x00{source}\x00{file_hash}\x00{index}".encode()
-    return hashlib.blake2b(key, digest_size=16).hexdigest()
-
-
-def embedding_text(chunk: Chunk) -> str:
-    """What is embedded: the heading path gives a passage its document context."""
-    return f"{chunk.heading}\n{chunk.text}" if chunk.heading else chunk.text
+    def _fill(self) -> None:
+        worker = self._run.worker
+        assert worker is not None
+        while self._jobs and (
+            not self._sizes or (len(self._sizes) < self.FILES and self._held < self.BYTES)
+        ):
+            job = self._checked[self._jobs.popleft()]
+            assert isinstance(job, FileJob)
+            worker.submit(job)
+            self._sizes.append(job.base.size)
+            self._held += job.base.size
 
 
 class _BatchWriter:
@@ -373,10 +355,14 @@ class _BatchWriter:
     ) -> None:
         self.store, self.embedder, self.manifest = store, embedder, manifest
         self.config, self.report = config, report
-        self._pending: list[_FileResult] = []
+        self._pending: list[FileResult] = []
         self._chunk_count = 0
 
-    def add(self, result: _FileResult) -> None:
+    @property
+    def pending_chunks(self) -> int:
+        return self._chunk_count
+
+    def add(self, result: FileResult) -> None:
         self._pending.append(result)
         self._chunk_count += len(result.chunks)
         if self._chunk_count >= self.config.write_batch:
@@ -400,21 +386,25 @@ class _BatchWriter:
             write = self.store.add
             if not any(r.had_row for r in batch):  # only new files: their chunk ids are new
                 write = getattr(self.store, "add_new", write)
+            # Vectors come with the files when the worker process embedded them.
+            ready = all(r.vectors is not None for r in batch if r.chunks)
+            vectors = (
+                np.concatenate([r.vectors for r in batch if r.vectors is not None and r.chunks])
+                if ready and chunks
+                else None
+            )
             for start in range(0, len(chunks), self.config.write_batch):
                 part = chunks[start : start + self.config.write_batch]
-                write(part, self._embed(part))
+                if vectors is not None:
+                    write(part, vectors[start : start + len(part)])
+                else:
+                    write(part, embed_chunks(part, self.embedder, self.config.embed_batch))
                 crash_point("written")
         self.manifest.save((r.record for r in batch), chunks_changed=touches_store)
         crash_point("saved")
         self._count(batch)
 
-    def _embed(self, chunks: list[Chunk]) -> np.ndarray:
-        size = self.config.embed_batch
-        texts = [embedding_text(c) for c in chunks]
-        parts = [self.embedder.embed_batch(texts[i : i + size]) for i in range(0, len(texts), size)]
-        return np.concatenate(parts) if parts else np.zeros((0, self.embedder.dim), "float32")
-
-    def _count(self, batch: list[_FileResult]) -> None:
+    def _count(self, batch: list[FileResult]) -> None:
         for result in batch:
             record = result.record
             if record.status == FAILED:

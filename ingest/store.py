@@ -7,6 +7,7 @@ ISO string for display and YYYYMMDD as an int so date ranges filter with $gte/$l
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,33 +25,48 @@ COLLECTION = "pmassist"
 _PAGE = 1000  # rows fetched per call when listing
 
 
-TEXT_KEY = "text"  # the chunk text, kept in metadata rather than as a Chroma document
+TEXT_KEY = "text"  # the chunk text in indexes written before CHUNK_KEY
+# What no filter needs (text, heading, page, date, chunk_index, file_hash), as one compact
+# JSON string: Chroma stores one SQLite row per metadata key, so fewer keys write faster.
+CHUNK_KEY = "chunk"
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
-    """Everything but the vector. The text goes here, not into `documents`: Chroma builds a
-    full-text index over documents that pmassist never queries (it has its own BM25), and
-    skipping it makes a first ingest's writes ~25% cheaper."""
-    meta: dict[str, str | int] = {
+    """Everything but the vector: the keys `where` clauses use, and the rest as JSON.
+
+    The text goes here, not into `documents`: Chroma builds a full-text index over documents
+    that pmassist never queries (it has its own BM25), and skipping it makes a first ingest's
+    writes ~25% cheaper."""
+    rest: dict[str, str | int] = {
         TEXT_KEY: chunk.text,
-        "source": chunk.source,
-        "root": chunk.root,
-        "project": chunk.project,
-        "doc_type": chunk.doc_type,
         "heading": chunk.heading,
         "chunk_index": chunk.chunk_index,
         "file_hash": chunk.file_hash,
     }
     if chunk.page is not None:
-        meta["page"] = chunk.page
+        rest["page"] = chunk.page
+    meta: dict[str, str | int] = {
+        "source": chunk.source,
+        "root": chunk.root,
+        "project": chunk.project,
+        "doc_type": chunk.doc_type,
+    }
     if chunk.date:
-        meta["date"] = chunk.date
+        rest["date"] = chunk.date
         meta["date_int"] = date_as_int(chunk.date) or 0
+    meta[CHUNK_KEY] = json.dumps(rest, ensure_ascii=False, separators=(",", ":"))
     return meta
+
+
+def _fields(meta: dict[str, Any]) -> dict[str, Any]:
+    """All of a chunk's metadata, from either layout (older indexes have one key per field)."""
+    packed = meta.get(CHUNK_KEY)
+    return {**meta, **json.loads(packed)} if isinstance(packed, str) else meta
 
 
 def chunk_from_metadata(chunk_id: str, document: str | None, meta: dict[str, Any]) -> Chunk:
     """`document` is only set in indexes written before the text moved into the metadata."""
+    meta = _fields(meta)
     page = meta.get("page")
     return Chunk(
         id=chunk_id,
@@ -246,7 +262,7 @@ class ChromaStore:
         """(id, root, source, file_hash) of every chunk (for consistency checks after a crash)."""
         for page in self._pages(None, ["metadatas"]):
             for chunk_id, meta in zip(page["ids"], page["metadatas"], strict=True):
-                meta = meta or {}
+                meta = _fields(meta or {})
                 yield (
                     chunk_id,
                     str(meta.get("root", "")),

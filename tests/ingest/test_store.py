@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from assistant.settings import Settings
 from ingest.embedders import HashingEmbedder
 from ingest.errors import EmbedderMismatchError, NoIndexError
 from ingest.model import Chunk, SearchFilter
-from ingest.store import ChromaStore, InMemoryStore, chunk_metadata
+from ingest.store import CHUNK_KEY, ChromaStore, InMemoryStore
 
 
 def make_chunk(i: int, text: str, **kw: Any) -> Chunk:
@@ -153,17 +154,52 @@ def test_add_new_inserts_and_never_duplicates_an_existing_id(tmp_path: Path) -> 
     assert query(store, "queue depth alerts added", k=1) == ["c3"]
 
 
-def test_text_lives_in_metadata_and_old_indexes_with_documents_still_read(tmp_path: Path) -> None:
+def old_metadata(chunk: Chunk) -> dict[str, Any]:
+    """One key per field: how indexes were written before the CHUNK_KEY JSON."""
+    meta: dict[str, Any] = {
+        "text": chunk.text, "source": chunk.source, "root": chunk.root,
+        "project": chunk.project, "doc_type": chunk.doc_type, "heading": chunk.heading,
+        "chunk_index": chunk.chunk_index, "file_hash": chunk.file_hash,
+    }  # fmt: skip
+    if chunk.page is not None:
+        meta["page"] = chunk.page
+    if chunk.date:
+        meta["date"], meta["date_int"] = chunk.date, int(chunk.date.replace("-", ""))
+    return meta
+
+
+def test_filter_keys_stay_keys_and_the_rest_is_one_json_key(tmp_path: Path) -> None:
+    store = chroma(tmp_path)
+    store.add(CHUNKS[:1], HashingEmbedder().embed_batch([CHUNKS[0].text]))
+    raw = store.collection.get(ids=["c0"], include=["documents", "metadatas"])
+    assert raw["documents"] == [None]
+    meta = raw["metadatas"][0]
+    assert set(meta) == {"source", "root", "project", "doc_type", "date_int", CHUNK_KEY}
+    assert json.loads(meta[CHUNK_KEY])["text"] == CHUNKS[0].text
+    assert next(store.iter_chunks()) == CHUNKS[0]
+
+
+def test_indexes_written_by_older_versions_still_read_filter_and_delete(tmp_path: Path) -> None:
     store = chroma(tmp_path)
     vectors = HashingEmbedder().embed_batch([c.text for c in CHUNKS])
-    store.add(CHUNKS[:2], vectors[:2])
-    raw = store.collection.get(ids=["c0"], include=["documents", "metadatas"])
-    assert raw["documents"] == [None] and raw["metadatas"][0]["text"] == CHUNKS[0].text
-    # An index written before the text moved: text only as the Chroma document.
+    store.add(CHUNKS[:2], vectors[:2])  # today's layout
+    # One key per field (before the JSON key) ...
+    store.collection.add(ids=[CHUNKS[3].id], embeddings=vectors[3:4],
+                         metadatas=[old_metadata(CHUNKS[3])])  # fmt: skip
+    # ... and older still: the text only as the Chroma document.
     old = CHUNKS[2]
-    meta = {k: v for k, v in chunk_metadata(old).items() if k != "text"}
+    meta = {k: v for k, v in old_metadata(old).items() if k != "text"}
     store.collection.add(ids=[old.id], embeddings=vectors[2:3], documents=[old.text],
                          metadatas=[meta])  # fmt: skip
-    assert {c.id: c.text for c in store.iter_chunks()} == {c.id: c.text for c in CHUNKS[:3]}
+    assert sorted(store.iter_chunks(), key=lambda c: c.id) == CHUNKS
     assert query(store, old.text, k=1) == [old.id]
-    assert store.search(vectors[2], 1)[0].chunk.text == old.text
+    assert store.search(vectors[3], 1)[0].chunk == CHUNKS[3]
+    keys = {(c.id, c.root, c.source, c.file_hash) for c in CHUNKS}
+    assert set(store.iter_chunk_keys()) == keys
+    assert query(store, "延期", where=SearchFilter(project="alpha", doc_type="postmortem")) == [
+        "c1"
+    ]
+    in_2024 = SearchFilter(date_from="2024-01-01", date_to="2024-12-31")
+    assert sorted(c.id for c in store.iter_chunks(in_2024)) == ["c0", "c3"]
+    store.delete_sources(["p/doc0.md"], "/other")  # the old-layout chunk only
+    assert sorted(c.id for c in store.iter_chunks()) == ["c0", "c1", "c2"]

@@ -1,0 +1,266 @@
+"""Prepare files in a worker process: read, parse, chunk and embed them ahead of the run.
+
+The run's own process then only writes (Chroma's `add` holds the GIL, so a thread could not
+overlap it; a process can) while the worker prepares the next files on the other core. The
+worker is isolated like `ingest.reader_process`: a memory limit, a deadline after which the
+run kills it (the file is reported, a fresh worker takes the files after it), and a crash
+costs one file. Jobs go in as small messages; outcomes come back in order. A sender thread
+in the worker drains its results into the pipe, so the worker keeps preparing while the run
+is busy inside a write and not reading.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import subprocess
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from ingest.errors import UnreadableFileError
+from ingest.files import (
+    FileJob,
+    FileResult,
+    FileRules,
+    Outcome,
+    ToRead,
+    embed_chunks,
+    failed,
+    read,
+)
+from ingest.reader_process import GRACE_SECONDS, MEMORY_MB, _limit_memory
+
+log = logging.getLogger(__name__)
+
+# Outcome of a job when the worker cannot run at all (the run then reads the file itself).
+LocalRead = Callable[[FileJob], Outcome]
+
+
+class FileWorker:
+    """`submit(job)` in order, then `next_outcome()` returns the outcomes in the same order.
+
+    `embedder_dim` set: the worker also embeds the chunks (HashingEmbedder of that size, the
+    same vectors as in the run). `local` prepares a job in the calling process when the worker
+    fails before it ever answered (then it would fail on every file).
+    """
+
+    def __init__(
+        self,
+        rules: FileRules,
+        embedder_dim: int | None,
+        embed_batch: int,
+        local: LocalRead,
+        grace: float = GRACE_SECONDS,
+        memory_mb: int = MEMORY_MB,
+    ) -> None:
+        self.rules, self.embedder_dim, self.embed_batch = rules, embedder_dim, embed_batch
+        self.local, self.grace, self.memory_mb = local, grace, memory_mb
+        self._inflight: deque[FileJob] = deque()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._send: Connection | None = None
+        self._receive: Connection | None = None
+        self._answered = False  # the current process said it is ready
+        self._broken = False  # a process died before it was ready: read locally
+
+    def __enter__(self) -> FileWorker:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close(abort=exc_type is not None)
+
+    @property
+    def waiting(self) -> int:
+        """Jobs submitted whose outcome has not been taken yet."""
+        return len(self._inflight)
+
+    def submit(self, job: FileJob) -> None:
+        self._inflight.append(job)
+        self._send_job(job)
+
+    def has_outcome(self) -> bool:
+        """True when `next_outcome` would not wait (or cannot know without waiting)."""
+        return self._broken or self._receive is None or self._receive.poll(0)
+
+    def next_outcome(self) -> Outcome:
+        job = self._inflight[0]
+        if self._broken:
+            self._inflight.popleft()
+            return self.local(job)
+        assert self._receive is not None
+        while True:
+            timeout = self.rules.limits.timeout + self.grace
+            try:
+                if not self._receive.poll(timeout):
+                    return self._replace_worker(
+                        f"reading took longer than {self.rules.limits.timeout:g} s and was "
+                        "stopped; split the file or raise PMASSIST_INGEST__FILE_TIMEOUT"
+                    )
+                message = self._receive.recv()
+            except (EOFError, OSError):
+                if not self._answered:  # it never started: do the work here instead
+                    self._kill()
+                    log.warning("the ingest worker process cannot start; reading in-process")
+                    self._broken = True
+                    return self.next_outcome()
+                code = self._process.poll() if self._process else None
+                return self._replace_worker(
+                    f"the reader crashed on this file (exit code {code}); it is probably damaged"
+                )
+            if message == "ready":
+                self._answered = True
+                continue
+            self._inflight.popleft()
+            return message
+
+    def close(self, *, abort: bool = False) -> None:
+        if self._process is None:
+            return
+        if abort:
+            self._kill()
+            return
+        assert self._send is not None and self._receive is not None
+        self._send.close()  # EOF: the worker's loop ends
+        self._receive.close()
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process = self._send = self._receive = None
+
+    def _replace_worker(self, error: str) -> FileResult:
+        """The first job fails with `error`; a fresh worker gets the jobs after it."""
+        job = self._inflight.popleft()
+        self._kill()
+        for later in self._inflight:
+            self._send_job(later)
+        return failed(job.base, error, job.had_row, job.old_hash is not None)
+
+    def _send_job(self, job: FileJob) -> None:
+        if not self._broken:
+            try:
+                self._start().send(job)
+            except OSError as exc:  # cannot start a process here at all
+                log.warning("no ingest worker process (%s); reading in-process", exc)
+                self._kill()
+                self._broken = True
+
+    def _start(self) -> Connection:
+        if self._process is None:
+            package_root = str(Path(__file__).resolve().parent.parent)
+            path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
+            # One core per process: BLAS threads would only compete with the run's writes.
+            threads = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "ingest.file_worker", str(self.memory_mb)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env={**os.environ, "PYTHONPATH": path, **threads},
+            )
+            assert self._process.stdin is not None and self._process.stdout is not None
+            _widen_pipe(self._process.stdin.fileno())
+            self._send = Connection(os.dup(self._process.stdin.fileno()), readable=False)
+            self._receive = Connection(os.dup(self._process.stdout.fileno()), writable=False)
+            self._process.stdin.close()
+            self._process.stdout.close()
+            self._answered = False
+            self._send.send((self.rules, self.embedder_dim, self.embed_batch))
+        assert self._send is not None
+        return self._send
+
+    def _kill(self) -> None:
+        process = self._process
+        if process is None:
+            return
+        process.kill()
+        code = process.wait()
+        assert self._send is not None and self._receive is not None
+        self._send.close()
+        self._receive.close()
+        self._process = self._send = self._receive = None
+        log.warning("ingest worker stopped (exit code %s); a new one serves the next file", code)
+
+
+def _widen_pipe(fd: int) -> None:
+    """Room for every job sent ahead (64 KB holds ~150): sending then never waits."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):  # not Linux, or above the system's limit
+        pass
+
+
+def prepare(job: FileJob, rules: FileRules, embed: Callable[[FileResult], None] | None) -> Outcome:
+    """One job's outcome in the worker; every failure is this file's, never the run's."""
+    try:
+        outcome = read(job, rules, isolate=False)
+        assert not isinstance(outcome, ToRead)  # isolate=False: parsed here
+        if isinstance(outcome, FileResult) and outcome.chunks and embed is not None:
+            embed(outcome)
+        return outcome
+    except UnreadableFileError as exc:
+        error = str(exc)
+    except MemoryError:
+        error = "reading needs more memory than the reader process may use; split the file"
+    except Exception as exc:  # a parser bug is one file's failure, never the run's
+        error = f"cannot be read ({type(exc).__name__}: {exc})"
+    return failed(job.base, error, job.had_row, job.old_hash is not None)
+
+
+def _serve(memory_mb: int) -> None:
+    """Worker loop: the rules, then jobs in; "ready", then one outcome per job out."""
+    requests = Connection(os.dup(0), writable=False)
+    answers = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)  # stray prints from parsers must not corrupt the answer stream
+    import pypdfium2  # noqa: F401  (imports paid once, before the memory limit and first file)
+
+    from ingest.embedders import HashingEmbedder
+
+    _limit_memory(memory_mb)
+    try:
+        rules, dim, batch = requests.recv()
+    except EOFError:
+        return
+    embedder = HashingEmbedder(dim) if dim else None
+
+    def embed(result: FileResult) -> None:
+        assert embedder is not None
+        result.vectors = embed_chunks(result.chunks, embedder, batch)
+
+    answers.send("ready")  # before any file: a crash after this is that file's
+    outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    sender = threading.Thread(target=_send_all, args=(outbox, answers), daemon=True)
+    sender.start()
+    while True:
+        try:
+            job = requests.recv()
+        except EOFError:
+            break
+        outbox.put(prepare(job, rules, embed if embedder else None))
+    outbox.put(None)
+    sender.join(timeout=5)
+
+
+def _send_all(outbox: queue.SimpleQueue[Any], answers: Connection) -> None:
+    while (item := outbox.get()) is not None:
+        try:
+            answers.send(item)
+        except OSError:  # the run is gone
+            return
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]) if len(sys.argv) > 1 else MEMORY_MB)
