@@ -11,6 +11,7 @@ is busy inside a write and not reading.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -149,13 +150,17 @@ class FileWorker:
         return failed(job.base, error, job.had_row, job.old_hash is not None)
 
     def _send_job(self, job: FileJob) -> None:
-        if not self._broken:
-            try:
-                self._start().send(job)
-            except OSError as exc:  # cannot start a process here at all
-                log.warning("no ingest worker process (%s); reading in-process", exc)
-                self._kill()
-                self._broken = True
+        if self._broken:
+            return
+        try:
+            connection = self._start()
+        except OSError as exc:  # cannot start a process here at all
+            log.warning("no ingest worker process (%s); reading in-process", exc)
+            self._broken = True
+            return
+        # If it died, `next_outcome` finds out and resends the job to a new one.
+        with contextlib.suppress(OSError):
+            connection.send(job)
 
     def _start(self) -> Connection:
         if self._process is None:
@@ -240,7 +245,10 @@ def _serve(memory_mb: int) -> None:
         assert embedder is not None
         result.vectors = embed_chunks(result.chunks, embedder, batch)
 
-    answers.send("ready")  # before any file: a crash after this is that file's
+    try:
+        answers.send("ready")  # before any file: a crash after this is that file's
+    except OSError:  # the run is gone already
+        return
     outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
     sender = threading.Thread(target=_send_all, args=(outbox, answers), daemon=True)
     sender.start()
