@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -114,6 +114,13 @@ class ChromaStore:
     raises `NoIndexError`.
     """
 
+    # An embedded store is searched by brute force over the retrieval snapshot's vectors
+    # (assistant.retrieval.index), so its HNSW graph only serves a query without a snapshot:
+    # built with less effort, a first ingest writes ~15% faster (recall@50 of that fallback on
+    # the bench corpus: 0.92 vs 0.95). A Chroma server's collection keeps Chroma's defaults.
+    # Applies when the collection is created; an existing one keeps its settings.
+    EMBEDDED_HNSW: ClassVar[dict[str, Any]] = {"ef_construction": 40}
+
     def __init__(
         self,
         client: Any | Callable[[], Any],
@@ -161,9 +168,12 @@ class ChromaStore:
         # Fewer, larger writes: one call of 5,461 rows is ~7% cheaper than six of 1,000.
         self._batch = max(1, int(client.get_max_batch_size()))
         if self._create:
+            hnsw: dict[str, Any] = {"space": "cosine"}
+            if self._server_url is None:
+                hnsw.update(self.EMBEDDED_HNSW)
             collection = client.get_or_create_collection(
                 COLLECTION,
-                configuration={"hnsw": {"space": "cosine"}},
+                configuration={"hnsw": hnsw},
                 metadata={"embedder": self._embedder_id},
                 embedding_function=None,
             )

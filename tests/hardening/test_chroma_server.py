@@ -37,6 +37,9 @@ def test_ingest_and_ask_against_a_chroma_server(
     assert not (ws / "chroma").exists()
     on_server = chromadb.HttpClient(host="127.0.0.1", port=chroma_server.port)
     assert on_server.get_collection("pmassist").count() == report["chunks"]
+    # Queries go to the server's HNSW graph: built with Chroma's default effort.
+    hnsw = on_server.get_collection("pmassist").configuration_json["hnsw"]
+    assert hnsw["ef_construction"] == 100
 
     asked = pmassist("ask", QUESTION, "--json", "--workspace", str(ws), env=env)
     assert asked.returncode == 0, asked.stderr

@@ -203,3 +203,10 @@ def test_indexes_written_by_older_versions_still_read_filter_and_delete(tmp_path
     assert sorted(c.id for c in store.iter_chunks(in_2024)) == ["c0", "c3"]
     store.delete_sources(["p/doc0.md"], "/other")  # the old-layout chunk only
     assert sorted(c.id for c in store.iter_chunks()) == ["c0", "c1", "c2"]
+
+
+def test_an_embedded_store_builds_its_fallback_hnsw_graph_with_less_effort(tmp_path: Path) -> None:
+    store = chroma(tmp_path)
+    hnsw = store.collection.configuration_json["hnsw"]
+    assert hnsw["space"] == "cosine"
+    assert hnsw["ef_construction"] == ChromaStore.EMBEDDED_HNSW["ef_construction"] < 100
