@@ -64,7 +64,9 @@ class IngestConfig:
     # From this many new or changed files in one folder, a worker process prepares them
     # (read, parse, chunk, embed) while this process writes; fewer are not worth its start.
     worker_min_files: int = 40
-    min_write: int = 500  # chunks written early rather than waiting idle for the worker
+    # Chunks written early rather than waiting idle for the worker. Not fewer: every Chroma
+    # `add` costs ~80 ms on top of its rows (5,400 rows: 1 call 2.9 s, 6 calls 3.4 s CPU).
+    min_write: int = 1500
     rebuild_hint: str = "delete the workspace's chroma folder, then ingest again"
 
 
