@@ -20,11 +20,8 @@ from tests.hardening.conftest import offline_settings
 from tests.hardening.helpers import consistency
 
 # Small chunks and write batches: many batch boundaries (pending -> deleted -> written -> saved)
-# inside a run of about a second, so random kill times land on all of them. Runs that change 6
-# or more files prepare them in the worker process (ingest.file_worker), as a large first
-# ingest does; the others read them in the run.
-CONFIG = IngestConfig(chunk_size=200, chunk_overlap=40, write_batch=120, embed_batch=64,
-                      worker_min_files=6, min_write=60)  # fmt: skip
+# inside a run of about a second, so random kill times land on all of them.
+CONFIG = IngestConfig(chunk_size=200, chunk_overlap=40, write_batch=120, embed_batch=64)
 
 
 def ingest(corpus: str, workspace: str) -> dict[str, Any]:

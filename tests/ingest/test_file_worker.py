@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
+import time
+import uuid
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,7 +31,7 @@ RULES = FileRules(None, 200, 40, 50.0, LoadLimits())
 
 
 def add_files(root: Path, count: int) -> None:
-    """Enough Markdown to pass `worker_min_files`, beside the mixed `corpus` fixture."""
+    """More Markdown, beside the mixed `corpus` fixture."""
     for i in range(count):
         paragraphs = [
             f"第{j}段：文件{i}，接口响应时间不超过{j}00毫秒。Owner Alice{j}." for j in range(8)
@@ -54,9 +57,9 @@ def test_worker_and_in_run_reading_index_the_same_chunks_and_vectors(
     corpus: Path, tmp_path: Path
 ) -> None:
     add_files(corpus, 12)
-    here = ingest_in_memory(corpus, tmp_path, "here", worker_min_files=10_000)
+    here = ingest_in_memory(corpus, tmp_path, "here", worker_min_bytes=10**12)
     # min_write=1: the run writes whenever the worker is not ready yet (many small batches)
-    worker = ingest_in_memory(corpus, tmp_path, "worker", worker_min_files=1, min_write=1)
+    worker = ingest_in_memory(corpus, tmp_path, "worker", worker_min_bytes=0, min_write=1)
     assert sorted(c.id for c in here.iter_chunks()) == sorted(c.id for c in worker.iter_chunks())
     assert here.count() > 30
     for chunk in here.iter_chunks():
@@ -68,7 +71,7 @@ def test_first_ingest_through_the_worker_into_chroma_then_nothing_to_do(
     settings: Settings, corpus: Path
 ) -> None:
     add_files(corpus, 12)
-    config = replace(ingest_config(settings), worker_min_files=1)
+    config = replace(ingest_config(settings), worker_min_bytes=0)
     index = open_index(settings, create=True, lazy=True)
     first = ingest_paths([corpus], store=index.store, embedder=index.embedder,
                          manifest=index.manifest, config=config)  # fmt: skip
@@ -166,7 +169,7 @@ def test_an_interrupted_worker_run_is_completed_by_the_next(
 
     corpus = tmp_path / "corpus"
     test_crash.make_corpus(corpus, "v1")
-    config = IngestConfig(chunk_size=100, chunk_overlap=0, write_batch=40, worker_min_files=1)
+    config = IngestConfig(chunk_size=100, chunk_overlap=0, write_batch=40, worker_min_bytes=0)
     monkeypatch.setattr(test_crash, "CONFIG", config)
     expected = test_crash.expected_chunks(corpus, tmp_path)
     name, nth = stage.split(":")
@@ -183,3 +186,58 @@ def test_an_interrupted_worker_run_is_completed_by_the_next(
     assert report.failed == [] and report.added + report.updated + report.unchanged == 12
     test_crash.assert_consistent(index, expected)
     index.close()
+
+
+def test_a_killed_run_leaves_no_worker_and_the_next_run_completes_it(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from tests.ingest import test_crash
+
+    corpus = tmp_path / "corpus"
+    test_crash.make_corpus(corpus, "v1")
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from assistant.factory import open_index\n"
+        "from assistant.settings import Settings\n"
+        "from ingest.pipeline import IngestConfig, ingest_paths\n"
+        "index = open_index(Settings(workspace=Path(sys.argv[2]), _env_file=None), create=True,"
+        " lazy=True)\n"
+        "config = IngestConfig(chunk_size=100, chunk_overlap=0, write_batch=40,"
+        " worker_min_bytes=0, min_write=1)\n"
+        "ingest_paths([Path(sys.argv[1])], store=index.store, embedder=index.embedder,"
+        " manifest=index.manifest, config=config)\n"
+    )
+    marker = f"PMASSIST_TEST_RUN={uuid.uuid4().hex}"  # inherited by the run's worker
+    env = {**os.environ, "PMASSIST_TEST_CRASH_AT": "written:2", **dict([marker.split("=")])}
+    run = subprocess.run([sys.executable, "-c", script, str(corpus), str(settings.workspace)],
+                         env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert run.returncode == -signal.SIGKILL, run.stderr
+    # Its worker saw the pipe close and left.
+    deadline = time.monotonic() + 10
+    while _workers_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _workers_with(marker)
+    config = IngestConfig(chunk_size=100, chunk_overlap=0, write_batch=40, worker_min_bytes=0)
+    index = open_index(settings, create=True, lazy=True)
+    report = ingest_paths([corpus], store=index.store, embedder=index.embedder,
+                          manifest=index.manifest, config=config)  # fmt: skip
+    assert report.failed == [] and report.added + report.updated + report.unchanged == 12
+    test_crash.assert_consistent(index, test_crash.expected_chunks(corpus, tmp_path))
+    index.close()
+
+
+def _workers_with(marker: str) -> list[int]:
+    """Worker processes whose environment holds `marker` (Linux /proc)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            if b"-m\0ingest.file_worker" not in (proc / "cmdline").read_bytes():
+                continue
+            environment = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if marker.encode() in environment:
+            found.append(int(proc.name))
+    return found
