@@ -12,8 +12,8 @@ Every release feature of an issue is computed only from issues of the same relea
 date was set on an earlier day than the issue's own (the export has day resolution, so an
 issue planned later the same day is not counted), plus the issue itself. No outcome
 (delaydays) of any issue is read, and no feature holds an absolute date: only day differences,
-so the time column still only orders validation. A user prepares their own export the same way
-before `pmassist risk train`.
+so the time column still only orders validation (tests/ml/test_jira_features.py checks that
+no feature moves when later issues or any outcome change).
 """
 
 from __future__ import annotations
