@@ -9,6 +9,8 @@ Entry points (built from Settings by `assistant.factory`, never at import time):
   - `ingest.manifest.Manifest`: documents, chunk counts, `generation()` for derived indexes
 
 Reading a file: ingest.loaders (formats, encodings) -> ingest.textclean -> ingest.metadata
-(project, doc_type, date) -> ingest.chunking (headings, paragraphs, sentences). PDF and DOCX
-are parsed in a worker process (ingest.reader_process) that is killed if a file hangs it.
+(project, doc_type, date) -> ingest.chunking (headings, paragraphs, sentences), one file at a
+time in ingest.files. PDF and DOCX are parsed in a worker process (ingest.reader_process) that
+is killed if a file hangs it. A large ingest (2 MB+ of new files) hands every file to a worker
+process (ingest.file_worker) that also chunks and embeds, while the run only writes to Chroma.
 """

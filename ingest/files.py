@@ -22,9 +22,7 @@ from ingest.manifest import FAILED, OK, DocumentRecord
 from ingest.metadata import date_of, doc_type_of, project_of
 from ingest.model import Chunk
 from ingest.ports import Embedder
-
-# Parsed out of process even when the run reads files itself: complex parsers, hostile input.
-ISOLATED_SUFFIXES = frozenset({".pdf", ".docx"})
+from ingest.reader_process import ISOLATED_SUFFIXES
 
 
 @dataclass(frozen=True, slots=True)

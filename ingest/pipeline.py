@@ -7,6 +7,10 @@ Write protocol per batch of files (crash-safe at every step):
   3. manifest: save the batch as `ok`/`failed` with chunk counts (one transaction).
 Every run starts by cleaning pending rows (their chunks are deleted; the file is processed
 again), and after an unclean previous run also checks the store against the manifest.
+
+Where files are read: here (`_ReadAhead`, PDF/DOCX in the reader process), or for large
+ingests in a worker process that also chunks and embeds them (`_WorkerAhead`), so that
+Chroma's writes in this process overlap the preparation of the next files.
 """
 
 from __future__ import annotations
