@@ -38,7 +38,7 @@ from ingest.files import (
 )
 from ingest.manifest import DocumentRecord
 from ingest.ports import Embedder
-from ingest.reader_process import GRACE_SECONDS, MEMORY_MB, _limit_memory
+from ingest.reader_process import GRACE_SECONDS, ISOLATED_SUFFIXES, MEMORY_MB, _limit_memory
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +83,6 @@ class FileWorker:
     ) -> None:
         self.close(abort=exc_type is not None)
 
-    @property
-    def waiting(self) -> int:
-        """Jobs submitted whose outcome has not been taken yet."""
-        return len(self._inflight)
-
     def submit(self, job: FileJob) -> None:
         self._inflight.append(job)
         self._send_job(job)
@@ -117,7 +112,7 @@ class FileWorker:
                     log.warning("the ingest worker process cannot start; reading in-process")
                     self._broken = True
                     return self.next_outcome()
-                code = self._process.poll() if self._process else None
+                code = _exit_code(self._process)
                 return self._replace_worker(
                     f"the reader crashed on this file (exit code {code}); it is probably damaged"
                 )
@@ -178,6 +173,7 @@ class FileWorker:
             )
             assert self._process.stdin is not None and self._process.stdout is not None
             _widen_pipe(self._process.stdin.fileno())
+            _widen_pipe(self._process.stdout.fileno())
             self._send = Connection(os.dup(self._process.stdin.fileno()), readable=False)
             self._receive = Connection(os.dup(self._process.stdout.fileno()), writable=False)
             self._process.stdin.close()
@@ -200,8 +196,16 @@ class FileWorker:
         log.warning("ingest worker stopped (exit code %s); a new one serves the next file", code)
 
 
+def _exit_code(process: subprocess.Popen[bytes] | None) -> int | None:
+    try:
+        return process.wait(timeout=1) if process is not None else None
+    except subprocess.TimeoutExpired:  # its pipe closed, but it has not exited (yet)
+        return None
+
+
 def _widen_pipe(fd: int) -> None:
-    """Room for every job sent ahead (64 KB holds ~150): sending then never waits."""
+    """1 MB, not 64 KB: room for every job sent ahead (64 KB holds ~150), and for outcomes
+    the worker writes while the run is busy in a Chroma write."""
     try:
         import fcntl
 
@@ -273,7 +277,7 @@ def _serve(memory_mb: int) -> None:
         answers.send("ready")  # before any file: a crash after this is that file's
     except OSError:  # the run is gone already
         return
-    outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    outbox: queue.Queue[Any] = queue.Queue()
     sender = threading.Thread(target=_send_all, args=(outbox, answers), daemon=True)
     sender.start()
     held: list[Outcome] = []  # prepared, waiting to be embedded together
@@ -288,6 +292,12 @@ def _serve(memory_mb: int) -> None:
             job = requests.recv()
         except EOFError:
             break
+        if job.path.suffix.lower() in ISOLATED_SUFFIXES:
+            # A parser that hangs or crashes here must be blamed on this file: the outcomes
+            # before it are sent (in the pipe, which outlives this process) first.
+            _send_held(held, embedder, batch, outbox)
+            held, held_chunks = [], 0
+            outbox.join()
         held.append(prepare(job, rules))
         held_chunks += len(held[-1].chunks) if isinstance(held[-1], FileResult) else 0
     _send_held(held, embedder, batch, outbox)
@@ -298,7 +308,7 @@ def _serve(memory_mb: int) -> None:
 
 
 def _send_held(
-    held: list[Outcome], embedder: Embedder | None, batch: int, outbox: queue.SimpleQueue[Any]
+    held: list[Outcome], embedder: Embedder | None, batch: int, outbox: queue.Queue[Any]
 ) -> None:
     if embedder is not None:
         embed_together(held, embedder, batch)
@@ -306,12 +316,18 @@ def _send_held(
         outbox.put(outcome)
 
 
-def _send_all(outbox: queue.SimpleQueue[Any], answers: Connection) -> None:
-    while (item := outbox.get()) is not None:
+def _send_all(outbox: queue.Queue[Any], answers: Connection) -> None:
+    """Writes outcomes into the pipe while the worker goes on; `outbox.join()` waits for it."""
+    while True:
+        item = outbox.get()
         try:
+            if item is None:
+                return
             answers.send(item)
         except OSError:  # the run is gone
             return
+        finally:
+            outbox.task_done()
 
 
 if __name__ == "__main__":

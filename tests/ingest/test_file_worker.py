@@ -22,7 +22,7 @@ from ingest.embedders import HashingEmbedder
 from ingest.file_worker import FileWorker
 from ingest.files import FileJob, FileResult, FileRules, Outcome, ToRead, check, read
 from ingest.loaders import LoadLimits
-from ingest.manifest import Manifest
+from ingest.manifest import DocumentRecord, Manifest
 from ingest.pipeline import IngestConfig, ingest_paths
 from ingest.store import InMemoryStore
 from tests.ingest.docs import write_pdf
@@ -135,6 +135,26 @@ def test_a_hung_or_crashed_worker_costs_one_file_and_a_fresh_one_takes_the_rest(
         assert isinstance(crashed, FileResult) and "crashed" in (crashed.record.error or "")
         worker.submit(todo[1])  # a fresh worker again
         assert chunk_texts(worker.next_outcome()) == expected[1]
+
+
+def test_a_hanging_pdf_is_blamed_not_the_files_prepared_before_it(tmp_path: Path) -> None:
+    add_files(tmp_path, 3)
+    (tmp_path / "bulk" / "broken.pdf").unlink()
+    todo = jobs(tmp_path)
+    expected = [chunk_texts(here(job)) for job in todo]
+    fifo = tmp_path / "hangs.pdf"
+    os.mkfifo(fifo)  # opening it for reading waits for a writer that never comes
+    hang = FileJob(DocumentRecord(str(tmp_path), "hangs.pdf", size=1), fifo, None, False)
+    impatient = FileRules(None, 200, 40, 50.0, LoadLimits(timeout=1.0))
+    with FileWorker(impatient, 512, 64, here, grace=0) as worker:
+        for job in [todo[0], todo[1], hang, todo[2]]:
+            worker.submit(job)  # all waiting at once: the worker batches the first two
+        assert chunk_texts(worker.next_outcome()) == expected[0]
+        assert chunk_texts(worker.next_outcome()) == expected[1]
+        stopped = worker.next_outcome()
+        assert isinstance(stopped, FileResult) and stopped.record.source == "hangs.pdf"
+        assert "stopped" in (stopped.record.error or "")
+        assert chunk_texts(worker.next_outcome()) == expected[2]
 
 
 @pytest.mark.parametrize("python", ["/bin/false", "/no/such/python"])
