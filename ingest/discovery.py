@@ -16,6 +16,7 @@ _NOT_DOCUMENTS = frozenset({"project.toml"})
 class Candidate:
     path: Path
     source: str  # relative to root, "/" separators
+    stat: os.stat_result | None = None  # taken while scanning, when the listing gave it
 
 
 @dataclass(slots=True)
@@ -31,7 +32,8 @@ def scan(path: Path) -> Scan:
     """Files under a folder (recursive), or one file with its parent folder as root.
 
     Hidden files and folders, Office lock files (~$x.docx) and unsupported extensions are
-    skipped; symlinks are never followed out of the root.
+    skipped; symlinks are never followed out of the root. Files come in sorted order, a
+    folder's files before its subfolders'.
     """
     if path.is_file():
         root = path.resolve().parent if not path.is_symlink() else path.absolute().parent
@@ -40,14 +42,37 @@ def scan(path: Path) -> Scan:
         return found
     root = path.resolve()
     found = Scan(str(root))
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            file = Path(dirpath) / name
-            # Regular files only: reading a named pipe or device would block the ingest.
-            if _wanted(name) and file.is_file() and _inside(file, root):
-                found.files.append(Candidate(file, file.relative_to(root).as_posix()))
+    _scan_folder(str(root), root, len(str(root).rstrip(os.sep)) + 1, found.files)
     return found
+
+
+def _scan_folder(folder: str, root: Path, cut: int, files: list[Candidate]) -> None:
+    # os.scandir, not os.walk + Path.is_file: its entries know their type without a stat
+    # per file, and the one stat taken is kept (an unchanged re-ingest is mostly this).
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:  # unreadable folder: skipped, as os.walk did
+        return
+    folders = []
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                if not entry.name.startswith("."):
+                    folders.append(entry.path)
+                continue
+            # Regular files only: reading a named pipe or device would block the ingest.
+            if not (_wanted(entry.name) and entry.is_file()):
+                continue
+            file = Path(entry.path)
+            if entry.is_symlink() and not _inside(file, root):
+                continue
+            source = entry.path[cut:].replace(os.sep, "/")
+            files.append(Candidate(file, source, entry.stat()))
+        except OSError:  # vanished or unreadable while listing: not a candidate
+            continue
+    for sub in folders:
+        _scan_folder(sub, root, cut, files)
 
 
 def _wanted(name: str) -> bool:

@@ -77,7 +77,7 @@ def check(
     """Unchanged (None) by size and mtime, a failure (gone, too big), or a job to read."""
     had_row, was_ok = old is not None, old is not None and old.status == OK
     try:
-        stat = candidate.path.stat()
+        stat = candidate.stat or candidate.path.stat()
     except OSError as exc:  # gone or unreadable since the folder was scanned
         base = DocumentRecord(root, candidate.source)
         return failed(base, f"cannot be read: {exc.strerror or exc}", had_row, was_ok)

@@ -151,6 +151,21 @@ def test_skipped_files_are_neither_ingested_nor_failed(index: Index, tmp_path: P
     assert {d.source for d in index.manifest.list_documents()} == {"kept.md", "inner.md"}
 
 
+def test_scan_lists_a_folders_files_before_its_subfolders_in_name_order(tmp_path: Path) -> None:
+    from ingest.discovery import scan
+
+    root = tmp_path / "r"
+    for name in ["b/z.md", "b/a/y.md", "a.md", "c.txt", "a/x.md", "b.md"]:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(name, encoding="utf-8")
+    found = scan(root)
+    sources = [c.source for c in found.files]
+    assert sources == ["a.md", "b.md", "c.txt", "a/x.md", "b/z.md", "b/a/y.md"]
+    # The listing's stat is kept: an unchanged re-ingest needs no second one.
+    first = found.files[0]
+    assert first.stat is not None and first.stat.st_size == (root / "a.md").stat().st_size
+
+
 def test_a_file_that_now_fails_loses_its_old_chunks(index: Index, tmp_path: Path) -> None:
     root = tmp_path / "r"
     root.mkdir()
