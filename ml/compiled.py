@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 Columns = Mapping[str, np.ndarray]  # feature name -> coerced values (ml.features.coerce_columns)
 NumericStep = Callable[[np.ndarray], np.ndarray]  # (rows, k) floats -> (rows, k) floats
-LOOKUP_LOOP_ROWS = 64  # below this a dict lookup per value beats building a pandas index
+LOOKUP_LOOP_ROWS = 64  # below this a dict lookup per value beats hashing the column
 AGREEMENT = 1e-9  # largest probability difference from scikit-learn a compiled pipeline may have
 
 
@@ -60,20 +60,23 @@ class _Categories:
     """Category -> position in the fitted encoder's categories; unknown and missing -> -1."""
 
     positions: dict[Any, int]
-    index: pd.Index
 
     @classmethod
     def of(cls, categories: np.ndarray) -> _Categories:
         values = list(categories)
         if any(not isinstance(v, str) for v in values):
             raise _Unsupported("only string categories are compiled")
-        return cls({v: i for i, v in enumerate(values)}, pd.Index(values, dtype=object))
+        return cls({v: i for i, v in enumerate(values)})
 
     def codes(self, values: np.ndarray) -> np.ndarray:
+        get = self.positions.get
         if len(values) < LOOKUP_LOOP_ROWS:
-            get = self.positions.get
             return np.array([get(v, -1) for v in values], dtype=np.intp)
-        return self.index.get_indexer(pd.Index(values, dtype=object))
+        # Many rows, few distinct values: hash the column once (missing -> -1), look up each
+        # distinct value once.
+        seen, distinct = pd.factorize(values, use_na_sentinel=True)
+        lookup = np.array([get(v, -1) for v in distinct] + [-1], dtype=np.intp)
+        return lookup[seen]  # the sentinel -1 reads the appended -1
 
 
 @dataclass(frozen=True)
