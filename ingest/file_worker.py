@@ -15,8 +15,10 @@ import contextlib
 import logging
 import os
 import queue
+import struct
 import subprocess
 import sys
+import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -38,7 +40,7 @@ from ingest.files import (
 )
 from ingest.manifest import DocumentRecord
 from ingest.ports import Embedder
-from ingest.reader_process import GRACE_SECONDS, ISOLATED_SUFFIXES, MEMORY_MB, _limit_memory
+from ingest.reader_process import GRACE_SECONDS, MEMORY_MB, _limit_memory
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,14 @@ class FileWorker:
     ) -> None:
         self.rules, self.embedder_dim, self.embed_batch = rules, embedder_dim, embed_batch
         self.local, self.grace, self.memory_mb = local, grace, memory_mb
-        self._inflight: deque[FileJob] = deque()
+        # Jobs whose outcome was not taken yet, in order, each with its outcome once known
+        # here (a failure pinned on it); all others are with the current process.
+        self._inflight: deque[tuple[FileJob, list[Outcome]]] = deque()
+        self._returned = 0  # outcomes the current process sent
+        # The process writes here the number of the job it is preparing (its own count, -1
+        # between jobs): a hang or crash is pinned on that file even while outcomes before it
+        # were not sent yet (they are held to be embedded together, or queued for the pipe).
+        self._marker = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close())
         self._process: subprocess.Popen[bytes] | None = None
         self._send: Connection | None = None
         self._receive: Connection | None = None
@@ -84,7 +93,7 @@ class FileWorker:
         self.close(abort=exc_type is not None)
 
     def submit(self, job: FileJob) -> None:
-        self._inflight.append(job)
+        self._inflight.append((job, []))
         self._send_job(job)
 
     def has_outcome(self) -> bool:
@@ -92,10 +101,10 @@ class FileWorker:
         return self._broken or self._receive is None or self._receive.poll(0)
 
     def next_outcome(self) -> Outcome:
-        job = self._inflight[0]
-        if self._broken:
+        job, known = self._inflight[0]
+        if known or self._broken:
             self._inflight.popleft()
-            return self.local(job)
+            return known[0] if known else self.local(job)
         assert self._receive is not None
         while True:
             timeout = self.rules.limits.timeout + self.grace
@@ -120,9 +129,11 @@ class FileWorker:
                 self._answered = True
                 continue
             self._inflight.popleft()
+            self._returned += 1
             return message
 
     def close(self, *, abort: bool = False) -> None:
+        self._marker.close()
         if self._process is None:
             return
         if abort:
@@ -138,13 +149,20 @@ class FileWorker:
             self._process.wait()
         self._process = self._send = self._receive = None
 
-    def _replace_worker(self, error: str) -> FileResult:
-        """The first job fails with `error`; a fresh worker gets the jobs after it."""
-        job = self._inflight.popleft()
+    def _replace_worker(self, error: str) -> Outcome:
+        """The job the process was on fails with `error` (the first waiting one if it was
+        between jobs); a fresh process prepares the others again."""
+        preparing = struct.unpack("q", os.pread(self._marker.fileno(), 8, 0))[0]
         self._kill()
-        for later in self._inflight:
-            self._send_job(later)
-        return failed(job.base, error, job.had_row, job.old_hash is not None)
+        # The process got the unpinned jobs, in order, and returned the first `_returned`.
+        sent = [(job, known) for job, known in self._inflight if not known]
+        at = preparing - self._returned if preparing >= self._returned else 0
+        job, known = sent[min(at, len(sent) - 1)]
+        known.append(failed(job.base, error, job.had_row, job.old_hash is not None))
+        for other, pinned in self._inflight:
+            if not pinned:
+                self._send_job(other)
+        return self.next_outcome()
 
     def _send_job(self, job: FileJob) -> None:
         if self._broken:
@@ -165,12 +183,16 @@ class FileWorker:
             path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
             # One core per process: BLAS threads would only compete with the run's writes.
             threads = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+            os.pwrite(self._marker.fileno(), struct.pack("q", -1), 0)
+            marker = self._marker.fileno()
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "ingest.file_worker", str(self.memory_mb)],
+                [sys.executable, "-m", "ingest.file_worker", str(self.memory_mb), str(marker)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env={**os.environ, "PYTHONPATH": path, **threads},
+                pass_fds=(marker,),
             )
+            self._returned = 0
             assert self._process.stdin is not None and self._process.stdout is not None
             _widen_pipe(self._process.stdin.fileno())
             _widen_pipe(self._process.stdout.fileno())
@@ -258,8 +280,9 @@ def _embed_one(result: FileResult, embedder: Embedder, batch: int, outcomes: lis
         outcomes[outcomes.index(result)] = failed(base, error, result.had_row, result.was_ok)
 
 
-def _serve(memory_mb: int) -> None:
-    """Worker loop: the rules, then jobs in; "ready", then one outcome per job out."""
+def _serve(memory_mb: int, marker: int) -> None:
+    """Worker loop: the rules, then jobs in; "ready", then one outcome per job out. The
+    number of the job being prepared is written at the start of the `marker` file."""
     requests = Connection(os.dup(0), writable=False)
     answers = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)  # stray prints from parsers must not corrupt the answer stream
@@ -281,7 +304,7 @@ def _serve(memory_mb: int) -> None:
     sender = threading.Thread(target=_send_all, args=(outbox, answers), daemon=True)
     sender.start()
     held: list[Outcome] = []  # prepared, waiting to be embedded together
-    held_chunks = 0
+    held_chunks = number = 0
     while True:
         # Embed and send when a batch is full, or when no job is waiting: never sit on
         # outcomes the run may be waiting for.
@@ -292,13 +315,10 @@ def _serve(memory_mb: int) -> None:
             job = requests.recv()
         except EOFError:
             break
-        if job.path.suffix.lower() in ISOLATED_SUFFIXES:
-            # A parser that hangs or crashes here must be blamed on this file: the outcomes
-            # before it are sent (in the pipe, which outlives this process) first.
-            _send_held(held, embedder, batch, outbox)
-            held, held_chunks = [], 0
-            outbox.join()
+        os.pwrite(marker, struct.pack("q", number), 0)
         held.append(prepare(job, rules))
+        os.pwrite(marker, struct.pack("q", -1), 0)
+        number += 1
         held_chunks += len(held[-1].chunks) if isinstance(held[-1], FileResult) else 0
     _send_held(held, embedder, batch, outbox)
     outbox.put(None)
@@ -331,4 +351,4 @@ def _send_all(outbox: queue.Queue[Any], answers: Connection) -> None:
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]) if len(sys.argv) > 1 else MEMORY_MB)
+    _serve(int(sys.argv[1]), int(sys.argv[2]))

@@ -73,6 +73,7 @@ class IngestConfig:
     # Chunks written early rather than waiting idle for the worker. Not fewer: every Chroma
     # `add` costs ~80 ms on top of its rows (5,400 rows: 1 call 2.9 s, 6 calls 3.4 s CPU).
     min_write: int = 1500
+    first_write: int = 500  # the same, for the run's first write
     rebuild_hint: str = "delete the workspace's chroma folder, then ingest again"
 
 
@@ -331,8 +332,11 @@ class _WorkerAhead:
         if not isinstance(checked, FileJob):
             return checked
         self._fill()
-        writer = self._run.writer
-        if writer.pending_chunks >= self._run.config.min_write and not self.worker.has_outcome():
+        writer, config = self._run.writer, self._run.config
+        # The first write starts as soon as the Chroma collection is open and a few files are
+        # ready: until then this process has nothing else to do.
+        least = config.min_write if writer.report.chunks else config.first_write
+        if writer.pending_chunks >= least and not self.worker.has_outcome():
             writer.flush()
         self._held -= self._sizes.popleft()
         return self.worker.next_outcome()
