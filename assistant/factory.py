@@ -18,6 +18,7 @@ from typing import Any
 from assistant.settings import Settings
 from ingest.errors import NoIndexError
 from ingest.manifest import Manifest
+from ingest.payloads import PayloadStore
 from ingest.pipeline import IngestConfig, IngestProgress, IngestReport
 from ingest.ports import Embedder
 from ingest.store import ChromaStore
@@ -36,6 +37,7 @@ class Index:
     manifest: Manifest
 
     def close(self) -> None:
+        self.store.close()
         self.manifest.close()
 
 
@@ -88,10 +90,14 @@ def chroma_client(settings: Settings) -> Any:
             ssl=url.scheme == "https",
             settings=chroma_settings,
         )
-    # Absolute: chromadb caches one client per path string, so "ws" in two cwds would clash.
-    path = Path(settings.workspace).resolve() / CHROMA_DIR
+    path = _chroma_path(settings)
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def _chroma_path(settings: Settings) -> Path:
+    # Absolute: chromadb caches one client per path string, so "ws" in two cwds would clash.
+    return Path(settings.workspace).resolve() / CHROMA_DIR
 
 
 def open_store(
@@ -111,6 +117,8 @@ def open_store(
         mismatch_hint=rebuild_hint(settings),
         missing_hint=_no_index_message(settings).removeprefix("No index yet: ").rstrip("."),
         server_url=settings.chroma_url,
+        # Embedded: the fields no filter needs live beside Chroma, in a file of ours.
+        payloads=None if settings.chroma_url else PayloadStore(_chroma_path(settings)),
     )
     return store if lazy else store.open()
 

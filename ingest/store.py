@@ -18,6 +18,7 @@ import numpy as np
 from ingest.errors import EmbedderMismatchError, NoIndexError, StoreUnavailableError
 from ingest.metadata import date_as_int
 from ingest.model import Chunk, SearchFilter, SearchHit
+from ingest.payloads import PayloadStore
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,8 @@ class ChromaStore:
     nothing connects until the first operation, which keeps no-op re-ingests fast. The
     collection's metadata records `embedder_id`; opening it with another embedder raises
     `EmbedderMismatchError` (see `mismatch_hint`). With `create=False` a missing collection
-    raises `NoIndexError`.
+    raises `NoIndexError`. With `payloads` (an embedded store) the fields no filter needs are
+    kept there instead of in Chroma's metadata (see ingest.payloads).
     """
 
     # An embedded store is searched by brute force over the retrieval snapshot's vectors
@@ -132,8 +134,10 @@ class ChromaStore:
         mismatch_hint: str = "use the embedder that built it, or rebuild the index",
         missing_hint: str = "run `pmassist ingest PATH` first",
         server_url: str | None = None,
+        payloads: PayloadStore | None = None,
     ) -> None:
         self._client_or_factory = client
+        self._payloads = payloads
         self._embedder_id = embedder_id
         self._create = create
         self._mismatch_hint = mismatch_hint
@@ -215,24 +219,56 @@ class ChromaStore:
         write = collection.upsert if replace else collection.add
         for start in range(0, len(chunks), self._batch):
             part = chunks[start : start + self._batch]
+            metadatas = [chunk_metadata(c) for c in part]
+            if self._payloads is not None:  # committed first: every chunk in Chroma has its row
+                rows = zip(part, metadatas, strict=True)
+                self._payloads.put(
+                    ((c.id, c.root, c.source, str(m.pop(CHUNK_KEY))) for c, m in rows),
+                    replace=replace,
+                )
             with self._reachable():
                 write(
                     ids=[c.id for c in part],
                     embeddings=np.asarray(vectors[start : start + len(part)], dtype=np.float32),
-                    metadatas=[chunk_metadata(c) for c in part],
+                    metadatas=metadatas,
                 )
 
     def delete_sources(self, sources: Sequence[str], root: str | None = None) -> None:
         """Delete every chunk of these sources (only those ingested from `root` if given)."""
         for start in range(0, len(sources), 500):
-            part = sources[start : start + 500]
+            where = _sources_where(sources[start : start + 500], root)
+            if self._payloads is None:
+                with self._reachable():
+                    self.collection.delete(where=where)
+                continue
             with self._reachable():
-                self.collection.delete(where=_sources_where(part, root))
+                ids = self.collection.get(where=where, include=[])["ids"]
+            self.delete_ids(ids)
+            self._payloads.delete_documents(sources[start : start + 500], root)
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), self._batch):
             with self._reachable():
                 self.collection.delete(ids=list(ids[start : start + self._batch]))
+        if self._payloads is not None:  # after Chroma: a crash leaves rows, never holes
+            self._payloads.delete(ids)
+
+    def close(self) -> None:
+        if self._payloads is not None:
+            self._payloads.close()
+
+    def _complete(self, ids: Sequence[str], metadatas: Sequence[Any]) -> list[dict[str, Any]]:
+        """Chroma's metadata of these chunks with their payload rows added back (chunks
+        written before the payload store, or to a server, carry theirs already)."""
+        metas = [dict(m or {}) for m in metadatas]
+        if self._payloads is None:
+            return metas
+        missing = [i for i, m in zip(ids, metas, strict=True) if CHUNK_KEY not in m]
+        found = self._payloads.get(missing) if missing else {}
+        for chunk_id, meta in zip(ids, metas, strict=True):
+            if chunk_id in found:
+                meta[CHUNK_KEY] = found[chunk_id]
+        return metas
 
     def search(
         self, vector: np.ndarray, k: int, where: SearchFilter | None = None
@@ -248,10 +284,11 @@ class ChromaStore:
                 include=["documents", "metadatas", "distances"],
             )
         hits = []
+        ids = result["ids"][0]
         for chunk_id, text, meta, distance in zip(
-            result["ids"][0],
+            ids,
             result["documents"][0],
-            result["metadatas"][0],
+            self._complete(ids, result["metadatas"][0]),
             result["distances"][0],
             strict=True,
         ):
@@ -265,16 +302,16 @@ class ChromaStore:
 
     def iter_chunks(self, where: SearchFilter | None = None) -> Iterator[Chunk]:
         for page in self._pages(chroma_where(where), ["documents", "metadatas"]):
-            for chunk_id, text, meta in zip(
-                page["ids"], page["documents"], page["metadatas"], strict=True
-            ):
-                yield chunk_from_metadata(chunk_id, text, dict(meta or {}))
+            metas = self._complete(page["ids"], page["metadatas"])
+            for chunk_id, text, meta in zip(page["ids"], page["documents"], metas, strict=True):
+                yield chunk_from_metadata(chunk_id, text, meta)
 
     def iter_chunk_keys(self) -> Iterator[tuple[str, str, str, str]]:
         """(id, root, source, file_hash) of every chunk (for consistency checks after a crash)."""
         for page in self._pages(None, ["metadatas"]):
-            for chunk_id, meta in zip(page["ids"], page["metadatas"], strict=True):
-                meta = _fields(meta or {})
+            metas = self._complete(page["ids"], page["metadatas"])
+            for chunk_id, meta in zip(page["ids"], metas, strict=True):
+                meta = _fields(meta)
                 yield (
                     chunk_id,
                     str(meta.get("root", "")),
@@ -305,6 +342,9 @@ def _is_connection_error(exc: BaseException) -> bool:
 
 class InMemoryStore:
     """The `VectorStore` port in numpy, brute force: for tests of other packages."""
+
+    def close(self) -> None:
+        pass
 
     def __init__(self) -> None:
         self._chunks: dict[str, Chunk] = {}

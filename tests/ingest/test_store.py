@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
+import chromadb
 import numpy as np
 import pytest
 
@@ -14,6 +16,7 @@ from assistant.settings import Settings
 from ingest.embedders import HashingEmbedder
 from ingest.errors import EmbedderMismatchError, NoIndexError
 from ingest.model import Chunk, SearchFilter
+from ingest.payloads import PAYLOAD_FILE
 from ingest.store import CHUNK_KEY, ChromaStore, InMemoryStore
 
 
@@ -168,15 +171,53 @@ def old_metadata(chunk: Chunk) -> dict[str, Any]:
     return meta
 
 
-def test_filter_keys_stay_keys_and_the_rest_is_one_json_key(tmp_path: Path) -> None:
+def test_an_embedded_store_keeps_filter_keys_in_chroma_and_the_rest_beside_it(
+    tmp_path: Path,
+) -> None:
     store = chroma(tmp_path)
     store.add(CHUNKS[:1], HashingEmbedder().embed_batch([CHUNKS[0].text]))
     raw = store.collection.get(ids=["c0"], include=["documents", "metadatas"])
     assert raw["documents"] == [None]
-    meta = raw["metadatas"][0]
+    assert set(raw["metadatas"][0]) == {"source", "root", "project", "doc_type", "date_int"}
+    rows = sqlite3.connect(tmp_path / "ws" / "chroma" / PAYLOAD_FILE).execute(
+        "SELECT id, root, source, fields FROM chunk"
+    )
+    ((chunk_id, root, source, fields),) = rows.fetchall()
+    assert (chunk_id, root, source) == ("c0", CHUNKS[0].root, CHUNKS[0].source)
+    assert json.loads(fields)["text"] == CHUNKS[0].text
+    assert next(store.iter_chunks()) == CHUNKS[0]
+
+
+def test_a_store_without_payloads_keeps_the_rest_as_one_json_key(tmp_path: Path) -> None:
+    """How a Chroma server's collection is written: its readers do not share our folder."""
+    client = chromadb.PersistentClient(path=str(tmp_path / "server"))
+    store = ChromaStore(client, "e", payloads=None)
+    store.add(CHUNKS[:1], HashingEmbedder().embed_batch([CHUNKS[0].text]))
+    meta = store.collection.get(ids=["c0"], include=["metadatas"])["metadatas"][0]
     assert set(meta) == {"source", "root", "project", "doc_type", "date_int", CHUNK_KEY}
     assert json.loads(meta[CHUNK_KEY])["text"] == CHUNKS[0].text
     assert next(store.iter_chunks()) == CHUNKS[0]
+
+
+def test_rows_left_by_a_write_chroma_never_took_go_with_their_document(tmp_path: Path) -> None:
+    """A crash between the payload commit and Chroma's add leaves rows without chunks;
+    recovery deletes the pending document, rows included, and the re-run writes anew."""
+    store = chroma(tmp_path)
+    vectors = HashingEmbedder().embed_batch([c.text for c in CHUNKS])
+    collection = store.collection
+
+    def crash(**_: Any) -> None:
+        raise KeyboardInterrupt
+
+    collection.add = crash  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        store.add_new(CHUNKS[:1], vectors[:1])
+    del collection.add  # Chroma's own method again
+    assert store.count() == 0
+    store.delete_sources([CHUNKS[0].source], CHUNKS[0].root)  # what recovery does
+    edited = make_chunk(0, "the text of the re-run")
+    store.add_new([edited], vectors[:1])
+    assert [c.text for c in store.iter_chunks()] == ["the text of the re-run"]
 
 
 def test_indexes_written_by_older_versions_still_read_filter_and_delete(tmp_path: Path) -> None:
