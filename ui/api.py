@@ -29,6 +29,7 @@ from ui.risk_holder import LoadedModel, NoRiskModelError, RiskModelHolder
 from ui.risk_schema import batch_request_model, score_request_model, to_plain
 
 log = logging.getLogger(__name__)
+INLINE_ROWS = 8  # a request this small that finds the batcher idle is scored right here
 
 
 class AskService(Protocol):
@@ -91,6 +92,8 @@ class RiskApi:
         projects = parsed.projects if batch else [parsed.project]  # type: ignore[attr-defined]
         records = [p.model_dump() for p in projects]
         try:
+            if len(records) <= INLINE_ROWS and self.batcher.idle():
+                return score_with(loaded, records, quantiles=quantiles)
             return await self.batcher.score(loaded, records, quantiles=quantiles)
         except RiskModelError as exc:
             raise RequestValidationError([_risk_input_error(exc, batch)]) from None

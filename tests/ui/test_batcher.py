@@ -50,3 +50,41 @@ def test_quantile_flag_reaches_the_model(model_dir: Path, quantiles: bool) -> No
     loaded = RiskModelHolder(model_dir).current()
     result = asyncio.run(ScoreBatcher().score(loaded, [{}], quantiles=quantiles))
     assert result[0].delay is not None and result[0].delay.p50 is None  # a column target
+
+
+def test_the_batcher_is_busy_only_while_it_has_work(
+    model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`idle()` is what lets a lone small request skip the worker thread (ui.api)."""
+    import threading
+    import time
+
+    import ui.api
+
+    loaded = RiskModelHolder(model_dir).current()
+    batcher = ScoreBatcher()
+    started, release = threading.Event(), threading.Event()
+    real = ui.api.score_with
+
+    def slow_score(*args: object, **kwargs: object) -> object:
+        started.set()
+        release.wait(10)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ui.api, "score_with", slow_score)
+    assert batcher.idle()
+
+    async def score_while_watching() -> bool:
+        task = asyncio.ensure_future(batcher.score(loaded, [{"key": "A"}], quantiles=False))
+        await asyncio.to_thread(started.wait, 10)
+        busy = not batcher.idle()
+        release.set()
+        await task
+        return busy
+
+    assert asyncio.run(score_while_watching())
+    # The worker marks itself free just after answering: give it a moment.
+    deadline = time.monotonic() + 5
+    while not batcher.idle() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert batcher.idle()
