@@ -166,11 +166,14 @@ class RiskModel:
             row, column = (int(i) for i in np.argwhere(overflow)[0])
             name = next(n for n, cols in parts.slices.items() if cols.start <= column < cols.stop)
             feature = next(f for f in self.features if f.name == name)
+            seen = ""
+            if feature.minimum is not None and feature.maximum is not None:
+                seen = f" ({feature.minimum:g} to {feature.maximum:g})"
             raise RiskInputError(
                 row + 1,
                 name,
-                f"{columns[name][row]!r} is too far outside the training range "
-                f"({feature.minimum:g} to {feature.maximum:g}) for the model to use",
+                f"{columns[name][row]!r} is too far outside the training range{seen} "
+                "for the model to use",
             )
         return encoded
 
