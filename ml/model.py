@@ -17,23 +17,22 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from threadpoolctl import ThreadpoolController
 
 from ml.card import ModelCard
-from ml.compiled import Columns, CompiledPipeline, compile_pipeline
+from ml.compiled import Columns
 from ml.errors import RiskInputError
 from ml.features import Feature, coerce_columns, record_columns, records_frame
-from ml.pipelines import encoded_columns
+from ml.prepared import PreparedPipeline, linear_effects
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +77,7 @@ class RiskModel:
         self.compiled = compiled  # score with the numpy replay (ml.compiled) where it applies
         reference = {f.name: [f.reference] for f in card.features}
         self._reference = coerce_columns(pd.DataFrame(reference), self.features)
-        self._parts: dict[int, _PipelineParts] = {}
+        self._parts: dict[int, PreparedPipeline] = {}
         self._feature_names = np.array([f.name for f in self.features], dtype=object)
 
     @property
@@ -157,7 +156,7 @@ class RiskModel:
             driver_lists = self._driver_lists(columns, effects) if effects else [[] for _ in ids]
             return self._results(ids, per_target, driver_lists)
 
-    def _encoded(self, parts: _PipelineParts, columns: Columns, rows: int) -> np.ndarray:
+    def _encoded(self, parts: PreparedPipeline, columns: Columns, rows: int) -> np.ndarray:
         """The encoded matrix; a number so extreme that its encoding overflows (say 1e308
         through a power transform) is refused, naming its row and column."""
         encoded = parts.encode(columns, rows)
@@ -177,11 +176,11 @@ class RiskModel:
             )
         return encoded
 
-    def _parts_of(self, pipeline: Pipeline) -> _PipelineParts:
+    def _parts_of(self, pipeline: Pipeline) -> PreparedPipeline:
         """What scoring needs from a fitted pipeline, worked out on its first use."""
         parts = self._parts.get(id(pipeline))
         if parts is None:
-            parts = _PipelineParts.of(pipeline, self.features, self._reference, self.compiled)
+            parts = PreparedPipeline.of(pipeline, self.features, self._reference, self.compiled)
             self._parts[id(pipeline)] = parts
         return parts
 
@@ -225,17 +224,17 @@ class RiskModel:
         """(rows, features) matrix of p(row) - p(row with the feature at its reference)."""
         return self._effects(self._parts_of(pipeline), np.asarray(encoded, dtype=float), p)
 
-    def _effects(self, parts: _PipelineParts, encoded: np.ndarray, p: np.ndarray) -> np.ndarray:
+    def _effects(self, parts: PreparedPipeline, encoded: np.ndarray, p: np.ndarray) -> np.ndarray:
         reference = parts.reference
         candidates = [(f, parts.slices[self.features[f].name]) for f in self.driver_candidates()]
         linear = parts.linear
         if linear is not None and len(p) <= CHUNK_ROWS:
-            return _linear_effects(linear, encoded, reference, candidates, len(self.features))
+            return linear_effects(linear, encoded, reference, candidates, len(self.features))
         effects = np.zeros((len(p), len(self.features)))
         if linear is not None:
             for start in range(0, len(p), CHUNK_ROWS):
                 part = slice(start, start + CHUNK_ROWS)
-                effects[part] = _linear_effects(
+                effects[part] = linear_effects(
                     linear, encoded[part], reference, candidates, effects.shape[1]
                 )
             return effects
@@ -331,114 +330,10 @@ def _target_dicts(target: dict[str, np.ndarray]) -> list[dict[str, Any]]:
     ]
 
 
-@dataclass(frozen=True)
-class _LinearParts:
-    """A calibrated logistic regression: decision = encoded @ weights + intercept."""
-
-    weights: np.ndarray
-    intercept: float
-    calibrate: Callable[[np.ndarray], np.ndarray]  # decision value -> probability
-
-
-def _linear_parts(calibrated: Any, compiled: CompiledPipeline | None) -> _LinearParts | None:
-    """The weights and calibration map of a single-model calibrated logistic regression.
-
-    With them, setting one feature to its reference changes the decision value by exactly
-    that feature's share of encoded @ weights, so every driver is exact without re-running
-    the model. Anything else (trees, an ensemble of calibrated models) returns None.
-    """
-    fitted = getattr(calibrated, "calibrated_classifiers_", None)
-    if not fitted or len(fitted) != 1:
-        return None
-    inner = fitted[0]
-    base = inner.estimator
-    if not isinstance(base, LogisticRegression) or base.coef_.shape[0] != 1:
-        return None
-    if getattr(inner, "method", None) not in ("sigmoid", "isotonic"):
-        return None
-    calibrator = inner.calibrators[0]
-    calibrate = compiled.model.calibrate if compiled else partial(_calibrated, calibrator)
-    return _LinearParts(base.coef_[0], float(base.intercept_[0]), calibrate)
-
-
-@dataclass(frozen=True)
-class _PipelineParts:
-    """One target's fitted pipeline, ready to score: compiled to numpy when it can be
-    (ml.compiled), with the encoded reference row and each feature's encoded columns."""
-
-    pipeline: Pipeline
-    compiled: CompiledPipeline | None
-    reference: np.ndarray
-    slices: dict[str, slice]
-    linear: _LinearParts | None
-
-    @classmethod
-    def of(
-        cls, pipeline: Pipeline, features: list[Feature], reference: Columns, replay: bool
-    ) -> _PipelineParts:
-        compiled = compile_pipeline(pipeline, features) if replay else None
-        parts = cls(pipeline, compiled, np.empty(0), {}, None)
-        return cls(
-            pipeline,
-            compiled,
-            parts.encode(reference, 1)[0],
-            encoded_columns(pipeline[0], features),
-            _linear_parts(pipeline[-1], compiled),
-        )
-
-    def encode(self, columns: Columns, rows: int) -> np.ndarray:
-        if self.compiled is not None:
-            return self.compiled.features.transform(columns, rows)
-        frame = pd.DataFrame(columns, index=pd.RangeIndex(rows))
-        return np.asarray(self.pipeline[0].transform(frame), dtype=float)
-
-    def probability(self, encoded: np.ndarray) -> np.ndarray:
-        if self.compiled is not None:
-            return self.compiled.model.probability(encoded)
-        return self.pipeline[-1].predict_proba(encoded)[:, 1]
-
-
 @lru_cache(maxsize=1)
 def _thread_pools() -> ThreadpoolController:
     """Found once: looking the native thread pools up reads /proc/self/maps (~3 ms)."""
     return ThreadpoolController()
-
-
-def _linear_effects(
-    linear: _LinearParts,
-    encoded: np.ndarray,
-    reference: np.ndarray,
-    candidates: list[tuple[int, slice]],
-    n_features: int,
-) -> np.ndarray:
-    if not candidates:
-        return np.zeros((len(encoded), n_features))
-    decision = encoded @ linear.weights + linear.intercept
-    # Column j of `owned` holds the weights of candidate j's encoded columns (zeros elsewhere),
-    # so one matrix product gives every feature's share of the decision value.
-    owned = np.zeros((len(linear.weights), len(candidates)))
-    for j, (_, cols) in enumerate(candidates):
-        owned[cols, j] = linear.weights[cols]
-    moved = encoded @ owned
-    moved -= reference @ owned
-    unmoved = moved == 0.0
-    # In place on the (rows, candidates) matrices: they are the largest arrays scoring makes.
-    np.subtract(decision[:, None], moved, out=moved)
-    effect = linear.calibrate(moved.ravel()).reshape(moved.shape)
-    np.subtract(linear.calibrate(decision)[:, None], effect, out=effect)
-    effect[unmoved] = 0.0
-    columns = [f for f, _ in candidates]
-    if columns == list(range(n_features)):
-        return effect
-    effects = np.zeros((len(encoded), n_features))
-    effects[:, columns] = effect
-    return effects
-
-
-def _calibrated(calibrator: Any, decision: np.ndarray) -> np.ndarray:
-    p = np.asarray(calibrator.predict(decision), dtype=float)
-    p[(p > 1.0) & (p <= 1.0 + 1e-5)] = 1.0  # as CalibratedClassifierCV.predict_proba does
-    return p
 
 
 def _top_columns(size: np.ndarray, k: int) -> np.ndarray:
