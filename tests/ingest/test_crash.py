@@ -22,7 +22,7 @@ from assistant.factory import Index, open_index
 from assistant.settings import Settings
 from ingest.embedders import HashingEmbedder
 from ingest.manifest import Manifest
-from ingest.pipeline import IngestConfig, ingest_paths
+from ingest.pipeline import IngestConfig, IngestReport, ingest_paths
 from ingest.store import InMemoryStore
 
 CONFIG = IngestConfig(chunk_size=100, chunk_overlap=0, write_batch=40)
@@ -84,20 +84,33 @@ def test_interrupted_run_is_completed_by_the_next(
     for version in ("v1", "v2"):
         make_corpus(corpus, version)
         expected = expected_chunks(corpus, tmp_path)
-        name, nth = stage.split(":")
-        with monkeypatch.context() as patch:
-            patch.setattr(ingest.pipeline, "crash_point", Interrupt(name, int(nth)))
-            index = open_index(settings, create=True, lazy=True)
-            with pytest.raises(KeyboardInterrupt):
-                ingest_paths([corpus], store=index.store, embedder=index.embedder,
-                             manifest=index.manifest, config=CONFIG)  # fmt: skip
-            index.close()
-        index = open_index(settings, create=True, lazy=True)
-        report = ingest_paths([corpus], store=index.store, embedder=index.embedder,
-                              manifest=index.manifest, config=CONFIG)  # fmt: skip
+        report, index = interrupt_then_rerun(settings, corpus, CONFIG, stage, monkeypatch)
         assert report.failed == [] and report.added + report.updated + report.unchanged == FILES
         assert_consistent(index, expected)
         index.close()
+
+
+def interrupt_then_rerun(
+    settings: Settings,
+    corpus: Path,
+    config: IngestConfig,
+    stage: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[IngestReport, Index]:
+    """Ingest `corpus` interrupted at `stage` ("name:nth" of a crash point), then again to
+    the end: the second run's report and the index (still open: the caller closes it)."""
+    name, nth = stage.split(":")
+    with monkeypatch.context() as patch:
+        patch.setattr(ingest.pipeline, "crash_point", Interrupt(name, int(nth)))
+        index = open_index(settings, create=True, lazy=True)
+        with pytest.raises(KeyboardInterrupt):
+            ingest_paths([corpus], store=index.store, embedder=index.embedder,
+                         manifest=index.manifest, config=config)  # fmt: skip
+        index.close()
+    index = open_index(settings, create=True, lazy=True)
+    report = ingest_paths([corpus], store=index.store, embedder=index.embedder,
+                          manifest=index.manifest, config=config)  # fmt: skip
+    return report, index
 
 
 def pmassist_ingest(corpus: Path, ws: Path, crash_at: str | None = None) -> dict:  # type: ignore[type-arg]

@@ -192,17 +192,7 @@ def test_an_interrupted_worker_run_is_completed_by_the_next(
     config = IngestConfig(chunk_size=100, chunk_overlap=0, write_batch=40, worker_min_bytes=0)
     monkeypatch.setattr(test_crash, "CONFIG", config)
     expected = test_crash.expected_chunks(corpus, tmp_path)
-    name, nth = stage.split(":")
-    with monkeypatch.context() as patch:
-        patch.setattr("ingest.pipeline.crash_point", test_crash.Interrupt(name, int(nth)))
-        index = open_index(settings, create=True, lazy=True)
-        with pytest.raises(KeyboardInterrupt):
-            ingest_paths([corpus], store=index.store, embedder=index.embedder,
-                         manifest=index.manifest, config=config)  # fmt: skip
-        index.close()
-    index = open_index(settings, create=True, lazy=True)
-    report = ingest_paths([corpus], store=index.store, embedder=index.embedder,
-                          manifest=index.manifest, config=config)  # fmt: skip
+    report, index = test_crash.interrupt_then_rerun(settings, corpus, config, stage, monkeypatch)
     assert report.failed == [] and report.added + report.updated + report.unchanged == 12
     test_crash.assert_consistent(index, expected)
     index.close()
