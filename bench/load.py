@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,10 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.api import sample_projects  # noqa: E402  (the same jittered sample projects)
+
 RESULTS = ROOT / "bench" / "results"
 PMASSIST = [sys.executable, "-c", "from assistant.cli import app; app()"]
 QUESTIONS = [
@@ -125,24 +128,6 @@ def server_log_tail(path: Path, lines: int = 40) -> list[str]:
     return path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
 
 
-def sample_projects(count: int, rng: random.Random) -> list[dict[str, Any]]:
-    """Variations of the sample projects' risk features (data/samples/*/project.toml)."""
-    bases = []
-    for path in sorted((ROOT / "data" / "samples").glob("*/project.toml")):
-        with path.open("rb") as handle:
-            bases.append(dict(tomllib.load(handle)["risk_features"]))
-    projects = []
-    for i in range(count):
-        project = dict(bases[i % len(bases)])
-        for key, value in project.items():
-            if isinstance(value, float):
-                project[key] = round(value * rng.uniform(0.7, 1.3), 3)
-            elif isinstance(value, int) and not isinstance(value, bool) and value > 1:
-                project[key] = max(1, round(value * rng.uniform(0.7, 1.3)))
-        projects.append(project)
-    return projects
-
-
 def request_for(kind: str, rng: random.Random, projects: list[dict[str, Any]]) -> dict[str, Any]:
     if kind == "ask":
         question, project = rng.choice(QUESTIONS)
@@ -178,7 +163,7 @@ async def client_loop(
 
 async def drive(base_url: str, clients: int, seconds: float, seed: int) -> tuple[Tally, float]:
     tally = Tally()
-    projects = sample_projects(500, random.Random(seed))
+    projects = sample_projects(500, seed)
     # Idle connections are dropped by the client before uvicorn drops them (its keep-alive
     # timeout is 5 s, httpx's default expiry too): with equal timeouts a request sent on a
     # connection the server is closing fails with ReadError - a client/server race, not a
