@@ -287,7 +287,6 @@ class CompiledModel:
     decision: Callable[[np.ndarray], np.ndarray]
     a: float
     b: float
-    linear: tuple[np.ndarray, float] | None  # (weights, intercept) of a logistic regression
 
     @classmethod
     def of(cls, calibrated: CalibratedClassifierCV) -> CompiledModel:
@@ -301,17 +300,12 @@ class CompiledModel:
         base = inner.estimator
         if list(calibrated.classes_) != [0, 1] or list(base.classes_) != [0, 1]:
             raise _Unsupported("classes other than 0/1")
+        a, b = float(calibrator.a_), float(calibrator.b_)
         if isinstance(base, LogisticRegression) and base.coef_.shape[0] == 1:
             weights, intercept = np.asarray(base.coef_[0]), float(base.intercept_[0])
-            return cls(
-                lambda x: x @ weights + intercept,
-                float(calibrator.a_),
-                float(calibrator.b_),
-                (weights, intercept),
-            )
+            return cls(lambda x: x @ weights + intercept, a, b)
         if isinstance(base, HistGradientBoostingClassifier):
-            decision = _Forest.of(base).decision
-            return cls(decision, float(calibrator.a_), float(calibrator.b_), None)
+            return cls(_Forest.of(base).decision, a, b)
         raise _Unsupported(f"estimator {type(base).__name__}")
 
     def calibrate(self, decision: np.ndarray) -> np.ndarray:
