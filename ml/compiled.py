@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -192,12 +191,15 @@ def _yeo_johnson(step: PowerTransformer) -> list[NumericStep]:
 
     def power(x: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            positive = x >= 0
-            log_up = np.log1p(np.where(positive, x, 0.0))
-            log_down = np.log1p(np.where(positive, 0.0, -x))
+            negative = x < 0  # NaN is not: it takes the first branch and stays NaN
+            any_negative = bool(negative.any())
+            log_up = np.log1p(np.where(negative, 0.0, x) if any_negative else x)
             above = np.where(zero, log_up, np.expm1(lmbda * log_up) / up)
+            if not any_negative:  # counts, sizes, durations: the second branch has no rows
+                return above
+            log_down = np.log1p(np.where(negative, -x, 0.0))
             below = np.where(two, -log_down, -np.expm1((2 - lmbda) * log_down) / down)
-            return np.where(positive, above, np.where(np.isnan(x), np.nan, below))
+            return np.where(negative, below, above)
 
     return [power, _scale(step._scaler)] if step.standardize else [power]
 
@@ -309,10 +311,17 @@ class CompiledModel:
         raise _Unsupported(f"estimator {type(base).__name__}")
 
     def calibrate(self, decision: np.ndarray) -> np.ndarray:
-        """CalibratedClassifierCV's map from the decision value to a probability."""
-        p = expit(-(self.a * decision + self.b))
-        p[(p > 1.0) & (p <= 1.0 + 1e-5)] = 1.0
-        return p
+        """CalibratedClassifierCV's map from the decision value to a probability: the logistic
+        function of -(a * decision + b), as 1 / (1 + exp(a * decision + b)), in place on one
+        array (drivers evaluate it on millions of values; numpy's exp is about 3x faster than
+        scipy's expit). It never exceeds 1, so sklearn's clip of values just above 1 has
+        nothing to do; exp overflowing to inf gives exactly 0, as expit does."""
+        z = np.multiply(decision, self.a)
+        z += self.b
+        with np.errstate(over="ignore", under="ignore"):
+            np.exp(z, out=z)
+        z += 1.0
+        return np.reciprocal(z, out=z)
 
     def probability(self, encoded: np.ndarray) -> np.ndarray:
         return self.calibrate(self.decision(encoded))

@@ -15,10 +15,8 @@ Each project lists its `top_drivers` (default 5) largest effects over all target
 
 from __future__ import annotations
 
-import gc
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -33,6 +31,7 @@ from ml.compiled import Columns
 from ml.errors import RiskInputError
 from ml.features import Feature, coerce_columns, record_columns, records_frame
 from ml.prepared import PreparedPipeline, linear_effects
+from ml.results import LEVEL_NAMES, ScoreTable, TargetScores, TopDrivers
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +39,6 @@ CHUNK_ROWS = 200_000
 SMALL_BATCH = 5_000
 RECORD_ROWS = 1_000  # up to this many records are checked without building a DataFrame
 TOP_DRIVERS = 5
-LEVEL_NAMES = np.array(["low", "medium", "high"], dtype=object)
 
 
 @dataclass
@@ -99,24 +97,30 @@ class RiskModel:
         if not records:
             return []
         columns = record_columns(records, self.features)
-        return self._scored(columns, len(records), self._record_ids(records), drivers, quantiles)
+        ids = self._record_ids(records)
+        return self._scored(columns, len(records), ids, drivers, quantiles).records()
 
     def score_frame(
         self, frame: pd.DataFrame, *, drivers: bool = True, quantiles: bool = True
     ) -> list[dict[str, Any]]:
-        """Score every row of `frame` (a CSV read by pandas, or any DataFrame).
+        """Score every row of `frame` (a CSV read by pandas, or any DataFrame) into the
+        contract's result dicts: `score_table(frame).records()`."""
+        return self.score_table(frame, drivers=drivers, quantiles=quantiles).records()
+
+    def score_table(
+        self, frame: pd.DataFrame, *, drivers: bool = True, quantiles: bool = True
+    ) -> ScoreTable:
+        """Every number `risk score` reports for each row of `frame`, as columns.
 
         `drivers=False` leaves every "drivers" list empty; `quantiles=False` leaves out the
         optional "p50"/"p80" keys (for callers that only need the contract's fields).
         """
-        if len(frame) == 0:
-            return []
         columns = coerce_columns(frame, self.features)
         return self._scored(columns, len(frame), self._ids(frame), drivers, quantiles)
 
     def _scored(
         self, columns: Columns, rows: int, ids: list[str | None], drivers: bool, quantiles: bool
-    ) -> list[dict[str, Any]]:
+    ) -> ScoreTable:
         parts = [self._parts_of(e.classifier) for e in self.estimators.values()]
         if rows < SMALL_BATCH and all(p.compiled and p.linear for p in parts):
             # numpy only, on arrays too small for BLAS to start threads: nothing to limit.
@@ -135,8 +139,8 @@ class RiskModel:
 
     def _score(
         self, columns: Columns, rows: int, ids: list[str | None], drivers: bool, quantiles: bool
-    ) -> list[dict[str, Any]]:
-        per_target: dict[str, dict[str, np.ndarray]] = {}
+    ) -> ScoreTable:
+        targets: dict[str, TargetScores] = {}
         effects = []
         encodings: dict[str, np.ndarray] = {}
         for name, estimators in self.estimators.items():
@@ -147,14 +151,11 @@ class RiskModel:
                 encodings[shared] = self._encoded(parts, columns, rows)
             encoded = encodings[shared]
             probability = parts.probability(encoded)
-            per_target[name] = self._target_values(name, probability, quantiles)
-            if drivers and self.top_drivers > 0:
+            targets[name] = self._target_scores(name, probability, quantiles)
+            if drivers and self.top_drivers > 0 and rows:
                 effects.append(self._effects(parts, encoded, probability))
-        # Millions of small dicts: the cyclic GC would rescan them over and over while they
-        # are built, and none of them can form a cycle.
-        with _gc_paused():
-            driver_lists = self._driver_lists(columns, effects) if effects else [[] for _ in ids]
-            return self._results(ids, per_target, driver_lists)
+        top = TopDrivers.of(effects, self.top_drivers) if effects else None
+        return ScoreTable(ids, targets, top, [f.name for f in self.features], columns)
 
     def _encoded(self, parts: PreparedPipeline, columns: Columns, rows: int) -> np.ndarray:
         """The encoded matrix; a number so extreme that its encoding overflows (say 1e308
@@ -200,17 +201,15 @@ class RiskModel:
             return [None if pd.isna(v) else str(v) for v in values.tolist()]
         return [None] * len(frame)
 
-    def _target_values(
-        self, name: str, p: np.ndarray, quantiles: bool = True
-    ) -> dict[str, np.ndarray]:
+    def _target_scores(self, name: str, p: np.ndarray, quantiles: bool = True) -> TargetScores:
         target = self.card.targets[name]
         levels = target.levels
         code = (p >= levels.medium).astype(np.intp) + (p >= levels.high)
         level = LEVEL_NAMES[code]  # object array: three shared str objects, not one per row
-        values = {"probability": p, "level": level}
         if quantiles and target.quantiles is not None and target.quantiles.p50:
-            values["p50"], values["p80"] = target.quantiles.predict(p)
-        return values
+            p50, p80 = target.quantiles.predict(p)
+            return TargetScores(p, level, p50, p80)
+        return TargetScores(p, level)
 
     def driver_candidates(self) -> list[int]:
         """Indices of the features drivers are computed for (all, unless capped)."""
@@ -257,107 +256,11 @@ class RiskModel:
                 start += len(rows)
         return effects
 
-    def _driver_lists(self, columns: Columns, effects: list[np.ndarray]) -> list[list[dict]]:
-        """Top drivers per row: each feature once, with its largest effect over the targets."""
-        strongest, which = effects[0], np.zeros(effects[0].shape, dtype=np.intp)
-        for t, effect in enumerate(effects[1:], start=1):
-            larger = np.abs(effect) > np.abs(strongest)  # ties keep the earlier target
-            strongest = np.where(larger, effect, strongest)
-            which[larger] = t
-        order = _top_columns(np.abs(strongest), min(self.top_drivers, strongest.shape[1]))
-        top_effects = np.round(np.take_along_axis(strongest, order, axis=1), 4)
-        keep = top_effects != 0.0
-        chosen = order[keep]  # feature index of every listed driver, row-major
-        # Values are gathered only for the listed drivers, feature by feature (vectorised),
-        # instead of converting every cell of the frame to a Python object.
-        values = np.empty(len(chosen), dtype=object)
-        rows = np.nonzero(keep)[0]
-        for j in np.unique(chosen).tolist():
-            at = np.flatnonzero(chosen == j)
-            values[at] = _object_values(columns[self.features[j].name][rows[at]])
-        names = self._feature_names
-        targets = np.array(self.target_names, dtype=object)
-        flat = [
-            {"feature": f, "value": v, "effect": e, "target": t}
-            for f, v, e, t in zip(
-                names[chosen].tolist(),
-                values.tolist(),
-                top_effects[keep].tolist(),
-                targets[np.take_along_axis(which, order, 1)[keep]].tolist(),
-                strict=True,
-            )
-        ]
-        ends = np.cumsum(keep.sum(axis=1)).tolist()
-        return [flat[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
-
-    def _results(
-        self,
-        ids: list[str | None],
-        per_target: dict[str, dict[str, np.ndarray]],
-        drivers: list[list[dict]],
-    ) -> list[dict[str, Any]]:
-        """One dict per row, keys in contract order: id, each target, drivers."""
-        names = list(per_target)
-        parts = [_target_dicts(per_target[name]) for name in names]
-        # Dict displays in one pass: the cheapest way CPython builds many small dicts.
-        if len(names) == 1:
-            (a,) = names
-            return [
-                {"id": i, a: x, "drivers": d}
-                for i, x, d in zip(ids, parts[0], drivers, strict=True)
-            ]
-        if len(names) == 2:
-            a, b = names
-            return [
-                {"id": i, a: x, b: y, "drivers": d}
-                for i, x, y, d in zip(ids, parts[0], parts[1], drivers, strict=True)
-            ]
-        return [
-            {"id": i, **dict(zip(names, row, strict=True)), "drivers": d}
-            for i, d, *row in zip(ids, drivers, *parts, strict=True)
-        ]
-
-
-def _target_dicts(target: dict[str, np.ndarray]) -> list[dict[str, Any]]:
-    probability = _json_values(target["probability"])
-    level = target["level"].tolist()
-    if "p50" not in target:
-        return [{"probability": p, "level": lv} for p, lv in zip(probability, level, strict=True)]
-    p50, p80 = _json_values(target["p50"]), _json_values(target["p80"])
-    return [
-        {"probability": p, "level": lv, "p50": q50, "p80": q80}
-        for p, lv, q50, q80 in zip(probability, level, p50, p80, strict=True)
-    ]
-
 
 @lru_cache(maxsize=1)
 def _thread_pools() -> ThreadpoolController:
     """Found once: looking the native thread pools up reads /proc/self/maps (~3 ms)."""
     return ThreadpoolController()
-
-
-def _top_columns(size: np.ndarray, k: int) -> np.ndarray:
-    """Per row, the columns of the k largest values, largest first; ties by column order.
-
-    A partition then a sort of k columns: a full row sort costs several times more.
-    """
-    if k < size.shape[1]:
-        part = np.sort(np.argpartition(-size, k - 1, axis=1)[:, :k], axis=1)
-    else:
-        part = np.broadcast_to(np.arange(size.shape[1]), size.shape)
-    within = np.argsort(-np.take_along_axis(size, part, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(part, within, axis=1)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _chunks(pairs: list, size: int):
@@ -374,32 +277,3 @@ def _chunks(pairs: list, size: int):
             count += len(part)
     if chunk:
         yield chunk
-
-
-def _round4(values: np.ndarray) -> np.ndarray:
-    """Rounded to 4 decimals. Beyond 1e15 a float has no decimals left to round, and rounding
-    would overflow to infinity (np.round scales by 10**4 first): such values stay as given."""
-    huge = np.abs(values) >= 1e15
-    if not huge.any():
-        return np.round(values, 4)
-    return np.where(huge, values, np.round(np.where(huge, 0.0, values), 4))
-
-
-def _object_values(values: np.ndarray) -> np.ndarray:
-    """Feature values as JSON-ready objects: numbers rounded, NaN -> None."""
-    if values.dtype.kind == "f":
-        rounded = _round4(values)
-        out = rounded.astype(object)
-        out[np.isnan(rounded)] = None
-        return out
-    return values
-
-
-def _json_values(values: np.ndarray) -> list[Any]:
-    """Plain Python values; NaN -> None; probabilities rounded for readable JSON."""
-    if values.dtype.kind == "f":
-        rounded = _round4(values)
-        if not np.isnan(rounded).any():
-            return rounded.tolist()
-        return [None if v != v else v for v in rounded.tolist()]
-    return [None if v is None or (isinstance(v, float) and v != v) else v for v in values.tolist()]

@@ -120,7 +120,9 @@ def linear_effects(
     np.subtract(decision[:, None], moved, out=moved)
     effect = linear.calibrate(moved.ravel()).reshape(moved.shape)
     np.subtract(linear.calibrate(decision)[:, None], effect, out=effect)
-    effect[unmoved] = 0.0
+    # A feature at its reference value has effect 0 by definition, not a rounding residue;
+    # multiplying by the mask is several times faster than assigning through it.
+    effect *= ~unmoved
     columns = [f for f, _ in candidates]
     if columns == list(range(n_features)):
         return effect

@@ -192,3 +192,35 @@ def test_the_tree_walk_matches_scikit_learn_on_raw_codes() -> None:
     np.testing.assert_allclose(
         forest.decision(probe), boosting.decision_function(probe), atol=1e-12
     )
+
+
+def test_the_calibration_map_matches_scikit_learn_at_the_extremes(
+    candidate: tuple[Pipeline, list],
+) -> None:
+    pipeline, features = candidate
+    compiled = compile_pipeline(pipeline, features)
+    assert compiled is not None
+    decision = np.array([-1e6, -800.0, -40.0, -1.0, 0.0, 1e-12, 2.5, 40.0, 800.0, 1e6])
+    (calibrator,) = pipeline[-1].calibrated_classifiers_[0].calibrators
+    with np.errstate(all="raise"):  # an overflow inside must not surface as a warning
+        got = compiled.model.calibrate(decision)
+    np.testing.assert_allclose(got, calibrator.predict(decision), rtol=1e-12, atol=1e-300)
+
+
+def test_the_power_transform_matches_with_and_without_negative_values(
+    candidate: tuple[Pipeline, list],
+) -> None:
+    pipeline, features = candidate
+    compiled = compile_pipeline(pipeline, features)
+    assert compiled is not None
+    columns = unseen_rows(features)
+    positive = {
+        name: np.abs(values) if values.dtype.kind == "f" else values
+        for name, values in columns.items()
+    }
+    for rows in (columns, positive):
+        np.testing.assert_allclose(
+            compiled.features.transform(rows, 200),
+            pipeline[0].transform(pd.DataFrame(rows)),
+            atol=1e-12,
+        )

@@ -102,7 +102,7 @@ def test_the_number_of_drivers_is_configurable(loaded: RiskModel, new_projects) 
 
 
 def test_top_columns_match_a_full_stable_sort() -> None:
-    from ml.model import _top_columns
+    from ml.results import top_columns as _top_columns
 
     rng = np.random.default_rng(0)
     for _ in range(100):

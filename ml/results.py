@@ -1,0 +1,210 @@
+"""What scoring returns: every number of every project, kept as columns (`ScoreTable`).
+
+Scoring a batch computes arrays: a probability, a level and P50/P80 per target, and the top
+drivers (feature, effect, target) per project. Those arrays are the result, the way
+`predict_proba`'s array is; `ScoreTable.records()` shapes them as the contract's JSON objects
+(CONTRACT.md `risk score`), which is output formatting: one dict per project, per target and
+per driver, about 800,000 dicts for 100,000 projects, which costs as much as scoring them.
+Callers that need objects (the REST API, the UI, `risk score`) call `records()`.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+LEVEL_NAMES = np.array(["low", "medium", "high"], dtype=object)
+
+
+@dataclass(frozen=True)
+class TargetScores:
+    """One target's scores: probability, level (LEVEL_NAMES), and P50/P80 when it has them."""
+
+    probability: np.ndarray
+    level: np.ndarray  # object array of the three shared level strings
+    p50: np.ndarray | None = None
+    p80: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class TopDrivers:
+    """The `k` largest effects of each project, largest first, each feature once.
+
+    feature[i, j] indexes the model's features, target[i, j] the targets; effect is rounded
+    to 4 decimals, and a driver whose rounded effect is 0 is not listed (`listed`).
+    """
+
+    feature: np.ndarray  # (rows, k) intp
+    effect: np.ndarray  # (rows, k) float
+    target: np.ndarray  # (rows, k) int8
+
+    @classmethod
+    def of(cls, effects: list[np.ndarray], k: int) -> TopDrivers:
+        """From one (rows, features) effect matrix per target: each feature's strongest
+        effect over the targets (ties keep the earlier target), then the top k."""
+        strongest, which = effects[0], np.zeros(effects[0].shape, dtype=np.int8)
+        size = np.abs(strongest)
+        for t, effect in enumerate(effects[1:], start=1):
+            magnitude = np.abs(effect)
+            larger = magnitude > size
+            strongest = np.where(larger, effect, strongest)
+            which = np.where(larger, np.int8(t), which)  # np.where: masked stores are slower
+            np.maximum(size, magnitude, out=size)
+        order = top_columns(size, min(k, size.shape[1]))
+        return cls(
+            order,
+            round4(np.take_along_axis(strongest, order, axis=1)),
+            np.take_along_axis(which, order, axis=1),
+        )
+
+    @property
+    def listed(self) -> np.ndarray:
+        return self.effect != 0.0
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """Scores of `len(ids)` projects in input order; see the module docstring."""
+
+    ids: list[str | None]
+    targets: dict[str, TargetScores]
+    drivers: TopDrivers | None  # None when drivers were not asked for
+    feature_names: list[str]
+    columns: Mapping[str, np.ndarray]  # the coerced inputs: the value of each listed driver
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def records(self) -> list[dict[str, Any]]:
+        """One dict per project, keys in contract order: id, each target, drivers."""
+        # Millions of small dicts: the cyclic GC would rescan them over and over while they
+        # are built, and none of them can form a cycle.
+        with _gc_paused():
+            drivers = self._driver_lists()
+            return _rows(self.ids, {n: _target_dicts(s) for n, s in self.targets.items()}, drivers)
+
+    def _values(self, rows: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+        """The input value of feature chosen[i] in row rows[i], JSON-ready, gathered feature
+        by feature (vectorised) instead of converting every cell to a Python object."""
+        values = np.empty(len(chosen), dtype=object)
+        for j in np.unique(chosen).tolist():
+            at = np.flatnonzero(chosen == j)
+            values[at] = _object_values(self.columns[self.feature_names[j]][rows[at]])
+        return values
+
+    def _driver_lists(self) -> list[list[dict[str, Any]]]:
+        if self.drivers is None:
+            return [[] for _ in self.ids]
+        listed = self.drivers.listed
+        rows = np.nonzero(listed)[0]
+        chosen = self.drivers.feature[listed]  # feature of every listed driver, row-major
+        names = np.array(self.feature_names, dtype=object)
+        targets = np.array(list(self.targets), dtype=object)
+        flat = [
+            {"feature": f, "value": v, "effect": e, "target": t}
+            for f, v, e, t in zip(
+                names[chosen].tolist(),
+                self._values(rows, chosen).tolist(),
+                self.drivers.effect[listed].tolist(),
+                targets[self.drivers.target[listed]].tolist(),
+                strict=True,
+            )
+        ]
+        ends = np.cumsum(listed.sum(axis=1)).tolist()
+        return [flat[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+def _rows(
+    ids: list[str | None], targets: dict[str, list[dict[str, Any]]], drivers: list[list[dict]]
+) -> list[dict[str, Any]]:
+    names = list(targets)
+    parts = list(targets.values())
+    # Dict displays in one pass: the cheapest way CPython builds many small dicts.
+    if len(names) == 1:
+        (a,) = names
+        return [
+            {"id": i, a: x, "drivers": d} for i, x, d in zip(ids, parts[0], drivers, strict=True)
+        ]
+    if len(names) == 2:
+        a, b = names
+        return [
+            {"id": i, a: x, b: y, "drivers": d}
+            for i, x, y, d in zip(ids, parts[0], parts[1], drivers, strict=True)
+        ]
+    return [
+        {"id": i, **dict(zip(names, row, strict=True)), "drivers": d}
+        for i, d, *row in zip(ids, drivers, *parts, strict=True)
+    ]
+
+
+def _target_dicts(scores: TargetScores) -> list[dict[str, Any]]:
+    probability = _json_values(scores.probability)
+    level = scores.level.tolist()
+    if scores.p50 is None or scores.p80 is None:
+        return [{"probability": p, "level": lv} for p, lv in zip(probability, level, strict=True)]
+    p50, p80 = _json_values(scores.p50), _json_values(scores.p80)
+    return [
+        {"probability": p, "level": lv, "p50": q50, "p80": q80}
+        for p, lv, q50, q80 in zip(probability, level, p50, p80, strict=True)
+    ]
+
+
+def top_columns(size: np.ndarray, k: int) -> np.ndarray:
+    """Per row, the columns of the k largest values, largest first; ties by column order.
+
+    A partition then a sort of k columns: a full row sort costs several times more.
+    """
+    columns = size.shape[1]
+    if k < columns:
+        # the k largest are the last k after partitioning at columns - k (partitioning the
+        # negated sizes at k - 1 measured twice as slow)
+        part = np.sort(np.argpartition(size, columns - k, axis=1)[:, columns - k :], axis=1)
+    else:
+        part = np.broadcast_to(np.arange(columns), size.shape)
+    within = np.argsort(-np.take_along_axis(size, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, within, axis=1)
+
+
+def round4(values: np.ndarray) -> np.ndarray:
+    """Rounded to 4 decimals. Beyond 1e15 a float has no decimals left to round, and rounding
+    would overflow to infinity (np.round scales by 10**4 first): such values stay as given."""
+    huge = np.abs(values) >= 1e15
+    if not huge.any():
+        return np.round(values, 4)
+    return np.where(huge, values, np.round(np.where(huge, 0.0, values), 4))
+
+
+def _object_values(values: np.ndarray) -> np.ndarray:
+    """Feature values as JSON-ready objects: numbers rounded, NaN -> None."""
+    if values.dtype.kind == "f":
+        rounded = round4(values)
+        out = rounded.astype(object)
+        out[np.isnan(rounded)] = None
+        return out
+    return values
+
+
+def _json_values(values: np.ndarray) -> list[Any]:
+    """Plain Python values; NaN -> None; probabilities rounded for readable JSON."""
+    if values.dtype.kind == "f":
+        rounded = round4(values)
+        if not np.isnan(rounded).any():
+            return rounded.tolist()
+        return [None if v != v else v for v in rounded.tolist()]
+    return [None if v is None or (isinstance(v, float) and v != v) else v for v in values.tolist()]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
