@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -109,9 +110,12 @@ def score(
     _print_scores(results, risk_model.target_names)
 
 
+TABLE_ROWS = 100  # more than a terminal shows; `--json` carries every project
+
+
 def _print_scores(results: list[dict[str, Any]], targets: list[str]) -> None:
     table = Table("id", *targets, "top drivers")
-    for i, result in enumerate(results, start=1):
+    for i, result in enumerate(results[:TABLE_ROWS], start=1):
         cells = []
         for name in targets:
             t = result[name]
@@ -122,4 +126,13 @@ def _print_scores(results: list[dict[str, Any]], targets: list[str]) -> None:
             for d in result["drivers"][:3]
         )
         table.add_row(result["id"] or str(i), *cells, drivers)
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    if len(results) > TABLE_ROWS:
+        # A portfolio-sized batch: rendering every row would take minutes and scroll away;
+        # the counts per level are what a PM reads first.
+        console.print(f"{len(results) - TABLE_ROWS:,} more projects not shown (--json has all).")
+        for name in targets:
+            levels = Counter(r[name]["level"] for r in results)
+            counts = ", ".join(f"{levels[lv]:,} {lv}" for lv in ("high", "medium", "low"))
+            console.print(f"{name}: {counts} (all {len(results):,} projects)")

@@ -69,3 +69,26 @@ def test_user_errors_exit_2_with_the_reason(tmp_path: Path, model_dir: Path, new
         app, ["risk", "train", "--data", str(tiny), "--out", str(tmp_path / "m")]
     )
     assert refused.exit_code == 2 and "no column 'actual_duration_months'" in refused.output
+
+
+def test_a_large_batch_prints_the_first_rows_and_the_levels_of_all(
+    tmp_path: Path, model_dir: Path
+) -> None:
+    from assistant.cli.risk_cmd import TABLE_ROWS
+    from ml.synth import OUTCOME_COLUMNS, generate_portfolio
+
+    many = generate_portfolio(TABLE_ROWS + 20, seed=5).drop(columns=list(OUTCOME_COLUMNS))
+    csv = tmp_path / "many.csv"
+    many.to_csv(csv, index=False)
+    result = runner.invoke(app, ["risk", "score", "--model", str(model_dir), "--input", str(csv)])
+    assert result.exit_code == 0, result.output
+    shown = many["project_id"].tolist()
+    assert shown[TABLE_ROWS - 1] in result.stdout and shown[TABLE_ROWS] not in result.stdout
+    assert "20 more projects not shown (--json has all)." in result.stdout
+    scored = runner.invoke(
+        app, ["risk", "score", "--model", str(model_dir), "--input", str(csv), "--json"]
+    )
+    for target in ("delay", "overrun"):
+        levels = [r[target]["level"] for r in json.loads(scored.stdout)["results"]]
+        counts = ", ".join(f"{levels.count(lv)} {lv}" for lv in ("high", "medium", "low"))
+        assert f"{target}: {counts} (all {TABLE_ROWS + 20} projects)" in result.stdout
