@@ -9,11 +9,11 @@
 - kitchenham_estimates: delay (actual duration vs planned from the estimated completion date,
   > 10%) and effort overrun (actual effort vs first estimate, > 10%), repeated stratified
   5-fold x 5 (no time column in the spec).
-- throughput: 100,000 generated portfolio projects through RiskModel.score_frame (the `risk
-  score` path: input checks, probabilities, levels, P50/P80 and drivers, result objects) vs
-  the bare fitted pipelines' predict_proba on the same rows (median of 7 interleaved rounds;
-  see `throughput` for exactly what each side runs); also without P50/P80 and without
-  drivers, to show where the time goes.
+- throughput: 100,000 generated portfolio projects through RiskModel.score_table (the `risk
+  score` path: input checks, probabilities, levels, P50/P80 and drivers, as arrays) vs the
+  bare fitted pipelines' predict_proba on the same rows (median of 7 interleaved rounds; see
+  `throughput` for exactly what each side runs); also with the contract's result dicts
+  built, without P50/P80 and without drivers, to show where the time goes.
 Each spec TOML and CSV is written to a temp dir and trained with ml.service.train_to_dir.
 """
 
@@ -258,10 +258,12 @@ def throughput(workdir: Path, rows: int = 100_000, rounds: int = 7) -> dict[str,
 
     bare = for every target, the fitted sklearn Pipeline (its ColumnTransformer + calibrated
     classifier) `.predict_proba` on the same 100k rows as a DataFrame, summed over the targets
-    (the probabilities `risk score` also computes, with nothing else). scored =
-    RiskModel.score_frame on the same DataFrame: input checks, probabilities, levels, P50/P80
-    and the top drivers, returned as the contract's result dicts. Each timer stops when the
-    call returns; the results are released after it.
+    (the probabilities `risk score` also computes, with nothing else): an array out.
+    scored = RiskModel.score_table on the same DataFrame: input checks, probabilities, levels,
+    P50/P80 and the top drivers with their effects and targets, as arrays (ml.results).
+    Also measured: the same with the contract's result dicts built (`score_frame`, what the
+    CLI and the API serialise), without P50/P80, without drivers, and the JSON text of the
+    dicts. Each timer stops when the call returns; the results are released after it.
     """
     summary = train_to_dir(ROOT / "data" / "portfolio.csv", None, workdir / "portfolio-model")
     model = load_model(Path(summary["model_dir"]))
@@ -272,17 +274,27 @@ def throughput(workdir: Path, rows: int = 100_000, rounds: int = 7) -> dict[str,
         with threadpool_limits(limits=1, user_api="blas"):
             return [e.classifier.predict_proba(projects) for e in model.estimators.values()]
 
+    records = model.score_frame(projects)
     work = {
         "bare": lambda: [e.classifier.predict_proba(projects) for e in model.estimators.values()],
         "bare_one_blas_thread": bare_one_blas_thread,
         "bare_one_target": lambda: first.predict_proba(projects),
-        "scored": lambda: model.score_frame(projects),
-        "no_quantiles": lambda: model.score_frame(projects, quantiles=False),
-        "no_drivers": lambda: model.score_frame(projects, drivers=False),
+        "scored": lambda: model.score_table(projects),
+        "no_quantiles": lambda: model.score_table(projects, quantiles=False),
+        "no_drivers": lambda: model.score_table(projects, drivers=False),
+        "with_dicts": lambda: model.score_frame(projects),
+        "json_text": lambda: json.dumps({"model": "m", "results": records}, ensure_ascii=False),
     }
     median = _median_interleaved(work, rounds)
-    # score_frame runs BLAS on one thread; the bare side gets the faster of its two settings.
+    # score_table runs BLAS on one thread; the bare side gets the faster of its two settings.
     bare = min(median["bare"], median["bare_one_blas_thread"])
+
+    def per_s(name: str) -> int:
+        return round(rows / median[name])
+
+    def ratio(name: str) -> float:
+        return round(bare / median[name], 3)
+
     result = {
         "rows": rows,
         "rounds": rounds,
@@ -290,17 +302,21 @@ def throughput(workdir: Path, rows: int = 100_000, rounds: int = 7) -> dict[str,
         "top_drivers": model.top_drivers,
         "bare_definition": "sum over targets of Pipeline.predict_proba(DataFrame of 100k rows), "
         "the faster of default threads and one BLAS thread",
+        "scored_definition": "RiskModel.score_table: every number risk score reports, as arrays",
         "bare_predict_proba_rows_per_s": round(rows / bare),
-        "bare_default_threads_rows_per_s": round(rows / median["bare"]),
-        "bare_one_blas_thread_rows_per_s": round(rows / median["bare_one_blas_thread"]),
-        "bare_one_target_rows_per_s": round(rows / median["bare_one_target"]),
-        "risk_score_rows_per_s": round(rows / median["scored"]),
-        "risk_score_without_p50_p80_rows_per_s": round(rows / median["no_quantiles"]),
-        "risk_score_without_drivers_rows_per_s": round(rows / median["no_drivers"]),
-        "ratio": round(bare / median["scored"], 3),
+        "bare_default_threads_rows_per_s": per_s("bare"),
+        "bare_one_blas_thread_rows_per_s": per_s("bare_one_blas_thread"),
+        "bare_one_target_rows_per_s": per_s("bare_one_target"),
+        "risk_score_rows_per_s": per_s("scored"),
+        "risk_score_without_p50_p80_rows_per_s": per_s("no_quantiles"),
+        "risk_score_without_drivers_rows_per_s": per_s("no_drivers"),
+        "risk_score_with_result_dicts_rows_per_s": per_s("with_dicts"),
+        "result_dicts_to_json_rows_per_s": per_s("json_text"),
+        "ratio": ratio("scored"),
         "ratio_vs_one_target": round(median["bare_one_target"] / median["scored"], 3),
-        "ratio_without_p50_p80": round(bare / median["no_quantiles"], 3),
-        "ratio_without_drivers": round(bare / median["no_drivers"], 3),
+        "ratio_without_p50_p80": ratio("no_quantiles"),
+        "ratio_without_drivers": ratio("no_drivers"),
+        "ratio_with_result_dicts": ratio("with_dicts"),
         "quantiles": {
             n: t.quantiles.model_dump(exclude={"edges", "p50", "p80"})
             for n, t in model.card.targets.items()
@@ -309,7 +325,8 @@ def throughput(workdir: Path, rows: int = 100_000, rounds: int = 7) -> dict[str,
     }
     print(
         f"throughput: bare {result['bare_predict_proba_rows_per_s']:,} rows/s, risk score "
-        f"{result['risk_score_rows_per_s']:,} rows/s (ratio {result['ratio']}; without P50/P80 "
+        f"{result['risk_score_rows_per_s']:,} rows/s (ratio {result['ratio']}; with the result "
+        f"dicts {result['ratio_with_result_dicts']}; without P50/P80 "
         f"{result['ratio_without_p50_p80']}; without drivers {result['ratio_without_drivers']})"
     )
     return result
@@ -325,6 +342,7 @@ def _median_interleaved(work: dict[str, Any], rounds: int) -> dict[str, float]:
             result = run()
             times[name].append(time.perf_counter() - started)
             del result  # freed outside the timer
+            time.sleep(0.1)  # let the previous run's thread pools go idle before the next
     return {name: float(np.median(t)) for name, t in times.items()}
 
 
