@@ -15,7 +15,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 
 import ml.compiled
-from ml.compiled import compile_pipeline, probe_columns
+from ml.compiled import CompiledPipeline, compile_pipeline, probe_columns
 from ml.errors import RiskInputError
 from ml.features import coerce_columns, coerce_frame, infer_features, record_columns, records_frame
 from ml.model import RiskModel
@@ -59,6 +59,13 @@ def candidate(request: pytest.FixtureRequest) -> tuple[Pipeline, list]:
     return fitted(request.param)
 
 
+def replayed(candidate: tuple[Pipeline, list]) -> tuple[Pipeline, list, CompiledPipeline]:
+    pipeline, features = candidate
+    compiled = compile_pipeline(pipeline, features)
+    assert compiled is not None  # every step ml.pipelines builds is one the replay knows
+    return pipeline, features, compiled
+
+
 def unseen_rows(features: list) -> dict[str, np.ndarray]:
     frame = mixed_frame(200, seed=9)
     frame.loc[::7, "method"] = "kanban"  # a category training never saw
@@ -69,9 +76,7 @@ def unseen_rows(features: list) -> dict[str, np.ndarray]:
 
 
 def test_the_replay_matches_scikit_learn(candidate: tuple[Pipeline, list]) -> None:
-    pipeline, features = candidate
-    compiled = compile_pipeline(pipeline, features)
-    assert compiled is not None  # every step ml.pipelines builds is one the replay knows
+    pipeline, features, compiled = replayed(candidate)
     for columns in (unseen_rows(features), probe_columns(features)):
         rows = len(next(iter(columns.values())))
         frame = pd.DataFrame(columns)
@@ -86,9 +91,7 @@ def test_the_replay_matches_scikit_learn(candidate: tuple[Pipeline, list]) -> No
 
 
 def test_large_batches_look_categories_up_the_same_way(candidate: tuple[Pipeline, list]) -> None:
-    pipeline, features = candidate
-    compiled = compile_pipeline(pipeline, features)
-    assert compiled is not None
+    _, features, compiled = replayed(candidate)
     columns = unseen_rows(features)  # 200 rows: the pandas index lookup, not the dict loop
     few = {name: values[:10] for name, values in columns.items()}
     np.testing.assert_array_equal(
@@ -197,9 +200,7 @@ def test_the_tree_walk_matches_scikit_learn_on_raw_codes() -> None:
 def test_the_calibration_map_matches_scikit_learn_at_the_extremes(
     candidate: tuple[Pipeline, list],
 ) -> None:
-    pipeline, features = candidate
-    compiled = compile_pipeline(pipeline, features)
-    assert compiled is not None
+    pipeline, _, compiled = replayed(candidate)
     decision = np.array([-1e6, -800.0, -40.0, -1.0, 0.0, 1e-12, 2.5, 40.0, 800.0, 1e6])
     (calibrator,) = pipeline[-1].calibrated_classifiers_[0].calibrators
     with np.errstate(all="raise"):  # an overflow inside must not surface as a warning
@@ -210,9 +211,7 @@ def test_the_calibration_map_matches_scikit_learn_at_the_extremes(
 def test_the_power_transform_matches_with_and_without_negative_values(
     candidate: tuple[Pipeline, list],
 ) -> None:
-    pipeline, features = candidate
-    compiled = compile_pipeline(pipeline, features)
-    assert compiled is not None
+    pipeline, features, compiled = replayed(candidate)
     columns = unseen_rows(features)
     positive = {
         name: np.abs(values) if values.dtype.kind == "f" else values
