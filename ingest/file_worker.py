@@ -16,17 +16,16 @@ import logging
 import os
 import queue
 import struct
-import subprocess
 import sys
 import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ingest.child import Child, limit_memory, parent_pipes
 from ingest.errors import UnreadableFileError
 from ingest.files import (
     FileJob,
@@ -40,7 +39,7 @@ from ingest.files import (
 )
 from ingest.manifest import DocumentRecord
 from ingest.ports import Embedder
-from ingest.reader_process import GRACE_SECONDS, MEMORY_MB, _limit_memory
+from ingest.reader_process import GRACE_SECONDS, MEMORY_MB
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +74,7 @@ class FileWorker:
         # between jobs): a hang or crash is pinned on that file even while outcomes before it
         # were not sent yet (they are held to be embedded together, or queued for the pipe).
         self._marker = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close())
-        self._process: subprocess.Popen[bytes] | None = None
-        self._send: Connection | None = None
-        self._receive: Connection | None = None
+        self._worker: Child | None = None
         self._answered = False  # the current process said it is ready
         self._broken = False  # a process died before it was ready: read locally
 
@@ -98,30 +95,31 @@ class FileWorker:
 
     def has_outcome(self) -> bool:
         """True when `next_outcome` would not wait (or cannot know without waiting)."""
-        return self._broken or self._receive is None or self._receive.poll(0)
+        return self._broken or self._worker is None or self._worker.receive.poll(0)
 
     def next_outcome(self) -> Outcome:
         job, known = self._inflight[0]
         if known or self._broken:
             self._inflight.popleft()
             return known[0] if known else self.local(job)
-        assert self._receive is not None
+        assert self._worker is not None
+        receive = self._worker.receive
         while True:
             timeout = self.rules.limits.timeout + self.grace
             try:
-                if not self._receive.poll(timeout):
+                if not receive.poll(timeout):
                     return self._replace_worker(
                         f"reading took longer than {self.rules.limits.timeout:g} s and was "
                         "stopped; split the file or raise PMASSIST_INGEST__FILE_TIMEOUT"
                     )
-                message = self._receive.recv()
+                message = receive.recv()
             except (EOFError, OSError):
                 if not self._answered:  # it never started: do the work here instead
                     self._kill()
                     log.warning("the ingest worker process cannot start; reading in-process")
                     self._broken = True
                     return self.next_outcome()
-                code = _exit_code(self._process)
+                code = self._worker.exit_code()
                 return self._replace_worker(
                     f"the reader crashed on this file (exit code {code}); it is probably damaged"
                 )
@@ -134,20 +132,11 @@ class FileWorker:
 
     def close(self, *, abort: bool = False) -> None:
         self._marker.close()
-        if self._process is None:
-            return
         if abort:
             self._kill()
-            return
-        assert self._send is not None and self._receive is not None
-        self._send.close()  # EOF: the worker's loop ends
-        self._receive.close()
-        try:
-            self._process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        self._process = self._send = self._receive = None
+        elif self._worker is not None:
+            self._worker.stop()  # EOF: the worker's loop ends
+            self._worker = None
 
     def _replace_worker(self, error: str) -> Outcome:
         """The job the process was on fails with `error` (the first waiting one if it was
@@ -178,62 +167,32 @@ class FileWorker:
             connection.send(job)
 
     def _start(self) -> Connection:
-        if self._process is None:
-            package_root = str(Path(__file__).resolve().parent.parent)
-            path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
+        if self._worker is None:
             # One core per process: BLAS threads would only compete with the run's writes.
             threads = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
             os.pwrite(self._marker.fileno(), struct.pack("q", -1), 0)
             marker = self._marker.fileno()
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "ingest.file_worker", str(self.memory_mb), str(marker)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                env={**os.environ, "PYTHONPATH": path, **threads},
+            self._worker = Child.start(
+                "ingest.file_worker",
+                str(self.memory_mb),
+                str(marker),
+                env=threads,
                 pass_fds=(marker,),
+                # 1 MB, not 64 KB: room for every job sent ahead (64 KB holds ~150), and for
+                # outcomes the worker writes while the run is busy in a Chroma write.
+                pipe_bytes=1 << 20,
             )
             self._returned = 0
-            assert self._process.stdin is not None and self._process.stdout is not None
-            _widen_pipe(self._process.stdin.fileno())
-            _widen_pipe(self._process.stdout.fileno())
-            self._send = Connection(os.dup(self._process.stdin.fileno()), readable=False)
-            self._receive = Connection(os.dup(self._process.stdout.fileno()), writable=False)
-            self._process.stdin.close()
-            self._process.stdout.close()
             self._answered = False
-            self._send.send((self.rules, self.embedder_dim, self.embed_batch))
-        assert self._send is not None
-        return self._send
+            self._worker.send.send((self.rules, self.embedder_dim, self.embed_batch))
+        return self._worker.send
 
     def _kill(self) -> None:
-        process = self._process
-        if process is None:
+        if self._worker is None:
             return
-        process.kill()
-        code = process.wait()
-        assert self._send is not None and self._receive is not None
-        self._send.close()
-        self._receive.close()
-        self._process = self._send = self._receive = None
+        code = self._worker.kill()
+        self._worker = None
         log.warning("ingest worker stopped (exit code %s); a new one serves the next file", code)
-
-
-def _exit_code(process: subprocess.Popen[bytes] | None) -> int | None:
-    try:
-        return process.wait(timeout=1) if process is not None else None
-    except subprocess.TimeoutExpired:  # its pipe closed, but it has not exited (yet)
-        return None
-
-
-def _widen_pipe(fd: int) -> None:
-    """1 MB, not 64 KB: room for every job sent ahead (64 KB holds ~150), and for outcomes
-    the worker writes while the run is busy in a Chroma write."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
-    except (ImportError, AttributeError, OSError):  # not Linux, or above the system's limit
-        pass
 
 
 def prepare(job: FileJob, rules: FileRules) -> Outcome:
@@ -283,14 +242,12 @@ def _embed_one(result: FileResult, embedder: Embedder, batch: int, outcomes: lis
 def _serve(memory_mb: int, marker: int) -> None:
     """Worker loop: the rules, then jobs in; "ready", then one outcome per job out. The
     number of the job being prepared is written at the start of the `marker` file."""
-    requests = Connection(os.dup(0), writable=False)
-    answers = Connection(os.dup(1), readable=False)
-    os.dup2(2, 1)  # stray prints from parsers must not corrupt the answer stream
+    requests, answers = parent_pipes()
     import pypdfium2  # noqa: F401  (imports paid once, before the memory limit and first file)
 
     from ingest.embedders import HashingEmbedder
 
-    _limit_memory(memory_mb)
+    limit_memory(memory_mb)
     try:
         rules, dim, batch = requests.recv()
     except EOFError:

@@ -11,14 +11,12 @@ Chroma's threads, and it exits when its stdin closes (also when the parent is ki
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
-from multiprocessing.connection import Connection
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from types import TracebackType
 
+from ingest.child import Child, limit_memory, parent_pipes
 from ingest.errors import UnreadableFileError
 from ingest.loaders import LoadedDocument, LoadLimits, load_document
 
@@ -35,9 +33,7 @@ class ReaderProcess:
     def __init__(self, grace: float = GRACE_SECONDS, memory_mb: int = MEMORY_MB) -> None:
         self.grace = grace
         self.memory_mb = memory_mb
-        self._worker: subprocess.Popen[bytes] | None = None
-        self._send: Connection | None = None
-        self._receive: Connection | None = None
+        self._worker: Child | None = None
 
     def __enter__(self) -> ReaderProcess:
         return self
@@ -53,16 +49,16 @@ class ReaderProcess:
     def load(self, path: PurePath, data: bytes, limits: LoadLimits) -> LoadedDocument:
         if path.suffix.lower() not in ISOLATED_SUFFIXES:
             return load_document(path, data, limits)
-        send, receive = self._start()
+        worker = self._start()
         try:
-            send.send((path.name, data, limits))
-            if not receive.poll(limits.timeout + self.grace):
+            worker.send.send((path.name, data, limits))
+            if not worker.receive.poll(limits.timeout + self.grace):
                 self._kill()
                 raise UnreadableFileError(
                     f"reading took longer than {limits.timeout:g} s and was stopped; split "
                     "the file or raise PMASSIST_INGEST__FILE_TIMEOUT"
                 )
-            kind, payload = receive.recv()
+            kind, payload = worker.receive.recv()
         except (EOFError, OSError):
             code = self._kill()
             raise UnreadableFileError(
@@ -73,46 +69,20 @@ class ReaderProcess:
         return payload
 
     def close(self) -> None:
-        if self._worker is None:
-            return
-        assert self._send is not None and self._receive is not None
-        self._send.close()  # EOF: the worker's loop ends
-        self._receive.close()
-        try:
-            self._worker.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._worker.kill()
-            self._worker.wait()
-        self._worker = self._send = self._receive = None
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
 
-    def _start(self) -> tuple[Connection, Connection]:
+    def _start(self) -> Child:
         if self._worker is None:
-            package_root = str(Path(__file__).resolve().parent.parent)
-            path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
-            self._worker = subprocess.Popen(
-                [sys.executable, "-m", "ingest.reader_process", str(self.memory_mb)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                env={**os.environ, "PYTHONPATH": path},
-            )
-            assert self._worker.stdin is not None and self._worker.stdout is not None
-            self._send = Connection(os.dup(self._worker.stdin.fileno()), readable=False)
-            self._receive = Connection(os.dup(self._worker.stdout.fileno()), writable=False)
-            self._worker.stdin.close()
-            self._worker.stdout.close()
-        assert self._send is not None and self._receive is not None
-        return self._send, self._receive
+            self._worker = Child.start("ingest.reader_process", str(self.memory_mb))
+        return self._worker
 
     def _kill(self) -> int | None:
-        worker = self._worker
-        if worker is None:
+        if self._worker is None:
             return None
-        worker.kill()
-        code = worker.wait()
-        assert self._send is not None and self._receive is not None
-        self._send.close()
-        self._receive.close()
-        self._worker = self._send = self._receive = None
+        code = self._worker.kill()
+        self._worker = None
         log.warning("reader process stopped (exit code %s); a new one serves the next file", code)
         return code
 
@@ -149,20 +119,18 @@ class ReaderThread:
         if abort:
             worker = self.reader._worker
             if worker is not None:  # its pipe closes, so a waiting `load` ends at once
-                worker.kill()
+                worker.process.kill()
         self._executor.shutdown(wait=True, cancel_futures=abort)
         self.reader.close()
 
 
 def _serve(memory_mb: int) -> None:
     """Worker loop: one (name, data, limits) request in, one (kind, payload) answer out."""
-    requests = Connection(os.dup(0), writable=False)
-    answers = Connection(os.dup(1), readable=False)
-    os.dup2(2, 1)  # stray prints from parsers must not corrupt the answer stream
+    requests, answers = parent_pipes()
     import docx  # noqa: F401  (pay the parser imports once, before the first file)
     import pypdfium2  # noqa: F401  (pypdf, the fallback, is imported only when needed)
 
-    _limit_memory(memory_mb)
+    limit_memory(memory_mb)
 
     while True:
         try:
@@ -178,16 +146,6 @@ def _serve(memory_mb: int) -> None:
         except Exception as exc:  # a parser bug is one file's failure, never the run's
             answer = ("error", f"cannot be read ({type(exc).__name__}: {exc})")
         answers.send(answer)
-
-
-def _limit_memory(memory_mb: int) -> None:
-    try:
-        import resource
-
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ImportError, ValueError, OSError) as exc:  # not every platform allows it
-        log.warning("reader memory limit not set: %s", exc)
 
 
 if __name__ == "__main__":

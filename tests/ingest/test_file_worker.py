@@ -114,7 +114,7 @@ def test_a_hung_or_crashed_worker_costs_one_file_and_a_fresh_one_takes_the_rest(
         assert isinstance(outcome, FileResult) and outcome.vectors is not None
         assert chunk_texts(outcome) == expected[0]
         assert outcome.vectors.shape == (len(expected[0]), 512)
-        first = worker._process
+        first = worker._worker.process
         assert first is not None
         os.kill(first.pid, signal.SIGSTOP)  # frozen: the run stops waiting after the timeout
         for job in todo[1:]:
@@ -125,7 +125,7 @@ def test_a_hung_or_crashed_worker_costs_one_file_and_a_fresh_one_takes_the_rest(
         assert first.poll() == -signal.SIGKILL
         assert chunk_texts(worker.next_outcome()) == expected[2]  # a new worker, same answers
         assert chunk_texts(worker.next_outcome()) == expected[3]
-        second = worker._process
+        second = worker._worker.process
         assert second is not None and second is not first
         os.kill(second.pid, signal.SIGSTOP)
         worker.submit(todo[0])  # sent, never read: the worker dies first

@@ -207,17 +207,17 @@ def test_pdf_and_docx_are_read_in_a_worker_that_can_be_stopped(tmp_path: Path) -
         assert reader._worker is worker  # one worker serves many files
         # A worker that does not answer in time is killed (here: one frozen with SIGSTOP) ...
         assert worker is not None
-        os.kill(worker.pid, signal.SIGSTOP)
+        os.kill(worker.process.pid, signal.SIGSTOP)
         reader.grace = 0
         with pytest.raises(UnreadableFileError, match="stopped"):
             reader.load(PurePath("a.pdf"), pdf.read_bytes(), LoadLimits(timeout=0.5))
-        assert worker.poll() == -signal.SIGKILL
+        assert worker.process.poll() == -signal.SIGKILL
         # ... a worker that died is reported as a crash ...
         reader.grace = 5
         reader.load(PurePath("a.pdf"), pdf.read_bytes(), LoadLimits())
         assert reader._worker is not None and reader._worker is not worker
-        os.kill(reader._worker.pid, signal.SIGKILL)
-        reader._worker.wait()
+        os.kill(reader._worker.process.pid, signal.SIGKILL)
+        reader._worker.process.wait()
         with pytest.raises(UnreadableFileError, match="crashed"):
             reader.load(PurePath("a.pdf"), pdf.read_bytes(), LoadLimits())
         # ... and a fresh one reads the next file.
