@@ -11,6 +11,12 @@ vectorised, chunked predict_proba over all (project, feature) pairs whose value 
 the reference (an equal value has effect 0 by definition, so it is not evaluated). For a
 calibrated logistic regression the effects are exact from its weights, without re-running it.
 Each project lists its `top_drivers` (default 5) largest effects over all targets.
+
+For gradient boosting that re-evaluation costs about one prediction per feature that differs
+from its reference: on 100,000 JIRA issues (18 features, 167 trees) scoring with drivers took
+7-17x the time of sklearn's predict_proba, and 0.6-1.3x without (two runs on a loaded
+machine). The logistic model's drivers are exact from its weights and cost about as much as
+one prediction.
 """
 
 from __future__ import annotations
@@ -55,7 +61,9 @@ class RiskModel:
     order, shaped as CONTRACT.md `risk score` results:
     {"id": str|None, "<target>": {"probability", "level", ["p50", "p80"]},
      "drivers": [{"feature", "value", "effect", "target"}]}.
-    Invalid values raise `ml.errors.RiskInputError(row, column, message)` (row is 1-based).
+    `score_table(frame)` returns the same numbers as columns (ml.results.ScoreTable), for
+    batches whose caller does not need a dict per project. Invalid values raise
+    `ml.errors.RiskInputError(row, column, message)` (row is 1-based).
     """
 
     def __init__(
