@@ -73,6 +73,24 @@ JIRA_NOTES = [
     "and due date, their mean assignee delay share and remaining days, the release's age and "
     "span; only day differences, no outcomes); measured mean test AUC 0.856 vs strict 0.864, "
     "so the headline does not use them.",
+    "issue #4 (target mean 0.90), measured with the same splits, grid and inner-split choice "
+    "(mean inner AUC / mean test AUC; strict 0.870 / 0.864): expanding past delay rates per "
+    "topic_*/type/priority known on the prediction day (outcomes of issues due strictly before "
+    "it, m-estimate 10) 0.856 / 0.857, as lift over the overall past rate 0.863 / "
+    "0.860, type/priority only 0.860 / 0.854, overall and last-90-days past rate 0.865 / 0.846; "
+    "due-day calendar and planning shape (weekdays, day of month, month/quarter end, whole "
+    "weeks, remaining share, issues sharing the due day) 0.872 / 0.864; values relative to the "
+    "component's earlier issues 0.875 / 0.858; iterations by early stopping on the inner check "
+    "set 0.869 / 0.866; max_features 0.5 in the grid 0.872 / 0.863; max_depth 4 0.871 / 0.864; a "
+    "hard window (latest 50%/25%) 0.871 / 0.862; 5 seeds averaged 0.868 / 0.865. None moves the "
+    "test mean by 0.005, and a higher inner AUC does not predict a higher test AUC (choosing per "
+    "project by inner AUC among them: 0.857-0.865; the strict mean itself is 0.860-0.864 over "
+    "boosting seeds 0-4). Ceilings chosen on the test 20% itself: best idea per project 0.872, "
+    "best boosting setting/half-life per project 0.872 (apache 0.741, jboss 0.670); as_published "
+    "with the leaking counts 0.899. The 0.90 target is not reachable with leak-free features of "
+    "this export: many apache and jboss test issues are in components absent from training (31% "
+    "/ 57%) and the univariate signals fade (apache perofdelay AUC 0.80 on the fit part, 0.65 on "
+    "the test).",
 ]
 
 
