@@ -49,6 +49,8 @@ step retrieval "${RUN[@]}" bench/retrieval.py "$DATASETS" --out "$RESULTS/retrie
   "$DATASETS" --out "$RESULTS/retrieval_eval.json"
 [[ -f bench/risk_eval.py ]] && step risk_eval "${RUN[@]}" bench/risk_eval.py \
   "$DATASETS" --out "$RESULTS/risk_eval.json"
+[[ -f bench/jira_ceiling.py ]] && step jira_ceiling "${RUN[@]}" bench/jira_ceiling.py \
+  "$DATASETS" --out "$RESULTS/jira_ceiling.json"
 [[ -f bench/doc_qa_eval.py ]] && step doc_qa_eval "${RUN[@]}" bench/doc_qa_eval.py \
   "$DATASETS" --out "$RESULTS/doc_qa_eval.json"
 [[ -f bench/draft_eval.py ]] && step draft_eval "${RUN[@]}" bench/draft_eval.py \
