@@ -167,6 +167,36 @@ def other_section(path: Path) -> list[str]:
     return [*lines, ""]
 
 
+def risk_section(report: dict[str, Any]) -> list[str]:
+    """The risk model's headline numbers; every field follows in the generic section."""
+    lines = ["## Risk model (`bench/risk_eval.py`)", ""]
+    jira = report.get("jira", {})
+    variants = {k: v for k, v in jira.items() if isinstance(v, dict) and "mean_roc_auc" in v}
+    if variants:
+        lines += [
+            "| JIRA feature set | excluded | mean ROC AUC | logistic | mean Brier | prior Brier |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
+        for name, v in variants.items():
+            excluded = ", ".join(v["excluded_features"]) or "none"
+            lines.append(
+                f"| {name} | {excluded} | {v['mean_roc_auc']:.3f} | "
+                f"{v['mean_logistic_roc_auc']:.3f} | {v['mean_brier']:.3f} | "
+                f"{v['mean_prior_brier']:.3f} |"
+            )
+        lines += ["", f"Published reference: {jira.get('published_mean_roc_auc')}.", ""]
+    for name, m in report.get("kitchenham", {}).items():
+        lines.append(f"- Kitchenham {name}: ROC AUC {m['roc_auc']:.3f} (Brier {m['brier']:.3f})")
+    t = report.get("throughput")
+    if t:
+        lines.append(
+            f"- `risk score` on {t['rows']:,} rows: {t['risk_score_rows_per_s']:,} rows/s vs "
+            f"{t['bare_predict_proba_rows_per_s']:,} for the bare predict_proba (ratio "
+            f"{t['ratio']}; with the result dicts {t.get('ratio_with_result_dicts')})"
+        )
+    return [*lines, ""]
+
+
 def load(path: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
@@ -188,6 +218,9 @@ def main(argv: list[str] | None = None) -> None:
         lines += ingest_section(ingest)
     if retrieval:
         lines += retrieval_section(retrieval)
+    risk = load(args.results / "risk_eval.json")
+    if risk:
+        lines += risk_section(risk)
     for path in sorted(args.results.glob("*.json")):
         if path.name not in OWN:
             lines += other_section(path)
