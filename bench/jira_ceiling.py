@@ -28,7 +28,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.jira_leaks import STRICT_EXCLUSION, leak_evidence, leaking_counts  # noqa: E402
+from bench.jira_leaks import feature_sets, leak_evidence  # noqa: E402
 
 TEST_SHARE = 0.2
 
@@ -63,11 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results/jira_ceiling.json")
     args = parser.parse_args(argv)
     folder = args.datasets / "jira_delayed_issues"
-    variants = {
-        "checked": leaking_counts(leak_evidence(folder)),
-        "strict": STRICT_EXCLUSION,
-        "as_published": [],
-    }
+    variants = feature_sets(leak_evidence(folder))
     projects = {}
     for path in sorted(folder.glob("*_due.csv")):
         name = path.name.removesuffix("_due.csv")

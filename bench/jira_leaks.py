@@ -80,6 +80,12 @@ def leaking_counts(evidence: dict[str, dict[str, dict[str, float | None]]]) -> l
     return leaking
 
 
+def feature_sets(evidence: dict[str, dict[str, dict[str, float | None]]]) -> dict[str, list[str]]:
+    """The JIRA feature sets the benches compare, as the columns each leaves out: `checked`
+    (what this test finds), `strict` (the earlier reading), `as_published` (nothing)."""
+    return {"checked": leaking_counts(evidence), "strict": STRICT_EXCLUSION, "as_published": []}
+
+
 def leak_evidence(folder: Path) -> dict[str, dict[str, dict[str, float | None]]]:
     """project_evidence for every `*_due.csv` in `folder`, by project name."""
     return {

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.jira_features import with_release_features  # noqa: E402
-from bench.jira_leaks import STRICT_EXCLUSION, leak_evidence, leaking_counts  # noqa: E402
+from bench.jira_leaks import feature_sets, leak_evidence  # noqa: E402
 from ml.persist import load_model  # noqa: E402
 from ml.service import train_to_dir  # noqa: E402
 from ml.synth import OUTCOME_COLUMNS, generate_portfolio  # noqa: E402
@@ -150,14 +150,13 @@ def _metrics(summary: dict, target: str) -> dict[str, Any]:
     }
 
 
-# name -> (columns never used as features, prepare the export before training); LEAK_TESTED:
-# the counts bench/jira_leaks.py finds counted after the prediction time, on this data.
-LEAK_TESTED = None
-JIRA_VARIANTS: dict[str, tuple[list[str] | None, Any]] = {
-    "checked": (LEAK_TESTED, None),
-    "strict": (STRICT_EXCLUSION, None),
-    "as_published": ([], None),
-    "strict_with_release": (STRICT_EXCLUSION, with_release_features),
+# name -> (the feature set it starts from: bench/jira_leaks.feature_sets, prepare the export
+# before training)
+JIRA_VARIANTS: dict[str, tuple[str, Any]] = {
+    "checked": ("checked", None),
+    "strict": ("strict", None),
+    "as_published": ("as_published", None),
+    "strict_with_release": ("strict", with_release_features),
 }
 JIRA_DEFAULT_VARIANTS = ("checked", "strict", "as_published")
 
@@ -177,11 +176,11 @@ def jira(
         if projects is None or p.name.removesuffix("_due.csv") in projects
     ]
     evidence = leak_evidence(folder)
+    excluded = feature_sets(evidence)
     results: dict[str, Any] = {}
     for variant in variants:
-        drop, prepare = JIRA_VARIANTS[variant]
-        if drop is LEAK_TESTED:
-            drop = leaking_counts(evidence)
+        base, prepare = JIRA_VARIANTS[variant]
+        drop = excluded[base]
         per_project = {}
         for path in paths:
             project = path.name.removesuffix("_due.csv")
