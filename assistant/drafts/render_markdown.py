@@ -1,8 +1,10 @@
 """Markdown rendering through the jinja2 templates in prompts/drafts/.
 
-Text from documents or a model is neutralised before it reaches the page: raw HTML is escaped,
-images become their alt text and javascript:/vbscript:/data: links lose their link, so a
-rendered draft cannot run script or load remote content.
+Text from documents or a model is neutralised before it reaches the file, by parsing it
+(`assistant.safe_markdown.inline_markdown`): raw HTML is escaped, images become their alt text,
+links keep only http(s)/mailto destinations and nothing can open block syntax or a reference
+definition, so neither the preview nor any Markdown viewer opening the `.md` file loads remote
+content or runs script.
 """
 
 from __future__ import annotations
@@ -17,33 +19,17 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from assistant.drafts.models import SECTIONS, Citation, Draft, DraftItem
+from assistant.safe_markdown import code_span, inline_markdown
 from assistant.settings import prompts_dir
-
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\(\s*([^)\s]*)[^)]*\)")
-_UNSAFE_SCHEME = re.compile(r"(?i)\b(javascript|vbscript|data)\s*:")
-_SAFE_URL = re.compile(r"(?i)^(https?://|mailto:)")
 
 
 def neutralise(text: object) -> str:
     """Plain, single-line, harmless Markdown for one piece of untrusted text."""
-    if text is None:
-        return ""
-    value = " ".join(str(text).split())
-    value = _IMAGE.sub(lambda m: m.group(1), value)
-    value = _LINK.sub(_safe_link, value)
-    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    value = re.sub(r"^([#+*-])", r"\\\1", value)  # "- # x" would be a heading in a list item
-    return _UNSAFE_SCHEME.sub(lambda m: m.group(1) + "&#58;", value)
-
-
-def _safe_link(match: re.Match[str]) -> str:
-    label, url = match.group(1), match.group(2)
-    return f"[{label}]({url})" if _SAFE_URL.match(url) else label
+    return inline_markdown(text)
 
 
 def table_cell(text: object) -> str:
-    return neutralise(text).replace("|", "\\|") or "—"
+    return neutralise(text) or "—"  # `|` is escaped already, so a cell cannot split
 
 
 @dataclass(frozen=True)
@@ -91,10 +77,11 @@ def _environment(folder: Path) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        autoescape=False,  # Markdown, not HTML: untrusted text goes through `md`/`cell`.
+        autoescape=False,  # Markdown, not HTML: untrusted text goes through `md`/`cell`/`code`.
     )
     env.filters["md"] = neutralise
     env.filters["cell"] = table_cell
+    env.filters["code"] = code_span
     return env
 
 

@@ -10,7 +10,7 @@ import gradio as gr
 from assistant.errors import AssistantError
 from ingest.errors import IngestError
 from ui.i18n import t
-from ui.sanitize import safe_markdown
+from ui.sanitize import MARKDOWN_HTML, safe_html
 from ui.tabs.context import UiContext
 
 DRAFT_KINDS = ["weekly-report", "requirements", "risk-list"]
@@ -52,7 +52,10 @@ def build(ctx: UiContext) -> None:
         since = add(gr.Textbox(label=t("since", "zh"), placeholder="2025-01-01"), label="since")
         until = add(gr.Textbox(label=t("until", "zh"), placeholder="2025-12-31"), label="until")
         make = add(gr.Button(t("make_draft", "zh"), variant="primary"), value="make_draft")
-    preview = add(gr.Markdown(label=t("preview", "zh"), elem_id="draft-preview"), label="preview")
+    preview = add(
+        gr.Markdown(label=t("preview", "zh"), elem_id="draft-preview", **MARKDOWN_HTML),
+        label="preview",
+    )
     files = add(
         gr.File(label=t("downloads", "zh"), file_count="multiple", interactive=False),
         label="downloads",
@@ -75,7 +78,7 @@ def build(ctx: UiContext) -> None:
             )
         except (AssistantError, IngestError) as exc:
             raise gr.Error(str(exc)) from None
-        return safe_markdown(markdown), [str(p) for p in paths]
+        return safe_html(markdown), [str(p) for p in paths]
 
     inputs: list[Any] = [kind, project, lang, since, until]
     make.click(on_draft, inputs=inputs, outputs=[preview, files])
