@@ -116,6 +116,7 @@ class OpenAIChatModel:
         timeout: float = 60.0,
         max_retries: int = 2,
         temperature: float = 0.0,
+        max_tokens: int | None = None,
     ):
         from langchain_openai import ChatOpenAI
 
@@ -129,6 +130,7 @@ class OpenAIChatModel:
             timeout=timeout,
             max_retries=max_retries,
             temperature=temperature,
+            max_tokens=max_tokens,  # a cap on the reply: None leaves it to the server
             use_responses_api=False,
         )
 
@@ -166,4 +168,5 @@ def chat_model_from_settings(settings: LLMSettings) -> ChatModel | None:
         timeout=settings.timeout,
         max_retries=settings.max_retries,
         temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
     )

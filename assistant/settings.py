@@ -35,6 +35,13 @@ class LLMSettings(_Section):
     context_tokens: int = Field(
         6000, ge=500, description="Token budget for retrieved passages in one prompt."
     )
+    max_tokens: int = Field(
+        2000,
+        ge=16,
+        le=32_000,
+        description="Longest answer or draft the model may write, in tokens (sent to the server "
+        "as max_tokens); bounds the cost of one request and what the chat has to render.",
+    )
 
     @property
     def enabled(self) -> bool:
