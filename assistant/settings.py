@@ -82,7 +82,21 @@ class ServerSettings(_Section):
     host: str = Field("127.0.0.1", description="Bind address; loopback unless you mean it.")
     port: int = Field(7860, ge=1, le=65535, description="HTTP port for the UI and the API.")
     max_upload_mb: float = Field(50.0, gt=0, description="Largest accepted upload.")
+    max_uploads_total_mb: float = Field(
+        2000.0, gt=0, description="Uploads in the app stop while its upload folder holds more."
+    )
     max_batch_rows: int = Field(10_000, ge=1, description="Rows accepted by /risk/score/batch.")
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Other web origins (https://pm.example.com) allowed to call the server from "
+        "a browser, e.g. a reverse proxy's public address when it rewrites the Host header.",
+    )
+    header_timeout: float = Field(
+        10.0, gt=0, description="Seconds a client has to send a request's line and headers."
+    )
+    read_timeout: float = Field(
+        30.0, gt=0, description="Seconds without a byte while a request is being received."
+    )
 
 
 class Settings(BaseSettings):

@@ -13,14 +13,24 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from assistant.settings import Settings
 from ui.api import RiskApi, build_router, install_openapi
 from ui.auth import BodySizeLimit
+from ui.guards import (
+    LoginThrottle,
+    RejectLoneSurrogates,
+    SameOriginWrites,
+    SecurityHeaders,
+    UploadQuota,
+)
 from ui.risk_holder import RiskModelHolder
 from ui.services import DocumentServices
+from ui.timeouts import with_deadlines
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +57,34 @@ def build_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
     docs = DocumentServices(settings, risk_model=lambda: _model_or_none(holder))
     app.include_router(build_router(settings, risk, docs))
     install_openapi(app, risk)
-    app.add_middleware(
-        BodySizeLimit,
-        max_bytes=int(settings.server.max_upload_mb * 1024 * 1024),
-    )
+    _add_guards(app, settings)
     if with_ui:
         _mount_ui(app, settings, holder, docs)
     return app
+
+
+def _add_guards(app: FastAPI, settings: Settings) -> None:
+    """The HTTP guards of ui/guards.py, outermost last (Starlette wraps in reverse order)."""
+    server = settings.server
+    app.add_middleware(RejectLoneSurrogates)
+    app.add_middleware(BodySizeLimit, max_bytes=int(server.max_upload_mb * 1024 * 1024))
+    app.add_middleware(
+        UploadQuota,
+        folder=upload_dir(settings),
+        max_bytes=int(server.max_uploads_total_mb * 1024 * 1024),
+    )
+    app.add_middleware(LoginThrottle)
+    app.add_middleware(SameOriginWrites, allowed_origins=server.allowed_origins)
+    # Our CORS policy replaces Gradio's, which lets any localhost page read answers with the
+    # user's cookies: only the listed origins may (none by default; same-origin needs none).
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=server.allowed_origins,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+    )
+    app.add_middleware(SecurityHeaders)
 
 
 def _ui_login(settings: Settings) -> Callable[[str, str], bool] | None:
@@ -112,8 +143,18 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
     """Run the server until interrupted (binds settings.server.host, loopback by default)."""
     import uvicorn
 
-    app = build_app(settings)
-    uvicorn.run(
+    config = uvicorn_config(build_app(settings), settings, host=host, port=port)
+    uvicorn.Server(config).run()
+
+
+def uvicorn_config(
+    app: FastAPI, settings: Settings, *, host: str | None = None, port: int | None = None
+) -> Any:
+    """uvicorn's Config for `app`, with deadlines for half-sent requests (ui/timeouts.py)."""
+    import uvicorn
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    return uvicorn.Config(
         app,
         host=host or settings.server.host,
         port=port or settings.server.port,
@@ -121,6 +162,11 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
         # Keep idle connections longer than clients and proxies do (httpx: 5 s), so the
         # server never closes one a client is about to reuse.
         timeout_keep_alive=30,
+        http=with_deadlines(
+            AutoHTTPProtocol,
+            header_timeout=settings.server.header_timeout,
+            read_timeout=settings.server.read_timeout,
+        ),
     )
 
 
