@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
@@ -37,6 +38,8 @@ SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _ESCAPED = re.compile(r"([\\`*_\[\]!|~])")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # A line starting with these would become a heading, list, quote or rule.
+# markdown-it's own <pre> blocks (text never holds a raw "<": the renderer escapes it).
+_PRE_BLOCK = re.compile(r"(<pre>.*?</pre>)", re.DOTALL)
 _BLOCK_START = re.compile(r"^(?:([#+=-])|(\d{1,9})([.)]))")
 
 
@@ -47,7 +50,13 @@ def _parser(breaks: bool) -> MarkdownIt:
     # Accept every destination while parsing so that a refused link is still recognised as a
     # link, and reduced to its text below, instead of showing its raw `[text](javascript:…)`.
     parser.validateLink = lambda url: True  # type: ignore[method-assign]
+    # A soft line break is a space (or <br> with `breaks`), never a raw newline: see _one_line.
+    parser.add_render_rule("softbreak", _softbreak)
     return parser
+
+
+def _softbreak(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    return "<br />" if options.breaks else " "
 
 
 def is_safe_url(url: str) -> bool:
@@ -73,7 +82,17 @@ def to_safe_html(text: str, *, breaks: bool = False) -> str:
         if token.children:
             token.children = _defused(token.children)
     rendered = parser.renderer.render(tokens, parser.options, env)
-    return '<div class="pm-md">' + rendered.strip().replace("\n", "&#10;") + "</div>"
+    return '<div class="pm-md">' + _one_line(rendered) + "</div>"
+
+
+def _one_line(rendered: str) -> str:
+    """The HTML on one line, looking the same: newlines between blocks dropped (a chat bubble
+    shows them, with `white-space: pre-wrap`), line breaks in code blocks kept as `&#10;`."""
+    pieces = _PRE_BLOCK.split(rendered)
+    return "".join(
+        piece.replace("\n", "&#10;") if piece.startswith("<pre") else piece.replace("\n", "")
+        for piece in pieces
+    )
 
 
 def _defused(children: list[Token]) -> list[Token]:

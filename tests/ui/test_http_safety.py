@@ -176,8 +176,6 @@ def raw_json(api: tuple[str, int], path: str, body: str) -> httpx.Response:
         ("/api/v1/risk/score", '{"project": {"\\udc00x": 1}}', ["body", "project", "\\udc00x"]),
         ("/api/v1/risk/score/batch", '{"projects": [{}, {"project_type": "\\ud83d"}]}',
          ["body", "projects", 1, "project_type"]),
-        ("/api/v1/drafts", '{"kind": "weekly-report", "project": "\\ud800"}',
-         ["body", "project"]),
     ],
 )  # fmt: skip
 def test_a_lone_surrogate_is_422_naming_the_field(
