@@ -35,6 +35,23 @@ from ui.timeouts import with_deadlines
 log = logging.getLogger(__name__)
 
 
+API_DESCRIPTION = """Risk scoring and cited answers over a project-document index.
+
+**Security.** When `PMASSIST_API_KEY` is set every `/api/v1` route needs
+`Authorization: Bearer <key>`; this page and `/api/openapi.json` stay readable without it (they
+hold no data). Browsers may call the API only from the server's own pages (or from
+`PMASSIST_SERVER__ALLOWED_ORIGINS`). **Text in answers is untrusted**: see `POST /api/v1/ask`.
+"""
+
+ASK_UNTRUSTED_TEXT = """
+`answer` and every citation's `text` are **untrusted Markdown**: written by the LLM (which a
+poisoned document can steer) or quoted from the documents. Never insert them into a page as
+HTML. Show them as plain text, or render the Markdown with raw HTML disabled, images not
+loaded (show the alt text: a remote image leaks what the reader reads) and links limited to
+http(s) and mailto — what the web app does (`assistant/safe_markdown.py`).
+"""
+
+
 def upload_dir(settings: Settings) -> Path:
     """The only folder the browser can read files from: uploads and generated downloads."""
     return (settings.workspace / "uploads").resolve()
@@ -49,7 +66,7 @@ def build_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
     app = FastAPI(
         title="pmassist API",
         version="1",
-        description="Risk scoring and cited answers over a project-document index.",
+        description=API_DESCRIPTION,
         docs_url="/api/docs",
         openapi_url="/api/openapi.json",
         redoc_url=None,
@@ -57,6 +74,7 @@ def build_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
     docs = DocumentServices(settings, risk_model=lambda: _model_or_none(holder))
     app.include_router(build_router(settings, risk, docs))
     install_openapi(app, risk)
+    _describe_untrusted_text(app)
     _add_guards(app, settings)
     if with_ui:
         _mount_ui(app, settings, holder, docs)
@@ -85,6 +103,20 @@ def _add_guards(app: FastAPI, settings: Settings) -> None:
         allow_headers=["*"],
     )
     app.add_middleware(SecurityHeaders)
+
+
+def _describe_untrusted_text(app: FastAPI) -> None:
+    """Say in the OpenAPI description of /ask what clients must sanitise."""
+    schema_of = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = schema_of()
+        ask = schema.get("paths", {}).get("/api/v1/ask", {}).get("post")
+        if ask is not None and ASK_UNTRUSTED_TEXT.strip() not in ask.get("description", ""):
+            ask["description"] = (ask.get("description", "") + ASK_UNTRUSTED_TEXT).strip()
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _ui_login(settings: Settings) -> Callable[[str, str], bool] | None:
@@ -136,6 +168,9 @@ def _mount_ui(
         i18n=gradio_i18n(),
         css=CSS,
         theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"]),
+        # Gradio's own FastAPI schema (/openapi.json, /docs) would list its internal routes
+        # without login; the documented API is ours, at /api/docs.
+        app_kwargs={"openapi_url": None, "docs_url": None, "redoc_url": None},
     )
 
 

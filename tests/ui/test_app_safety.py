@@ -184,3 +184,13 @@ def test_password_guessing_at_the_login_is_slowed_down(model_dir: Path, tmp_path
         time.sleep(2.2)
         assert login("k3y-123").status_code == 200  # success clears the record
         assert login("guess-7").status_code == 400
+
+
+def test_only_our_api_is_documented_and_it_says_what_to_sanitise(app_server: tuple) -> None:
+    http, _ = app_server
+    for path in ("/openapi.json", "/docs"):  # Gradio's own schema of its internal routes
+        assert http.get(path).status_code == 404, path
+    schema = http.get("/api/openapi.json").json()
+    ask = schema["paths"]["/api/v1/ask"]["post"]["description"]
+    assert "untrusted Markdown" in ask and "images not" in ask
+    assert "PMASSIST_API_KEY" in schema["info"]["description"]
