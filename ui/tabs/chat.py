@@ -133,6 +133,9 @@ def build(ctx: UiContext) -> None:
             elem_id="chatbot",
             height=380,
             feedback_options=None,
+            # Messages are our sanitised HTML: the copy buttons would copy the markup, and
+            # "share" posts to Hugging Face. Selecting the text copies it as text.
+            buttons=[],
             **CHATBOT_HTML,
         ),
         label="conversation",
