@@ -14,9 +14,9 @@ and strikethrough) and rewrites the parsed tokens:
 
 Two outputs from the same tokens:
 
-- `to_safe_html` for the browser. The result is one line (newlines written as `&#10;`, which
-  HTML reads the same) inside a `<div>`, so a Markdown renderer that receives it (Gradio's)
-  sees one raw HTML block and transforms nothing.
+- `to_safe_html` for the browser. The result is one line inside a `<div>` (no newline between
+  blocks; code blocks keep theirs as `&#10;`, which HTML reads the same), so a Markdown
+  renderer that receives it (Gradio's) sees one raw HTML block and transforms nothing.
 - `inline_markdown` for Markdown files (`.md` drafts): one line re-serialised from the tokens,
   every character that could open Markdown syntax escaped.
 """
@@ -37,9 +37,9 @@ SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 # every Markdown dialect reads as the plain character.
 _ESCAPED = re.compile(r"([\\`*_\[\]!|~])")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-# A line starting with these would become a heading, list, quote or rule.
 # markdown-it's own <pre> blocks (text never holds a raw "<": the renderer escapes it).
 _PRE_BLOCK = re.compile(r"(<pre>.*?</pre>)", re.DOTALL)
+# A line starting with these would become a heading, a list item or a rule.
 _BLOCK_START = re.compile(r"^(?:([#+=-])|(\d{1,9})([.)]))")
 
 
@@ -66,9 +66,9 @@ def is_safe_url(url: str) -> bool:
     except ValueError:
         return False
     scheme = parts.scheme.lower()
-    if scheme == "mailto":
-        return bool(parts.path)
-    return scheme in ("http", "https") and bool(parts.netloc)
+    if scheme not in SAFE_SCHEMES:
+        return False
+    return bool(parts.path) if scheme == "mailto" else bool(parts.netloc)
 
 
 def to_safe_html(text: str, *, breaks: bool = False) -> str:
