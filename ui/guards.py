@@ -80,26 +80,24 @@ class SecurityHeaders:
 
 
 def _secured(headers: list[tuple[bytes, bytes]], is_file: bool) -> list[tuple[bytes, bytes]]:
-    kept = [(k, v) for k, v in headers if k.lower() != b"x-content-type-options"]
-    kept.append((b"x-content-type-options", b"nosniff"))
+    out = [(k, v) for k, v in headers if k.lower() != b"x-content-type-options"]
+    out.append((b"x-content-type-options", b"nosniff"))
     if not is_file:
-        return kept
-    content_type = next((v for k, v in kept if k.lower() == b"content-type"), b"").decode()
-    out: list[tuple[bytes, bytes]] = []
-    for name, value in kept:
-        lower = name.lower()
-        if lower == b"content-type" and not content_type.startswith(INLINE_TYPES):
-            value = b"application/octet-stream"
-        elif lower == b"content-disposition" and not content_type.startswith(INLINE_TYPES):
-            value = b"attachment" + value[value.find(b";") :] if b";" in value else b"attachment"
-        out.append((name, value))
-    if not any(k.lower() == b"content-disposition" for k, _ in out) and not content_type.startswith(
-        INLINE_TYPES
-    ):
-        out.append((b"content-disposition", b"attachment"))
+        return out
     # Even a file opened directly runs nothing and reaches nothing in this origin.
     out.append((b"content-security-policy", b"sandbox; default-src 'none'"))
-    return out
+    content_type = next((v for k, v in out if k.lower() == b"content-type"), b"").decode()
+    if content_type.startswith(INLINE_TYPES):
+        return out
+    replaced = (b"content-type", b"content-disposition")
+    downloads = [(k, v) for k, v in out if k.lower() not in replaced]
+    disposition = next((v for k, v in out if k.lower() == b"content-disposition"), b"")
+    filename = disposition[disposition.find(b";") :] if b";" in disposition else b""
+    return [
+        *downloads,
+        (b"content-type", b"application/octet-stream"),
+        (b"content-disposition", b"attachment" + filename),
+    ]
 
 
 class SameOriginWrites:
