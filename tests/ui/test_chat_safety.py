@@ -51,7 +51,7 @@ def test_a_long_streamed_answer_is_rendered_once_per_tick(
 ) -> None:
     workspace = copy_workspace(indexed_workspace, tmp_path / "ws")
     paragraph = "Kafka 是消息队列 [1] ![p](http://attacker.example/p.png) **风险**: 延期。\n\n"
-    answer = paragraph * 400  # about 30 KB, in 4-character deltas: about 7,600 of them
+    answer = paragraph * 150  # about 11 KB, in 4-character deltas: about 2,800 of them
     openai_server.enqueue(answer, chunk_size=4)
     settings = Settings(workspace=workspace, _env_file=None, llm=llm_settings(openai_server))
     ticks = itertools.count()
