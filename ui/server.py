@@ -20,7 +20,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from assistant.settings import Settings
 from ui.api import RiskApi, build_router, install_openapi
-from ui.auth import BodySizeLimit
+from ui.auth import ASGIApp, BodySizeLimit
 from ui.guards import (
     LoginThrottle,
     RejectLoneSurrogates,
@@ -183,7 +183,7 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
 
 
 def uvicorn_config(
-    app: FastAPI, settings: Settings, *, host: str | None = None, port: int | None = None
+    app: ASGIApp, settings: Settings, *, host: str | None = None, port: int | None = None
 ) -> Any:
     """uvicorn's Config for `app`, with deadlines for half-sent requests (ui/timeouts.py)."""
     import uvicorn
