@@ -21,15 +21,26 @@ import uvicorn
 from assistant.settings import ServerSettings, Settings
 from tests.ui.conftest import free_port
 from ui.server import build_app, uvicorn_config
+from ui.timeouts import with_deadlines
 
 HEADER_TIMEOUT = 1.0
 READ_TIMEOUT = 2.0
 
 
 @contextmanager
-def served(app: Any, settings: Settings) -> Iterator[tuple[str, int]]:
+def served(
+    app: Any, settings: Settings, protocol: type[asyncio.Protocol] | None = None
+) -> Iterator[tuple[str, int]]:
     port = free_port()
-    server = uvicorn.Server(uvicorn_config(app, settings, host="127.0.0.1", port=port))
+    config = uvicorn_config(app, settings, host="127.0.0.1", port=port)
+    if protocol is not None:  # the other HTTP implementation than the one uvicorn picked
+        server_settings = settings.server
+        config.http = with_deadlines(
+            protocol,
+            header_timeout=server_settings.header_timeout,
+            read_timeout=server_settings.read_timeout,
+        )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -96,6 +107,21 @@ def test_a_half_sent_request_is_closed(api: tuple[str, int], payload: bytes) -> 
         assert closed_by_server(sock, within=READ_TIMEOUT + 3)
     finally:
         sock.close()
+
+
+@pytest.mark.slow  # waits out the deadlines
+def test_the_deadlines_hold_with_h11_too(tmp_path: Path) -> None:
+    """uvicorn uses httptools when installed, h11 otherwise: both get the deadlines."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    settings = timed_settings(tmp_path / "ws")
+    with served(build_app(settings, with_ui=False), settings, H11Protocol) as address:
+        sockets = [open_partial(address, payload) for payload in PARTIAL_REQUESTS.values()]
+        try:
+            assert all(closed_by_server(sock, within=READ_TIMEOUT + 3) for sock in sockets)
+        finally:
+            for sock in sockets:
+                sock.close()
 
 
 @pytest.mark.slow  # waits out the deadlines
