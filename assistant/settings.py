@@ -36,7 +36,7 @@ class LLMSettings(_Section):
         6000, ge=500, description="Token budget for retrieved passages in one prompt."
     )
     max_tokens: int = Field(
-        2000,
+        4000,
         ge=16,
         le=32_000,
         description="Longest answer or draft the model may write, in tokens (sent to the server "
