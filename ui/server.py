@@ -17,7 +17,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from assistant.settings import Settings
+from assistant.workspace import Workspace
 from ui.api import RiskApi, build_router, install_openapi
+from ui.api_docs import install_offline_docs
+from ui.api_documents import documents_router
 from ui.auth import BodySizeLimit
 from ui.risk_holder import RiskModelHolder
 from ui.services import DocumentServices
@@ -40,19 +43,21 @@ def build_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
         title="pmassist API",
         version="1",
         description="Risk scoring and cited answers over a project-document index.",
-        docs_url="/api/docs",
+        docs_url=None,  # served from local assets by install_offline_docs, never a CDN
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
-    docs = DocumentServices(settings, risk_model=lambda: _model_or_none(holder))
-    app.include_router(build_router(settings, risk, docs))
+    workspace = Workspace(settings, risk_model=lambda: _model_or_none(holder))
+    app.include_router(build_router(settings, risk, DocumentServices(workspace)))
+    app.include_router(documents_router(settings, workspace, upload_dir(settings) / "outputs"))
+    install_offline_docs(app)
     install_openapi(app, risk)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=int(settings.server.max_upload_mb * 1024 * 1024),
     )
     if with_ui:
-        _mount_ui(app, settings, holder, docs)
+        _mount_ui(app, settings, holder, workspace)
     return app
 
 
@@ -75,7 +80,7 @@ def _model_or_none(holder: RiskModelHolder) -> object | None:
 
 
 def _mount_ui(
-    app: FastAPI, settings: Settings, holder: RiskModelHolder, docs: DocumentServices
+    app: FastAPI, settings: Settings, holder: RiskModelHolder, workspace: Workspace
 ) -> None:
     uploads = upload_dir(settings)
     uploads.mkdir(parents=True, exist_ok=True)
@@ -87,7 +92,7 @@ def _mount_ui(
     from ui.app import CSS, build_blocks
     from ui.i18n import gradio_i18n
 
-    blocks = build_blocks(settings, holder, docs, uploads)
+    blocks = build_blocks(settings, holder, workspace, uploads)
     gr.mount_gradio_app(
         app,
         blocks,
