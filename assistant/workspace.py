@@ -19,6 +19,7 @@ own exception types (the doors translate them: exit code 2, HTTP 4xx, a visible 
 from __future__ import annotations
 
 import inspect
+import re
 import logging
 import shutil
 import threading
@@ -102,15 +103,20 @@ class CallbackProgress:
         self.report(self.done, self.total, source)
 
 
+# Usable as a folder name on every system: no separators, reserved or control characters, and
+# at least one character that is not a dot or a space (so never "." or "..").
+_NAME_CHAR = r'[^/\\:*?"<>|\x00-\x1f]'
+PROJECT_NAME_PATTERN = rf"^{_NAME_CHAR}*[^/\\:*?\"<>|\x00-\x1f\s.]{_NAME_CHAR}*$"
+
+
 def checked_project_name(name: str) -> str:
     """A project name usable as a folder name (uploads are stored per project)."""
-    name = name.strip()
-    if not name or name in (".", "..") or any(ch in name for ch in '/\\:*?"<>|\0'):
+    if not re.fullmatch(PROJECT_NAME_PATTERN, name):
         raise AssistantError(
             f"Project name {name!r} cannot be used as a folder name; use letters, digits, "
             "CJK characters, '-' or '_'."
         )
-    return name
+    return name.strip()
 
 
 def draft_paths(out_dir: Path, project: str, kind: str, formats: Sequence[str]) -> list[Path]:

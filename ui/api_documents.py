@@ -34,7 +34,7 @@ from assistant.drafts.sources import UnknownProjectError
 from assistant.errors import AssistantError
 from assistant.llm import LLMError
 from assistant.settings import Settings
-from assistant.workspace import Workspace, draft_paths
+from assistant.workspace import PROJECT_NAME_PATTERN, Workspace, draft_paths
 from ingest.errors import (
     IngestError,
     NoIndexError,
@@ -221,8 +221,18 @@ def _document_routes(router: APIRouter, ws: Workspace) -> None:
 
     @router.post("/documents", response_model=IngestResponse, tags=["documents"])
     def upload_documents(
-        files: Annotated[list[UploadFile], File(description="PDF, DOCX, MD, TXT, HTML files.")],
-        project: Annotated[str, Form(max_length=200, description="Project of the files.")],
+        files: Annotated[
+            list[UploadFile], File(min_length=1, description="PDF, DOCX, MD, TXT, HTML files.")
+        ],
+        project: Annotated[
+            str,
+            Form(
+                min_length=1,
+                max_length=200,
+                pattern=PROJECT_NAME_PATTERN,
+                description="Project of the files (a folder name: no / \\ : * ? \" < > |).",
+            ),
+        ],
     ) -> dict[str, Any]:
         """Store the files in the workspace under the project and ingest them (incremental)."""
         with tempfile.TemporaryDirectory() as tmp, http_errors("project"):
@@ -285,7 +295,12 @@ def _draft_routes(router: APIRouter, ws: Workspace, outputs: Path) -> None:
             "failed": [{"project": f.project, "error": f.error} for f in result.failed],
         }
 
-    @router.get(FILES_ROUTE + "/{folder}/{name}", response_class=FileResponse, tags=["drafts"])
+    @router.get(
+        FILES_ROUTE + "/{folder}/{name}",
+        response_class=FileResponse,
+        responses={404: {"model": m.Problem, "description": "No such file."}},
+        tags=["drafts"],
+    )
     def download(folder: str, name: str) -> FileResponse:
         """A file written by POST /drafts or /reports."""
         path = (outputs / folder / name).resolve()
