@@ -19,8 +19,8 @@ own exception types (the doors translate them: exit code 2, HTTP 4xx, a visible 
 from __future__ import annotations
 
 import inspect
-import re
 import logging
+import re
 import shutil
 import threading
 from collections.abc import Callable, Iterator, Sequence

@@ -11,12 +11,13 @@ import gradio as gr
 
 from assistant.errors import AssistantError
 from ingest.errors import IngestError
+from ingest.model import DocType
 from ui.i18n import t
 from ui.sanitize import safe_markdown
 from ui.tabs.context import UiContext, lang_code
 
 _MARKDOWN_SYNTAX = re.compile(r"[\\`*_{}\[\]()#+\-.!|>~]")
-DOC_TYPES = ["requirements", "meeting_notes", "postmortem", "other"]
+DOC_TYPES = [d.value for d in DocType]
 ANY = ""  # dropdown value meaning "no filter"
 
 
