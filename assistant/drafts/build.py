@@ -14,16 +14,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.drafts.models import Draft, Lang
-from assistant.drafts.requirements import requirements_document
-from assistant.drafts.risk_register import PassageSearch, RiskScorer, risk_register
 from assistant.drafts.sources import ProjectInfo, project_info
-from assistant.drafts.weekly import weekly_report
 from assistant.errors import AssistantError
-from assistant.llm import ChatModel
-from ingest.ports import VectorStore
+
+if TYPE_CHECKING:
+    from assistant.drafts.risk_register import PassageSearch, RiskScorer
+    from assistant.llm import ChatModel
+    from ingest.ports import VectorStore
 
 
 @dataclass
@@ -129,15 +129,23 @@ def build_draft(
     return chosen_kind.build(request)
 
 
+# The builders are imported when a draft is made, not when the table is read (the CLI's help
+# lists the kinds and must start fast).
 def _requirements(request: DraftRequest) -> Draft:
+    from assistant.drafts.requirements import requirements_document
+
     return requirements_document(request.project, **request.common())
 
 
 def _weekly_report(request: DraftRequest) -> Draft:
+    from assistant.drafts.weekly import weekly_report
+
     return weekly_report(request.project, **request.common())
 
 
 def _risk_list(request: DraftRequest) -> Draft:
+    from assistant.drafts.risk_register import risk_register
+
     return risk_register(
         request.project,
         **request.common(),
