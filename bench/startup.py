@@ -3,8 +3,8 @@
 Each command is run as a fresh process (`python -m assistant.cli ... --help` through the
 installed entry point's code path), `--runs` times in a row; the median and the spread are
 written to bench/results/startup.json with the CPU time of each run and the machine's load
-average, since a loaded machine can double the wall times. The goal (issue #18): every command's help in 1 s or less on a quiet
-machine.
+average, since a loaded machine can double the wall times. The goal (issue #18): every
+command's help in 1 s or less on a quiet machine.
 
     uv run python bench/startup.py [--runs 10]
 """

@@ -23,8 +23,8 @@ pytestmark = [
 LOOPBACK = {"127.0.0.1", "localhost"}
 # What an untranslated Documents or Reports tab shows: field names, English headers and values.
 RAW_WORDS = ["project", "source", "doc_type", "chunks", "meeting_notes", "postmortem",
-             "weekly-report", "risk-list", "Refresh", "Remove", "Indexed", "Formats", "All projects",
-             "—"]  # fmt: skip
+             "weekly-report", "risk-list", "Refresh", "Remove", "Indexed", "Formats",
+             "All projects", "—"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
