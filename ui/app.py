@@ -24,6 +24,22 @@ CSS = """
 """
 SHOWN_PROJECTS = 8  # the first screen names this many projects, then "…"
 
+# Gradio translates its own strings (the upload area, "Clear", "Loading"...) by the browser's
+# locale; this makes them follow our switch instead. Gradio exposes `changeLocale` only from its
+# bundled `core` module, whose file name carries a hash, so it is found among the loaded
+# scripts; if a Gradio version names it otherwise, its strings just keep the browser's locale.
+GRADIO_LOCALE_JS = """
+(choice) => {
+  const url = performance.getEntriesByType("resource").map((e) => e.name)
+    .find((name) => /\/assets\/core-[^/]+\.js$/.test(name));
+  if (url) {
+    import(url).then((core) => core.changeLocale(choice === "English" ? "en" : "zh-CN"))
+      .catch(() => {});
+  }
+  return choice;
+}
+"""
+
 
 def welcome_markdown(workspace: Workspace, lang: str) -> str:
     """What is loaded (projects, documents) and a few questions to start with."""
@@ -94,6 +110,7 @@ def _wire(blocks: gr.Blocks, ctx: UiContext, welcome: Any, index_changes: list[A
     for event in index_changes:
         event.then(ctx.project_choices, inputs=language, outputs=pickers)
         event.then(welcome_text, inputs=language, outputs=welcome)
+    language.change(None, inputs=language, outputs=None, js=GRADIO_LOCALE_JS)
     language.change(ctx.relabel.updater(), inputs=language, outputs=ctx.relabel.components)
     language.change(welcome_text, inputs=language, outputs=welcome)
     language.change(ctx.project_choices, inputs=language, outputs=pickers)

@@ -108,6 +108,9 @@ def test_the_chinese_ui_shows_no_raw_names_on_the_documents_and_reports_tabs(
     expect(table).to_contain_text("会议纪要")  # the type, in words
     expect(table).to_contain_text("片段数")
     expect(page.locator("#doc-filter input")).to_have_value("全部项目")
+    # Gradio's own strings follow our switch, not the (English) browser.
+    expect(page.locator("#doc-upload")).not_to_contain_text("Drop File Here")
+    expect(page.locator("#doc-upload")).to_contain_text("将文件拖放到此处")
     panel = visible_text(page, "#tab_documents")
     page.screenshot(path=str(ARTIFACTS / "ui-documents-zh.png"), full_page=True)
     page.get_by_role("tab", name="报告").click()
