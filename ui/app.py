@@ -28,7 +28,7 @@ SHOWN_PROJECTS = 8  # the first screen names this many projects, then "…"
 # locale; this makes them follow our switch instead. Gradio exposes `changeLocale` only from its
 # bundled `core` module, whose file name carries a hash, so it is found among the loaded
 # scripts; if a Gradio version names it otherwise, its strings just keep the browser's locale.
-GRADIO_LOCALE_JS = """
+GRADIO_LOCALE_JS = r"""
 (choice) => {
   const url = performance.getEntriesByType("resource").map((e) => e.name)
     .find((name) => /\/assets\/core-[^/]+\.js$/.test(name));
