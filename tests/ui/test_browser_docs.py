@@ -144,3 +144,26 @@ def test_removing_a_document_asks_first_and_counts_its_chunks(
     expect(page.locator("#ingest-result")).to_contain_text("Removed")
     expect(page.locator("#doc-table")).not_to_contain_text("beta/postmortem/retro.md")
     page.close()
+
+
+def test_the_english_ui_shows_no_chinese_on_the_documents_and_reports_tabs(
+    app_url: str, offline: tuple[Any, list[str]]
+) -> None:
+    from playwright.sync_api import expect
+
+    context, _ = offline
+    page = context.new_page()
+    page.goto(app_url + "/")
+    page.locator("#language").get_by_text("中文").click()
+    expect(page.get_by_role("tab", name="文档")).to_be_visible()
+    page.locator("#language").get_by_text("English").click()  # and back
+    page.get_by_role("tab", name="Documents").click()
+    expect(page.locator("#doc-table")).to_contain_text("Meeting notes")
+    expect(page.locator("#doc-filter input")).to_have_value("All projects")
+    expect(page.locator("#doc-upload")).to_contain_text("Drop File Here")
+    panel = visible_text(page, "#tab_documents")
+    page.get_by_role("tab", name="Reports").click()
+    expect(page.locator("#report-kind")).to_contain_text("Weekly report")
+    panel += visible_text(page, "#tab_reports") + visible_text(page, "#welcome")
+    assert not re.search(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]", panel), panel
+    page.close()
