@@ -172,3 +172,24 @@ def test_llm_answers_stream_in_pieces_and_cite(
     assert final.citations[0].source == "alpha/meeting_notes/2025-03-03-kickoff.md"
     prompt = openai_server.requests[-1].body["messages"]
     assert any("Kafka" in message["content"] for message in prompt)
+
+
+def test_score_and_health_use_the_workspace_model(model_dir: Path, tmp_path: Path) -> None:
+    from ml.errors import ModelFileError
+
+    without = Workspace(Settings(workspace=tmp_path / "empty"))
+    assert without.health().model is None and without.health().chunks == 0
+    with pytest.raises(ModelFileError, match="pmassist risk train"):
+        without.score([{"team_size": 5}])
+
+    ws = Workspace(Settings(workspace=tmp_path / "ws", model_dir=model_dir))
+    results = ws.score([{"team_size": 4}, {"team_size": 38, "project_type": "erp"}])
+    assert [set(r) >= {"delay", "drivers"} for r in results] == [True, True]
+    assert results[0]["delay"]["probability"] < results[1]["delay"]["probability"]
+    assert ws.health().model == str(model_dir)
+
+
+def test_earlier_turns_are_accepted_as_a_keyword(services: Workspace) -> None:
+    history = [{"question": "消息队列用什么？", "answer": "Kafka [1]"}]
+    answer = services.ask("负责人是谁？", project="alpha", k=2, history=history)
+    assert answer.question == "负责人是谁？" and answer.citations
