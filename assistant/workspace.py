@@ -40,6 +40,7 @@ from assistant.reports import BatchResult, ReportProgress, batch_report, report_
 from assistant.retrieval import HybridRetriever, no_index_message, open_retriever
 from assistant.settings import Settings
 from ingest.errors import NoIndexError
+from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.lock import WorkspaceLock
 from ingest.manifest import DocumentInfo
 from ingest.model import SearchFilter
@@ -117,6 +118,16 @@ def checked_project_name(name: str) -> str:
             "CJK characters, '-' or '_'."
         )
     return name.strip()
+
+
+def check_upload_names(names: Sequence[str]) -> None:
+    """Refuse files pmassist cannot read before anything is stored."""
+    refused = [n for n in names if Path(n).suffix.lower() not in SUPPORTED_SUFFIXES]
+    if refused:
+        kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise AssistantError(
+            f"Cannot ingest {', '.join(refused)}: upload {kinds} files (convert others first)."
+        )
 
 
 def draft_paths(out_dir: Path, project: str, kind: str, formats: Sequence[str]) -> list[Path]:
@@ -289,9 +300,11 @@ class Workspace:
 
         `names` are the files' names as the user knows them (a web upload arrives under a
         temporary name); by default each file's own name."""
+        names = names or [Path(f).name for f in files]
+        check_upload_names(names)
         folder = self.upload_root() / checked_project_name(project)
         folder.mkdir(parents=True, exist_ok=True)
-        for file, name in zip(files, names or [Path(f).name for f in files], strict=True):
+        for file, name in zip(files, names, strict=True):
             shutil.copyfile(file, folder / _upload_name(name))
         return self.ingest([self.upload_root()], progress=progress, wait=wait)
 

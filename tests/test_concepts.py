@@ -85,6 +85,7 @@ def source_files(*packages: str) -> Iterator[Path]:
 CONCEPTS = {
     "document types": (r"meeting_notes", {"ingest/model.py", "ingest/metadata.py"}),
     "draft kinds": (r"weekly-report", {"assistant/drafts/build.py", "assistant/drafts/models.py"}),
+    "document formats": (r"\.docx", {"ingest/loaders.py", "ingest/reader_process.py"}),
 }
 # Files that name one value as data, not as a list of the concept (templates, extraction).
 USES = {"assistant/drafts/weekly.py", "assistant/drafts/extract.py", "assistant/drafts/sections.py"}

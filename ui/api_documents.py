@@ -34,7 +34,12 @@ from assistant.drafts.sources import UnknownProjectError
 from assistant.errors import AssistantError
 from assistant.llm import LLMError
 from assistant.settings import Settings
-from assistant.workspace import PROJECT_NAME_PATTERN, Workspace, draft_paths
+from assistant.workspace import (
+    PROJECT_NAME_PATTERN,
+    Workspace,
+    check_upload_names,
+    draft_paths,
+)
 from ingest.errors import (
     IngestError,
     NoIndexError,
@@ -235,6 +240,8 @@ def _document_routes(router: APIRouter, ws: Workspace) -> None:
         ],
     ) -> dict[str, Any]:
         """Store the files in the workspace under the project and ingest them (incremental)."""
+        with http_errors("files"):
+            check_upload_names([upload.filename or "" for upload in files])
         with tempfile.TemporaryDirectory() as tmp, http_errors("project"):
             paths, names = _saved(files, Path(tmp))
             report = ws.ingest_uploads(paths, project=project, names=names)
@@ -259,7 +266,7 @@ def _saved(files: list[UploadFile], folder: Path) -> tuple[list[Path], list[str]
             while block := upload.file.read(1 << 20):
                 handle.write(block)
         paths.append(path)
-        names.append(upload.filename or f"upload-{n}.txt")
+        names.append(upload.filename or "")
     return paths, names
 
 

@@ -70,6 +70,9 @@ def test_bad_uploads_are_422_naming_the_field(served: tuple[httpx.Client, Path])
         http.post("/api/v1/documents", data={"project": "../up"}, files=note)
     )
     assert ["body", "files"] in locs(http.post("/api/v1/documents", data={"project": "p"}))
+    sheet = [("files", ("plan.xlsx", b"PK\x03\x04", "application/octet-stream"))]
+    refused = http.post("/api/v1/documents", data={"project": "p"}, files=sheet)
+    assert ["body", "files"] in locs(refused) and "plan.xlsx" in refused.text
     assert ["body", "source"] in locs(
         http.request("DELETE", "/api/v1/documents", json={"project": "p"})
     )

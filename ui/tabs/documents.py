@@ -12,12 +12,13 @@ import pandas as pd
 from assistant.errors import AssistantError
 from assistant.workspace import CallbackProgress
 from ingest.errors import IngestError
+from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.manifest import DocumentInfo
 from ingest.pipeline import IngestReport
 from ui.i18n import doc_type_label, t
 from ui.tabs.context import ANY, UiContext, all_projects, lang_code
 
-FILE_TYPES = [".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm"]
+FILE_TYPES = sorted(SUPPORTED_SUFFIXES)  # what ingest reads (ingest.loaders)
 COLUMNS = ("project", "col_source", "doc_type", "col_date", "col_chunks")  # i18n keys
 
 
