@@ -42,7 +42,8 @@ def build_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
     app = FastAPI(
         title="pmassist API",
         version="1",
-        description="Risk scoring and cited answers over a project-document index.",
+        description="The pmassist CLI over HTTP: documents, cited answers, drafts, reports "
+        "and delay/overrun risk scoring.",
         docs_url=None,  # served from local assets by install_offline_docs, never a CDN
         openapi_url="/api/openapi.json",
         redoc_url=None,
