@@ -16,6 +16,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 ASSETS_URL = "/api/docs-assets"
+# The pages may load nothing from elsewhere: ReDoc's footer links a logo on its CDN, which the
+# browser then does not even request.
+LOCAL_ONLY = "img-src 'self' data:; font-src 'self' data:; connect-src 'self'"
 ASSETS_DIR = Path(fastapi_offline.__file__).parent / "static"
 
 
@@ -28,20 +31,29 @@ def install_offline_docs(
 
     @app.get(docs_url, include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=openapi_url,
-            title=f"{app.title} — Swagger UI",
-            swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
-            swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
-            swagger_favicon_url=f"{ASSETS_URL}/favicon.png",
+        return _local_only(
+            get_swagger_ui_html(
+                openapi_url=openapi_url,
+                title=f"{app.title} — Swagger UI",
+                swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
+                swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
+                swagger_favicon_url=f"{ASSETS_URL}/favicon.png",
+            )
         )
 
     @app.get(redoc_url, include_in_schema=False)
     def redoc() -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url=openapi_url,
-            title=f"{app.title} — ReDoc",
-            redoc_js_url=f"{ASSETS_URL}/redoc.standalone.js",
-            redoc_favicon_url=f"{ASSETS_URL}/favicon.png",
-            with_google_fonts=False,
+        return _local_only(
+            get_redoc_html(
+                openapi_url=openapi_url,
+                title=f"{app.title} — ReDoc",
+                redoc_js_url=f"{ASSETS_URL}/redoc.standalone.js",
+                redoc_favicon_url=f"{ASSETS_URL}/favicon.png",
+                with_google_fonts=False,
+            )
         )
+
+
+def _local_only(page: HTMLResponse) -> HTMLResponse:
+    page.headers["Content-Security-Policy"] = LOCAL_ONLY
+    return page
