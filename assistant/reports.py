@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from assistant.drafts.build import DraftDeps, build_draft
-from assistant.drafts.models import DRAFT_KINDS
+from assistant.drafts.build import DraftDeps, build_draft, draft_kind_names
 from assistant.drafts.output import FORMATS, write_draft
 from assistant.drafts.render_markdown import render_markdown
 from assistant.errors import AssistantError
@@ -84,8 +83,9 @@ def batch_report(
     lang: str | None = None,
     progress: ReportProgress | None = None,
 ) -> BatchResult:
-    if kind not in DRAFT_KINDS:
-        raise AssistantError(f"Unknown --kind {kind!r}; choose one of {', '.join(DRAFT_KINDS)}.")
+    if kind not in draft_kind_names():
+        known = ", ".join(draft_kind_names())
+        raise AssistantError(f"Unknown --kind {kind!r}; choose one of {known}.")
     if not projects:
         raise AssistantError("No projects to report on; pass --project NAME or --all-projects.")
     result = BatchResult()

@@ -8,6 +8,15 @@ from pathlib import PurePosixPath
 
 from ingest.model import DocType
 
+# Every document type's name in Chinese and English, for menus and tables (DocType, in
+# ingest.model, is the list of types; this is the only place that names them for people).
+DOC_TYPE_LABELS: dict[str, tuple[str, str]] = {
+    DocType.REQUIREMENTS.value: ("需求文档", "Requirements"),
+    DocType.MEETING_NOTES.value: ("会议纪要", "Meeting notes"),
+    DocType.POSTMORTEM.value: ("复盘报告", "Post-mortem"),
+    DocType.OTHER.value: ("其他", "Other"),
+}
+
 # Order matters only when one name matches several types: the earliest match in the name wins.
 _TYPE_PATTERNS: dict[DocType, re.Pattern[str]] = {
     DocType.POSTMORTEM: re.compile(

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from ingest.model import DocType
+
 
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
@@ -72,7 +74,7 @@ def _no_text_or_bool(value: Any) -> Any:
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=4000, description="The question, zh or en.")
     project: str | None = Field(None, max_length=200, description="Only this project's files.")
-    type: Literal["requirements", "meeting_notes", "postmortem"] | None = Field(
+    type: DocType | None = Field(
         None, description="Only this document type."
     )
     k: Annotated[int, BeforeValidator(_no_text_or_bool)] = Field(

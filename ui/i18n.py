@@ -80,6 +80,44 @@ TEXT: dict[str, tuple[str, str]] = {
     "level": ("等级", "level"),
     "written": ("已写出", "Written"),
     "failed": ("失败", "Failed"),
+    # the first screen
+    "loaded": (
+        "已载入 {projects} 个项目、{documents} 份文档（{names}）。",
+        "Loaded: {projects} projects, {documents} documents ({names}).",
+    ),
+    "nothing_loaded": (
+        "还没有文档：在「文档」页上传，或运行 `pmassist ingest 文件夹`。",
+        "No documents yet: upload some on the Documents tab, or run `pmassist ingest FOLDER`.",
+    ),
+    "examples": ("可以这样问：", "Try asking:"),
+    "example_questions": (
+        "数据迁移安排在什么时候？|消息队列选用了什么？|项目的主要风险是什么？",
+        "When is the data migration?|Which message queue was chosen?|What are the main risks?",
+    ),
+    # documents
+    "col_source": ("来源文件", "Source"),
+    "col_date": ("日期", "Date"),
+    "col_chunks": ("片段数", "Chunks"),
+    "ingest_summary": (
+        "新增 {added}，更新 {updated}，未变 {unchanged}，写入片段 {chunks}",
+        "added {added}, updated {updated}, unchanged {unchanged}, chunks written {chunks}",
+    ),
+    "choose_files": ("请先选择文件", "Choose files first"),
+    "choose_document": ("请选择要删除的文档", "Choose a document to remove"),
+    "confirm_remove": (
+        "确定从索引中删除 `{source}`（{chunks} 个片段）吗？",
+        "Remove `{source}` ({chunks} chunks) from the index?",
+    ),
+    "confirm": ("确认删除", "Yes, remove it"),
+    "cancel": ("取消", "Cancel"),
+    "removed": ("已删除 `{source}`（{chunks} 个片段）", "Removed `{source}` ({chunks} chunks)"),
+    "not_indexed": ("`{source}` 不在索引中", "`{source}` is not in the index"),
+    # reports
+    "choose_format": ("请至少选择一种格式", "Choose at least one format"),
+    "format_md": ("Markdown", "Markdown"),
+    "format_docx": ("Word（DOCX）", "Word (DOCX)"),
+    "lang_zh": ("中文", "Chinese"),
+    "lang_en": ("英文", "English"),
 }
 
 
@@ -99,14 +137,45 @@ def gradio_i18n() -> Any:
     )
 
 
+def doc_type_label(value: str, lang: str) -> str:
+    """A document type in the reader's language (the labels live beside the types)."""
+    from ingest.metadata import DOC_TYPE_LABELS
+
+    labels = DOC_TYPE_LABELS.get(value)
+    return (labels[1] if lang == "en" else labels[0]) if labels else value
+
+
+def doc_type_choices(lang: str) -> list[tuple[str, str]]:
+    """Every document type as (label, value) for a menu, in the order DocType lists them."""
+    from ingest.model import DocType
+
+    return [(doc_type_label(d.value, lang), d.value) for d in DocType]
+
+
+def draft_kind_choices(lang: str) -> list[tuple[str, str]]:
+    """Every registered draft kind as (label, name) for a menu."""
+    from assistant.drafts.build import draft_kinds
+
+    return [(kind.label(lang), kind.name) for kind in draft_kinds()]
+
+
+def language_choices(lang: str) -> list[tuple[str, str]]:
+    """The languages a draft can be written in."""
+    return [(t("lang_zh", lang), "zh"), (t("lang_en", lang), "en")]
+
+
+Text = str | Callable[[str], Any]  # an i18n key, or a function of the language
+
+
 @dataclass
 class Relabel:
-    """Components whose label (or value, placeholder, ...) follows the language switch."""
+    """Components whose label (or value, placeholder, choices...) follows the language switch."""
 
-    entries: list[tuple[Any, dict[str, str]]] = field(default_factory=list)
+    entries: list[tuple[Any, dict[str, Text]]] = field(default_factory=list)
 
-    def add(self, component: Any, **attrs: str) -> Any:
-        """Register `component`, e.g. add(button, value="ask"); returns it for chaining."""
+    def add(self, component: Any, **attrs: Text) -> Any:
+        """Register `component`, e.g. add(button, value="ask") or add(menu, choices=fn);
+        returns it for chaining."""
         self.entries.append((component, attrs))
         return component
 
@@ -119,7 +188,10 @@ class Relabel:
 
         updates: list[dict[str, Any]] = []
         for _, attrs in self.entries:
-            texts: dict[str, Any] = {attr: t(key, lang) for attr, key in attrs.items()}
+            texts: dict[str, Any] = {
+                attr: t(key, lang) if isinstance(key, str) else key(lang)
+                for attr, key in attrs.items()
+            }
             updates.append(gr.update(**texts))
         return updates
 

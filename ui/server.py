@@ -19,7 +19,10 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from assistant.settings import Settings
+from assistant.workspace import Workspace
 from ui.api import RiskApi, build_router, install_openapi
+from ui.api_docs import install_offline_docs
+from ui.api_documents import documents_router
 from ui.auth import ASGIApp, BodySizeLimit
 from ui.guards import (
     LoginThrottle,
@@ -35,7 +38,8 @@ from ui.timeouts import with_deadlines
 log = logging.getLogger(__name__)
 
 
-API_DESCRIPTION = """Risk scoring and cited answers over a project-document index.
+API_DESCRIPTION = """The pmassist CLI over HTTP: documents, cited answers, drafts, reports and
+delay/overrun risk scoring.
 
 **Security.** When `PMASSIST_API_KEY` is set every `/api/v1` route needs
 `Authorization: Bearer <key>`; this page and `/api/openapi.json` stay readable without it (they
@@ -67,17 +71,19 @@ def build_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
         title="pmassist API",
         version="1",
         description=API_DESCRIPTION,
-        docs_url="/api/docs",
+        docs_url=None,  # served from local assets by install_offline_docs, never a CDN
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
-    docs = DocumentServices(settings, risk_model=lambda: _model_or_none(holder))
-    app.include_router(build_router(settings, risk, docs))
+    workspace = Workspace(settings, risk_model=lambda: _model_or_none(holder))
+    app.include_router(build_router(settings, risk, DocumentServices(workspace)))
+    app.include_router(documents_router(settings, workspace, upload_dir(settings) / "outputs"))
+    install_offline_docs(app)
     install_openapi(app, risk)
     _describe_untrusted_text(app)
     _add_guards(app, settings)
     if with_ui:
-        _mount_ui(app, settings, holder, docs)
+        _mount_ui(app, settings, holder, workspace)
     return app
 
 
@@ -138,7 +144,7 @@ def _model_or_none(holder: RiskModelHolder) -> object | None:
 
 
 def _mount_ui(
-    app: FastAPI, settings: Settings, holder: RiskModelHolder, docs: DocumentServices
+    app: FastAPI, settings: Settings, holder: RiskModelHolder, workspace: Workspace
 ) -> None:
     uploads = upload_dir(settings)
     uploads.mkdir(parents=True, exist_ok=True)
@@ -150,7 +156,7 @@ def _mount_ui(
     from ui.app import CSS, build_blocks
     from ui.i18n import gradio_i18n
 
-    blocks = build_blocks(settings, holder, docs, uploads)
+    blocks = build_blocks(settings, holder, workspace, uploads)
     gr.mount_gradio_app(
         app,
         blocks,

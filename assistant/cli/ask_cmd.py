@@ -1,13 +1,12 @@
 """`pmassist ask QUESTION [--project] [--type] [--since] [--until] [--k 5] [--json]`.
 
-Imports of the core are deferred into the command so `pmassist --help` and other commands
-do not pay for jieba, bm25s or Chroma.
+The workspace (and with it jieba, bm25s and Chroma) loads inside the command, so
+`pmassist --help` and other commands do not pay for it.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -21,15 +20,10 @@ from assistant.cli.common import (
     load_settings,
     user_errors,
 )
+from ingest.model import DocType
 
 if TYPE_CHECKING:
     from assistant.answer import Answer
-
-
-class DocTypeChoice(StrEnum):
-    requirements = "requirements"
-    meeting_notes = "meeting_notes"
-    postmortem = "postmortem"
 
 
 SinceOpt = Annotated[str | None, typer.Option(help="Only documents dated on or after YYYY-MM-DD.")]
@@ -52,7 +46,7 @@ def ask(
     question: Annotated[str, typer.Argument(help="Your question, in Chinese or English.")],
     project: Annotated[str | None, typer.Option(help="Only this project's documents.")] = None,
     doc_type: Annotated[
-        DocTypeChoice | None, typer.Option("--type", help="Only this kind of document.")
+        DocType | None, typer.Option("--type", help="Only this kind of document.")
     ] = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -63,27 +57,16 @@ def ask(
 ) -> None:
     """Answer a question from the ingested documents, with numbered citations."""
     configure_logging(verbose)
-    where_kwargs = {
-        "project": project,
-        "doc_type": doc_type.value if doc_type else None,
-        "date_from": _iso_date(since, "--since"),
-        "date_to": _iso_date(until, "--until"),
-    }
+    date_from, date_to = _iso_date(since, "--since"), _iso_date(until, "--until")
     settings = load_settings(workspace)
     with user_errors():
-        from assistant.answer import answer
-        from assistant.llm import chat_model_from_settings
-        from assistant.retrieval import open_retriever
-        from ingest.model import SearchFilter
+        from assistant.workspace import Workspace  # the core loads only for this command
 
-        result = answer(
-            question,
-            retriever=open_retriever(settings),
-            chat_model=chat_model_from_settings(settings.llm),
-            k=k,
-            where=SearchFilter(**where_kwargs),
-            context_tokens=settings.llm.context_tokens,
-        )
+        with Workspace(settings) as ws:
+            result = ws.ask(
+                question, project=project, doc_type=doc_type.value if doc_type else None,
+                since=date_from, until=date_to, k=k,
+            )  # fmt: skip
     if json_output:
         emit_json(result.model_dump(mode="json"))
     else:

@@ -19,9 +19,10 @@ from assistant.settings import Settings, data_dir
 
 def ingest_samples(settings: Settings, samples: Path) -> dict[str, object]:
     """Ingest the sample corpus (unchanged files are skipped by the manifest)."""
-    from assistant.factory import ingest_into_workspace
+    from assistant.workspace import Workspace  # the core loads only for this command
 
-    return ingest_into_workspace(settings, [samples], wait=30).to_dict()
+    with Workspace(settings) as ws:
+        return ws.ingest([samples], wait=30).to_dict()
 
 
 def train_if_missing(settings: Settings, portfolio: Path) -> bool:

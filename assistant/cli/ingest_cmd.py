@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,8 +19,9 @@ from assistant.cli.common import (
     stderr,
     user_errors,
 )
-from assistant.factory import ingest_config, ingest_into_workspace
-from ingest.pipeline import IngestReport
+
+if TYPE_CHECKING:
+    from ingest.pipeline import IngestReport
 
 
 @app.command()
@@ -44,13 +45,18 @@ def ingest(
     Re-running is incremental: unchanged files are skipped, changed files replace their
     chunks and files gone from a folder lose theirs.
     """
+    from assistant.factory import ingest_config  # numpy and the pipeline: only for ingest
+    from assistant.workspace import Workspace
+
     configure_logging()
     settings = load_settings(workspace)
     config = replace(ingest_config(settings), write_batch=batch)
-    with user_errors(), progress_bar("ingest", quiet=json_output) as progress:
-        report = ingest_into_workspace(
-            settings, paths, project=project, progress=progress, wait=wait, config=config
-        )
+    with (
+        user_errors(),
+        progress_bar("ingest", quiet=json_output) as progress,
+        Workspace(settings) as ws,
+    ):
+        report = ws.ingest(paths, project=project, progress=progress, wait=wait, config=config)
     if json_output:
         emit_json(report.to_dict())
     else:

@@ -95,7 +95,7 @@ def test_upload_is_ingested_and_listed(page: object, tmp_path: Path) -> None:
     page.set_input_files("#doc-upload input[type=file]", str(note))
     page.fill("#upload-project textarea, #upload-project input", "gamma")
     page.click("#ingest")
-    expect(page.locator("#ingest-result")).to_contain_text("added: 1")
+    expect(page.locator("#ingest-result")).to_contain_text("新增 1")
     expect(page.locator("#doc-table")).to_contain_text("gamma/会议纪要-2025-05-06.md")
     page.screenshot(path=str(ARTIFACTS / "ui-documents.png"), full_page=True)
 

@@ -104,3 +104,23 @@ def test_demo_retrains_a_model_it_cannot_load(tmp_path: Path) -> None:
     assert "retraining" in result.output and "Risk model trained" in result.output
     card = json.loads((model_dir / "model_card.json").read_text("utf-8"))
     assert card["format_version"] >= 1
+
+
+HEAVY = ("gradio", "fastapi", "uvicorn", "sklearn", "chromadb", "numpy", "pandas", "jieba",
+         "bm25s", "langchain", "openai", "assistant.drafts", "assistant.workspace",
+         "assistant.retrieval")  # fmt: skip
+
+
+@pytest.mark.parametrize("args", [["--help"], ["ask", "--help"], ["ingest", "--help"]])
+def test_a_command_starts_without_the_heavy_parts(args: list[str]) -> None:
+    """What each command's help loads (the timings are in bench/startup.py): a heavy import
+    at the top of a CLI module would show up here."""
+    probe = (
+        "import sys\nfrom assistant.cli import app\n"
+        "try:\n    app(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({HEAVY!r})))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *args], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -1,6 +1,6 @@
-"""What the Documents, Drafts, Reports and Risk tabs run, on a real workspace: upload and
-ingest with progress, list and remove, drafts to Markdown and DOCX, batch reports, CSV and
-portfolio scoring."""
+"""What the doors run through the workspace service, on a real workspace: upload and ingest
+with progress, list and remove (with the right chunk count), drafts to Markdown and DOCX,
+batch reports, CSV and portfolio scoring."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 from assistant.errors import AssistantError
 from assistant.settings import LLMSettings, Settings
+from assistant.workspace import CallbackProgress, Workspace, draft_paths
 from ml.errors import RiskInputError
 from tests.openai_server import OpenAIServer
 from tests.ui.conftest import copy_workspace
@@ -22,50 +23,68 @@ from ui.tabs.chat import citations_markdown
 
 
 @pytest.fixture
-def services(indexed_workspace: Path, tmp_path: Path) -> DocumentServices:
+def services(indexed_workspace: Path, tmp_path: Path) -> Workspace:
     workspace = copy_workspace(indexed_workspace, tmp_path / "ws")
-    return DocumentServices(Settings(workspace=workspace))
+    return Workspace(Settings(workspace=workspace))
 
 
 def test_upload_is_ingested_with_progress_and_can_be_removed(
-    services: DocumentServices, tmp_path: Path
+    services: Workspace, tmp_path: Path
 ) -> None:
-    upload = tmp_path / "upload" / "周报-2025-03-10.md"
+    upload = tmp_path / "upload" / "tmp-name-1234"
     upload.parent.mkdir()
-    upload.write_text("# 周报\n\n本周完成接口联调，风险：供应商延期交付。\n", encoding="utf-8")
+    # Long enough for several chunks, so the removal's chunk count is checked for real.
+    text = "# 周报\n\n" + "".join(f"## 第{i}项\n\n本周完成接口联调{i}，风险：供应商延期交付。" * 12
+                                 + "\n\n" for i in range(8))
+    upload.write_text(text, encoding="utf-8")
     seen: list[tuple[int, int, str]] = []
 
-    summary = services.ingest_uploads(
-        [upload], project="gamma", progress=lambda d, t, s: seen.append((d, t, s))
-    )
+    report = services.ingest_uploads(
+        [upload], project="gamma", names=["周报-2025-03-10.md"],
+        progress=CallbackProgress(lambda d, t, s: seen.append((d, t, s))),
+    )  # fmt: skip
 
-    assert summary["added"] == 1 and summary["chunks"] >= 1 and not summary["failed"]
+    assert report.added == 1 and report.chunks > 1 and not report.failed
     assert seen[-1] == (1, 1, "gamma/周报-2025-03-10.md")
     assert "gamma" in services.projects()
-    listed = services.list_documents("gamma")
-    assert [d["source"] for d in listed] == ["gamma/周报-2025-03-10.md"]
-    answer = services.ask("供应商延期", project="gamma", doc_type=None, k=3)
-    assert answer["citations"][0]["source"] == "gamma/周报-2025-03-10.md"
+    listed = services.documents("gamma")
+    assert [d.source for d in listed] == ["gamma/周报-2025-03-10.md"]
+    answer = services.ask("供应商延期", project="gamma", k=3)
+    assert answer.citations[0].source == "gamma/周报-2025-03-10.md"
 
     before = services.chunk_count()
-    assert services.remove_document("gamma/周报-2025-03-10.md") == 1
-    assert services.list_documents("gamma") == []
-    assert services.chunk_count() == before - listed[0]["chunks"]
+    removal = services.remove("gamma/周报-2025-03-10.md", project="gamma")
+    assert (removal.documents, removal.chunks) == (1, listed[0].chunks)
+    assert services.documents("gamma") == []
+    assert services.chunk_count() == before - listed[0].chunks
     again = services.ingest_uploads([], project="gamma")  # the removed copy stays removed
-    assert again["added"] == 0
+    assert again.added == 0
 
 
-def test_project_names_cannot_escape_the_upload_folder(services: DocumentServices) -> None:
+def test_removing_within_another_project_removes_nothing(services: Workspace) -> None:
+    source = "alpha/requirements/srs.md"
+    assert services.remove(source, project="beta").documents == 0
+    assert [d.source for d in services.documents("alpha")].count(source) == 1
+
+
+def test_the_old_dict_view_still_serves_the_chat_tab(services: Workspace) -> None:
+    view = DocumentServices(services)
+    final = list(view.stream_ask("Kafka 消息队列", project="alpha", doc_type=None, k=2))[-1]
+    assert isinstance(final, dict) and final["citations"]
+    assert view.projects() == ["alpha", "beta"]
+
+
+def test_project_names_cannot_escape_the_upload_folder(services: Workspace) -> None:
     with pytest.raises(AssistantError, match="folder name"):
         services.ingest_uploads([], project="../outside")
 
 
-def test_streamed_answer_ends_with_citations(services: DocumentServices) -> None:
-    parts = list(services.stream_ask("Kafka 消息队列", project="alpha", doc_type=None, k=2))
+def test_streamed_answer_ends_with_citations(services: Workspace) -> None:
+    parts = list(services.stream_ask("Kafka 消息队列", project="alpha", k=2))
     assert any(isinstance(p, str) for p in parts)
     final = parts[-1]
-    assert isinstance(final, dict) and final["citations"]
-    shown = citations_markdown(final["citations"], "zh")
+    assert not isinstance(final, str) and final.citations
+    shown = citations_markdown([c.model_dump() for c in final.citations], "zh")
     assert "alpha/meeting_notes/2025-03-03-kickoff.md" in shown
 
 
@@ -83,24 +102,24 @@ def test_citations_quote_hostile_document_text_harmlessly() -> None:
     assert "<img" not in shown and dangers(shown) == [] and "<a " not in shown
 
 
-def test_draft_writes_markdown_and_docx(services: DocumentServices, tmp_path: Path) -> None:
-    markdown, paths = services.draft(
-        "weekly-report", "alpha", since=None, until=None, lang="zh", out_dir=tmp_path / "out"
-    )
-    assert "Kafka" in markdown
-    assert sorted(p.suffix for p in paths) == [".docx", ".md"]
-    assert all(p.stat().st_size > 0 for p in paths)
+def test_draft_writes_markdown_and_docx(services: Workspace, tmp_path: Path) -> None:
+    outputs = draft_paths(tmp_path / "out", "alpha", "weekly-report", ["md", "docx"])
+    result = services.draft("weekly-report", "alpha", lang="zh", outputs=outputs)
+    assert "Kafka" in result.markdown
+    assert sorted(p.suffix for p in result.files) == [".docx", ".md"]
+    assert all(p.stat().st_size > 0 for p in result.files)
+    assert result.to_json()["output"] == str(result.files[0])
 
 
-def test_batch_report_for_all_projects(services: DocumentServices, tmp_path: Path) -> None:
-    result = services.report(
-        "risk-list", [], formats=["md"], lang="en", out_dir=tmp_path / "reports"
-    )
-    assert sorted(Path(p).name for p in result["written"]) == [
-        "alpha-risk-list.md",
-        "beta-risk-list.md",
-    ]
-    assert result["failed"] == []
+def test_an_unknown_draft_kind_names_the_known_ones(services: Workspace) -> None:
+    with pytest.raises(AssistantError, match="weekly-report"):
+        services.draft("monthly", "alpha")
+
+
+def test_batch_report_for_all_projects(services: Workspace, tmp_path: Path) -> None:
+    result = services.report("risk-list", [], formats=["md"], lang="en", out_dir=tmp_path / "r")
+    assert sorted(p.name for p in result.written) == ["alpha-risk-list.md", "beta-risk-list.md"]
+    assert result.failed == []
 
 
 def test_csv_scoring_names_the_bad_row(model_dir: Path, tmp_path: Path) -> None:
@@ -142,16 +161,37 @@ def test_llm_answers_stream_in_pieces_and_cite(
     llm = LLMSettings(
         provider="openai", model="qwen-plus", base_url=openai_server.base_url, api_key="test"
     )
-    services = DocumentServices(Settings(workspace=workspace, llm=llm))
+    services = Workspace(Settings(workspace=workspace, llm=llm))
     openai_server.enqueue("The team chose Kafka as the message queue [1].", chunk_size=5)
 
-    parts = list(services.stream_ask("Which message queue?", project=None, doc_type=None, k=3))
+    parts = list(services.stream_ask("Which message queue?", k=3))
 
     deltas = [p for p in parts if isinstance(p, str)]
     assert len(deltas) > 3  # streamed, not one block
     final = parts[-1]
-    assert isinstance(final, dict) and final["mode"] == "llm"
-    assert "Kafka" in final["answer"]
-    assert final["citations"][0]["source"] == "alpha/meeting_notes/2025-03-03-kickoff.md"
+    assert not isinstance(final, str) and final.mode == "llm"
+    assert "Kafka" in final.answer
+    assert final.citations[0].source == "alpha/meeting_notes/2025-03-03-kickoff.md"
     prompt = openai_server.requests[-1].body["messages"]
     assert any("Kafka" in message["content"] for message in prompt)
+
+
+def test_score_and_health_use_the_workspace_model(model_dir: Path, tmp_path: Path) -> None:
+    from ml.errors import ModelFileError
+
+    without = Workspace(Settings(workspace=tmp_path / "empty"))
+    assert without.health().model is None and without.health().chunks == 0
+    with pytest.raises(ModelFileError, match="pmassist risk train"):
+        without.score([{"team_size": 5}])
+
+    ws = Workspace(Settings(workspace=tmp_path / "ws", model_dir=model_dir))
+    results = ws.score([{"team_size": 4}, {"team_size": 38, "project_type": "erp"}])
+    assert [set(r) >= {"delay", "drivers"} for r in results] == [True, True]
+    assert results[0]["delay"]["probability"] < results[1]["delay"]["probability"]
+    assert ws.health().model == str(model_dir)
+
+
+def test_earlier_turns_are_accepted_as_a_keyword(services: Workspace) -> None:
+    history = [{"question": "消息队列用什么？", "answer": "Kafka [1]"}]
+    answer = services.ask("负责人是谁？", project="alpha", k=2, history=history)
+    assert answer.question == "负责人是谁？" and answer.citations

@@ -13,12 +13,13 @@ import gradio as gr
 
 from assistant.errors import AssistantError
 from ingest.errors import IngestError
+from ingest.model import DocType
 from ui.i18n import t
 from ui.sanitize import CHATBOT_HTML, MARKDOWN_HTML, safe_html
 from ui.tabs.context import UiContext, lang_code
 
 _MARKDOWN_SYNTAX = re.compile(r"[\\`*_{}\[\]()#+\-.!|>~]")
-DOC_TYPES = ["requirements", "meeting_notes", "postmortem", "other"]
+DOC_TYPES = [d.value for d in DocType]
 ANY = ""  # dropdown value meaning "no filter"
 # A streamed answer is rendered (parsed, sanitised, sent) at most every RENDER_INTERVAL seconds
 # and never more often than RENDER_SHARE of the time allows (a 40 KB answer takes about 50 ms to

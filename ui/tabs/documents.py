@@ -1,4 +1,5 @@
-"""Documents tab: upload and ingest with progress, list what is indexed, remove a document."""
+"""Documents tab: upload and ingest with progress, list what is indexed, remove a document
+(after a confirmation that says how many chunks go with it)."""
 
 from __future__ import annotations
 
@@ -9,62 +10,92 @@ import gradio as gr
 import pandas as pd
 
 from assistant.errors import AssistantError
+from assistant.workspace import CallbackProgress
 from ingest.errors import IngestError
-from ui.i18n import t
-from ui.tabs.context import UiContext
+from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.manifest import DocumentInfo
+from ingest.pipeline import IngestReport
+from ui.i18n import doc_type_label, t
+from ui.tabs.context import ANY, UiContext, all_projects, lang_code
 
-FILE_TYPES = [".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm"]
-ALL = ""
+FILE_TYPES = sorted(SUPPORTED_SUFFIXES)  # what ingest reads (ingest.loaders)
+COLUMNS = ("project", "col_source", "doc_type", "col_date", "col_chunks")  # i18n keys
 
 
-def summary_markdown(summary: dict[str, Any]) -> str:
-    counts = ", ".join(
-        f"{key}: {summary.get(key, 0)}" for key in ("added", "updated", "unchanged", "chunks")
-    )
-    lines = [counts]
-    for failure in summary.get("failed", []):
-        lines.append(f"- ✗ `{failure['source']}`: {failure['error']}")
+def summary_markdown(report: IngestReport, lang: str) -> str:
+    lines = [t("ingest_summary", lang, **report.to_dict())]
+    for source, error in report.failed:
+        lines.append(f"- ✗ `{source}`: {error}")
     return "\n".join(lines)
 
 
-def documents_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    columns = ["project", "source", "doc_type", "chunks"]
-    return pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns)
+def documents_frame(documents: list[DocumentInfo], lang: str) -> pd.DataFrame:
+    """The indexed documents with headers and document types in the reader's language."""
+    rows = [
+        (d.project, d.source, doc_type_label(d.doc_type, lang), d.date or "", d.chunks)
+        for d in documents
+    ]
+    return pd.DataFrame(rows, columns=[t(key, lang) for key in COLUMNS])
 
 
 class DocumentHandlers:
-    """What the tab's buttons do, given the services."""
+    """What the tab's buttons do, given the workspace."""
 
     def __init__(self, ctx: UiContext) -> None:
         self.ctx = ctx
 
-    def listing(self, chosen: str | None) -> tuple[pd.DataFrame, Any]:
-        rows = self.ctx.docs.list_documents(chosen or None)
-        return documents_frame(rows), gr.update(choices=[r["source"] for r in rows], value=None)
+    def listing(self, chosen: str | None, language: str | None) -> tuple[pd.DataFrame, Any]:
+        found = self.ctx.workspace.documents(chosen or None)
+        sources = [d.source for d in found]
+        return documents_frame(found, lang_code(language)), gr.update(choices=sources, value=None)
 
-    def ingest(self, files: list[str] | None, name: str, progress: Any = gr.Progress()) -> str:
+    def filter_menu(self, chosen: str | None, language: str | None) -> Any:
+        projects = self.ctx.workspace.projects()
+        return gr.update(choices=all_projects(projects, lang_code(language)), value=chosen or ANY)
+
+    def ingest(
+        self, files: list[str] | None, name: str, language: str, progress: Any = gr.Progress()
+    ) -> str:
+        lang = lang_code(language)
         if not files:
-            raise gr.Error("choose files first / 请先选择文件")
+            raise gr.Error(t("choose_files", lang))
 
         def report(done: int, total: int, source: str) -> None:
             progress((done, total), desc=source)
 
         try:
-            summary = self.ctx.docs.ingest_uploads(
-                [Path(f) for f in files], project=(name or "default").strip(), progress=report
+            result = self.ctx.workspace.ingest_uploads(
+                [Path(f) for f in files],
+                project=(name or "default").strip(),
+                progress=CallbackProgress(report),
             )
         except (IngestError, AssistantError) as exc:
             raise gr.Error(str(exc)) from None
-        return summary_markdown(summary)
+        return summary_markdown(result, lang)
 
-    def remove(self, source: str | None, chosen: str | None) -> tuple[str, pd.DataFrame, Any]:
+    def ask_to_remove(self, source: str | None, language: str) -> tuple[str, Any]:
+        """The confirmation, naming the document and its chunk count."""
+        lang = lang_code(language)
         if not source:
-            raise gr.Error("choose a document / 请选择文档")
+            raise gr.Error(t("choose_document", lang))
+        found = [d for d in self.ctx.workspace.documents() if d.source == source]
+        if not found:
+            raise gr.Error(t("not_indexed", lang, source=source))
+        chunks = sum(d.chunks for d in found)
+        return t("confirm_remove", lang, source=source, chunks=chunks), gr.update(visible=True)
+
+    def remove(
+        self, source: str | None, chosen: str | None, language: str
+    ) -> tuple[str, Any, pd.DataFrame, Any]:
+        lang = lang_code(language)
+        if not source:
+            raise gr.Error(t("choose_document", lang))
         try:
-            removed = self.ctx.docs.remove_document(source)
+            removal = self.ctx.workspace.remove(source)
         except (IngestError, AssistantError) as exc:
             raise gr.Error(str(exc)) from None
-        return f"− `{source}` ({removed} chunks)", *self.listing(chosen)
+        done = t("removed", lang, source=source, chunks=removal.chunks)
+        return done, gr.update(visible=False), *self.listing(chosen, language)
 
 
 def _upload_row(ctx: UiContext) -> tuple[Any, Any, Any]:
@@ -92,6 +123,26 @@ def _upload_row(ctx: UiContext) -> tuple[Any, Any, Any]:
     return upload, project, ingest
 
 
+def _remove_row(ctx: UiContext) -> tuple[Any, Any, Any, Any, Any, Any]:
+    add = ctx.relabel.add
+    with gr.Row():
+        source = add(
+            gr.Dropdown([], label=t("remove_source", "zh"), elem_id="remove-source"),
+            label="remove_source",
+        )
+        remove = add(
+            gr.Button(t("remove", "zh"), variant="stop", scale=0, elem_id="remove"), value="remove"
+        )
+    with gr.Row(visible=False, elem_id="confirm-remove") as confirm_row:
+        question = gr.Markdown(elem_id="confirm-question")
+        confirm = add(
+            gr.Button(t("confirm", "zh"), variant="stop", scale=0, elem_id="confirm"),
+            value="confirm",
+        )
+        cancel = add(gr.Button(t("cancel", "zh"), scale=0, elem_id="cancel"), value="cancel")
+    return source, remove, confirm_row, question, confirm, cancel
+
+
 def build(ctx: UiContext) -> list[Any]:
     """The Documents tab; returns the events after which the project lists must refresh."""
     add = ctx.relabel.add
@@ -100,36 +151,40 @@ def build(ctx: UiContext) -> list[Any]:
     result = gr.Markdown(elem_id="ingest-result")
     with gr.Row():
         filter_project = add(
-            gr.Dropdown([("—", ALL), *ctx.docs.projects()], value=ALL, label=t("project", "zh")),
+            gr.Dropdown(all_projects(ctx.workspace.projects(), "zh"), value=ANY,
+                        label=t("project", "zh"), elem_id="doc-filter"),
             label="project",
-        )
-        ctx.project_picker(filter_project, with_any=True)
+        )  # fmt: skip
         refresh = add(gr.Button(t("refresh", "zh"), scale=0), value="refresh")
-    rows = ctx.docs.list_documents(None)
     table = add(
         gr.Dataframe(
-            documents_frame(rows), label=t("indexed", "zh"), interactive=False, elem_id="doc-table"
+            documents_frame(ctx.workspace.documents(), "zh"),
+            label=t("indexed", "zh"),
+            interactive=False,
+            elem_id="doc-table",
         ),
         label="indexed",
     )
-    with gr.Row():
-        source = add(
-            gr.Dropdown(
-                [r["source"] for r in rows],
-                label=t("remove_source", "zh"),
-                allow_custom_value=True,
-            ),
-            label="remove_source",
-        )
-        remove = add(gr.Button(t("remove", "zh"), variant="stop", scale=0), value="remove")
+    source, remove, confirm_row, question, confirm, cancel = _remove_row(ctx)
 
     listed = [table, source]
-    ingested = ingest.click(handlers.ingest, inputs=[upload, project], outputs=result).then(
-        handlers.listing, inputs=filter_project, outputs=listed
+    shown = [filter_project, ctx.language]
+    ctx.on_load.append((handlers.listing, shown, listed))
+    ctx.on_load.append((handlers.filter_menu, shown, [filter_project]))
+    ingested = ingest.click(
+        handlers.ingest, inputs=[upload, project, ctx.language], outputs=result
+    ).then(handlers.listing, inputs=shown, outputs=listed)
+    ingested.then(handlers.filter_menu, inputs=shown, outputs=filter_project)
+    refresh.click(handlers.listing, inputs=shown, outputs=listed)
+    filter_project.change(handlers.listing, inputs=shown, outputs=listed)
+    remove.click(
+        handlers.ask_to_remove, inputs=[source, ctx.language], outputs=[question, confirm_row]
     )
-    refresh.click(handlers.listing, inputs=filter_project, outputs=listed)
-    filter_project.change(handlers.listing, inputs=filter_project, outputs=listed)
-    removed = remove.click(
-        handlers.remove, inputs=[source, filter_project], outputs=[result, *listed]
+    cancel.click(lambda: gr.update(visible=False), inputs=None, outputs=confirm_row)
+    removed = confirm.click(
+        handlers.remove,
+        inputs=[source, filter_project, ctx.language],
+        outputs=[result, confirm_row, *listed],
     )
+    removed.then(handlers.filter_menu, inputs=shown, outputs=filter_project)
     return [ingested, removed]

@@ -7,13 +7,14 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.drafts.build import draft_kind_names
 from assistant.errors import AssistantError
 from ingest.errors import IngestError
 from ui.i18n import t
 from ui.sanitize import MARKDOWN_HTML, safe_html
 from ui.tabs.context import UiContext
 
-DRAFT_KINDS = ["weekly-report", "requirements", "risk-list"]
+DRAFT_KINDS = draft_kind_names()  # the registered kinds (assistant.drafts.build)
 
 
 def checked_date(value: str | None, what: str) -> str | None:

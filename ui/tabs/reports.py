@@ -7,37 +7,50 @@ import datetime as dt
 import gradio as gr
 
 from assistant.errors import AssistantError
+from assistant.reports import BatchResult
 from ingest.errors import IngestError
-from ui.i18n import t
-from ui.tabs.context import UiContext
-from ui.tabs.drafts import DRAFT_KINDS
+from ui.i18n import draft_kind_choices, language_choices, t
+from ui.tabs.context import UiContext, lang_code
 
 
-def report_markdown(summary: dict, lang: str = "zh") -> str:
-    lines = [f"**{t('written', lang)}**: {len(summary.get('written', []))}"]
-    for failure in summary.get("failed", []):
-        lines.append(f"- ✗ {failure['project']}: {failure['error']}")
+def report_markdown(result: BatchResult, lang: str = "zh") -> str:
+    lines = [f"**{t('written', lang)}**: {len(result.written)}"]
+    for failure in result.failed:
+        lines.append(f"- ✗ {failure.project}: {failure.error}")
     return "\n".join(lines)
+
+
+def format_choices(lang: str) -> list[tuple[str, str]]:
+    return [(t("format_md", lang), "md"), (t("format_docx", lang), "docx")]
 
 
 def build(ctx: UiContext) -> None:
     add = ctx.relabel.add
+    kinds = draft_kind_choices("zh")
     with gr.Row():
         kind = add(
-            gr.Radio(DRAFT_KINDS, value=DRAFT_KINDS[0], label=t("report_kind", "zh")),
+            gr.Radio(kinds, value=kinds[0][1], label=t("report_kind", "zh"), elem_id="report-kind"),
             label="report_kind",
+            choices=draft_kind_choices,
         )
         projects = add(
-            gr.Dropdown(ctx.docs.projects(), multiselect=True, label=t("report_projects", "zh")),
+            gr.Dropdown(
+                ctx.workspace.projects(), multiselect=True, label=t("report_projects", "zh")
+            ),
             label="report_projects",
         )
         ctx.project_picker(projects)
         formats = add(
-            gr.CheckboxGroup(["md", "docx"], value=["md", "docx"], label=t("report_formats", "zh")),
+            gr.CheckboxGroup(
+                format_choices("zh"), value=["md", "docx"], label=t("report_formats", "zh")
+            ),
             label="report_formats",
+            choices=format_choices,
         )
         lang = add(
-            gr.Radio(["zh", "en"], value="zh", label=t("draft_lang", "zh")), label="draft_lang"
+            gr.Radio(language_choices("zh"), value="zh", label=t("draft_lang", "zh")),
+            label="draft_lang",
+            choices=language_choices,
         )
     run = add(gr.Button(t("run_report", "zh"), variant="primary"), value="run_report")
     summary = gr.Markdown(elem_id="report-summary")
@@ -47,18 +60,20 @@ def build(ctx: UiContext) -> None:
     )
 
     def on_run(
-        kind_: str, chosen: list[str] | None, formats_: list[str], lang_: str
+        kind_: str, chosen: list[str] | None, formats_: list[str], lang_: str, language: str
     ) -> tuple[str, list[str]]:
+        shown = lang_code(language)
         if not formats_:
-            raise gr.Error("choose at least one format / 请至少选择一种格式")
+            raise gr.Error(t("choose_format", shown))
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out_dir = ctx.output_dir("reports") / stamp
         try:
-            result = ctx.docs.report(
+            result = ctx.workspace.report(
                 kind_, list(chosen or []), formats=formats_, lang=lang_, out_dir=out_dir
             )
         except (AssistantError, IngestError) as exc:
             raise gr.Error(str(exc)) from None
-        return report_markdown(result, lang_), list(result.get("written", []))
+        return report_markdown(result, shown), [str(p) for p in result.written]
 
-    run.click(on_run, inputs=[kind, projects, formats, lang], outputs=[summary, files])
+    inputs = [kind, projects, formats, lang, ctx.language]
+    run.click(on_run, inputs=inputs, outputs=[summary, files])

@@ -1,0 +1,417 @@
+"""The workspace service: the one object every door (CLI, Gradio app, REST API) works through.
+
+Opened from Settings once, it owns the document index, the retriever, the draft dependencies,
+the reports and the risk model source, and exposes the operations the doors offer:
+
+    ws = Workspace(settings)
+    ws.ingest([Path("data/samples")])          # -> IngestReport
+    ws.ask("谁负责数据迁移？", project="alpha")     # -> Answer
+    ws.draft("weekly-report", "alpha")          # -> DraftResult
+    ws.report("risk-list", [], out_dir=...)     # -> BatchResult (every project when none named)
+    ws.close()
+
+Nothing is opened until first used. What is cached — the open index and the retriever for the
+manifest's current generation — is process-wide and holds no per-user state, so one Workspace
+serves every request of a server. Results are the core's typed objects; errors are the core's
+own exception types (the doors translate them: exit code 2, HTTP 4xx, a visible UI error).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.answer import Answer, stream_answer
+from assistant.drafts.build import DraftDeps, build_draft, check_draft_kind, roots_by_project
+from assistant.drafts.models import Draft
+from assistant.drafts.output import format_of, write_draft
+from assistant.drafts.render_markdown import render_markdown
+from assistant.errors import AssistantError
+from assistant.factory import MANIFEST_FILE, Index, ingest_config, open_index
+from assistant.llm import chat_model_from_settings
+from assistant.reports import BatchResult, ReportProgress, batch_report, report_path
+from assistant.retrieval import HybridRetriever, no_index_message, open_retriever
+from assistant.settings import Settings
+from ingest.errors import NoIndexError
+from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.lock import WorkspaceLock
+from ingest.manifest import DocumentInfo
+from ingest.model import SearchFilter
+from ingest.pipeline import (
+    IngestConfig,
+    IngestProgress,
+    IngestReport,
+    ingest_paths,
+    remove_documents,
+)
+
+log = logging.getLogger(__name__)
+
+RiskModelSource = Callable[[], Any]  # the loaded ml RiskModel, or None when there is none
+Progress = Callable[[int, int, str], None]  # (done, total, source)
+UPLOAD_FOLDER = "documents"  # <workspace>/documents/<project>/<file>: the uploads' ingested root
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What removing a document did: documents and chunks gone from the index."""
+
+    source: str
+    documents: int
+    chunks: int
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    """A built draft, its Markdown and the files written (none when only previewed)."""
+
+    draft: Draft
+    markdown: str
+    files: list[Path] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """`draft --json` (CONTRACT.md); "output" is the first file written, if any."""
+        return self.draft.to_json(self.markdown, str(self.files[0]) if self.files else None)
+
+
+@dataclass(frozen=True)
+class Health:
+    model: str | None  # the loaded risk model's directory
+    chunks: int
+
+
+class CallbackProgress:
+    """The pipeline's start/advance protocol as one callback (done, total, source)."""
+
+    def __init__(self, report: Progress) -> None:
+        self.report = report
+        self.total = 0
+        self.done = 0
+
+    def start(self, total: int) -> None:
+        self.total = total
+        self.report(0, total, "")
+
+    def advance(self, source: str) -> None:
+        self.done += 1
+        self.report(self.done, self.total, source)
+
+
+# Usable as a folder name on every system: no separators, reserved or control characters, and
+# at least one character that is not a dot or a space (so never "." or "..").
+_NAME_CHAR = r'[^/\\:*?"<>|\x00-\x1f]'
+PROJECT_NAME_PATTERN = rf"^{_NAME_CHAR}*[^/\\:*?\"<>|\x00-\x1f\s.]{_NAME_CHAR}*$"
+
+
+def checked_project_name(name: str) -> str:
+    """A project name usable as a folder name (uploads are stored per project)."""
+    if not re.fullmatch(PROJECT_NAME_PATTERN, name):
+        raise AssistantError(
+            f"Project name {name!r} cannot be used as a folder name; use letters, digits, "
+            "CJK characters, '-' or '_'."
+        )
+    return name.strip()
+
+
+def check_upload_names(names: Sequence[str]) -> None:
+    """Refuse files pmassist cannot read before anything is stored."""
+    refused = [n for n in names if Path(n).suffix.lower() not in SUPPORTED_SUFFIXES]
+    if refused:
+        kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise AssistantError(
+            f"Cannot ingest {', '.join(refused)}: upload {kinds} files (convert others first)."
+        )
+
+
+def draft_paths(out_dir: Path, project: str, kind: str, formats: Sequence[str]) -> list[Path]:
+    """Where a draft of `kind` for `project` goes in `out_dir`, one file per format."""
+    return [report_path(out_dir, project, kind, fmt) for fmt in formats]
+
+
+class Workspace:
+    """One workspace's documents, drafts, reports and risk model (see the module doc)."""
+
+    def __init__(self, settings: Settings, *, risk_model: RiskModelSource | None = None) -> None:
+        self.settings = settings
+        self.risk_model: RiskModelSource = risk_model or ModelFromDisk(settings.risk_model_dir)
+        self._lock = threading.Lock()
+        self._index: Index | None = None
+        self._retriever: HybridRetriever | None = None
+        self._generation: int | None = None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._index is not None:
+                self._index.close()
+            self._index, self._retriever = None, None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the index ---------------------------------------------------------------------------
+
+    def has_index(self) -> bool:
+        return bool(self.settings.chroma_url) or (self.settings.workspace / MANIFEST_FILE).exists()
+
+    def index(self, *, create: bool = False) -> Index:
+        """The open index; NoIndexError before the first ingest unless `create`."""
+        with self._lock:
+            if self._index is None:
+                if not create and not self.has_index():
+                    raise NoIndexError(no_index_message(self.settings))
+                self._index = open_index(self.settings, create=True, lazy=True)
+            return self._index
+
+    def chunk_count(self) -> int:
+        return self.index().manifest.total_chunks() if self.has_index() else 0
+
+    def projects(self) -> list[str]:
+        return self.index().manifest.projects() if self.has_index() else []
+
+    def documents(self, project: str | None = None) -> list[DocumentInfo]:
+        return self.index().manifest.list_documents(project) if self.has_index() else []
+
+    def retriever(self) -> HybridRetriever:
+        """The hybrid retriever, rebuilt only when the manifest's generation changed.
+
+        The one seam for a live retriever (assistant/retrieval/live.py) to replace."""
+        index = self.index()
+        generation = index.manifest.generation()
+        with self._lock:
+            if self._retriever is None or generation != self._generation:
+                self._retriever = open_retriever(self.settings, index)
+                self._generation = generation
+            return self._retriever
+
+    def health(self) -> Health:
+        loaded = self.risk_model() is not None
+        return Health(
+            model=str(self.settings.risk_model_dir) if loaded else None, chunks=self.chunk_count()
+        )
+
+    # -- questions ---------------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        *,
+        project: str | None = None,
+        doc_type: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        k: int | None = None,
+        history: Sequence[Any] | None = None,
+    ) -> Answer:
+        """The cited answer (`ask --json`), offline or by the configured LLM."""
+        result: Answer | None = None
+        where = SearchFilter(project=project, doc_type=doc_type, date_from=since, date_to=until)
+        for part in self._answer_parts(question, where, k, history, stream=False):
+            if isinstance(part, Answer):
+                result = part
+        assert result is not None  # stream_answer always ends with the Answer
+        return result
+
+    def stream_ask(
+        self,
+        question: str,
+        *,
+        project: str | None = None,
+        doc_type: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        k: int | None = None,
+        history: Sequence[Any] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text deltas as they arrive, then the final Answer."""
+        where = SearchFilter(project=project, doc_type=doc_type, date_from=since, date_to=until)
+        yield from self._answer_parts(question, where, k, history, stream=True)
+
+    def _answer_parts(
+        self,
+        question: str,
+        where: SearchFilter,
+        k: int | None,
+        history: Sequence[Any] | None,
+        *,
+        stream: bool,
+    ) -> Iterator[str | Answer]:
+        extra: dict[str, Any] = {}
+        if history:
+            extra["history"] = list(history)
+            if not _ANSWER_TAKES_HISTORY:
+                log.info("earlier turns ignored: this answer layer does not take a history")
+                extra.clear()
+        return stream_answer(
+            question,
+            retriever=self.retriever(),
+            chat_model=chat_model_from_settings(self.settings.llm),
+            k=k or self.settings.retrieval.k,
+            where=where,
+            context_tokens=self.settings.llm.context_tokens,
+            stream=stream,
+            **extra,
+        )
+
+    # -- changing the index ------------------------------------------------------------------
+
+    def ingest(
+        self,
+        paths: Sequence[Path],
+        *,
+        project: str | None = None,
+        progress: IngestProgress | None = None,
+        wait: float = 0.0,
+        config: IngestConfig | None = None,
+    ) -> IngestReport:
+        """Ingest files or folders (incremental). WorkspaceBusyError when another writer keeps
+        the workspace longer than `wait` seconds."""
+        with WorkspaceLock(self.settings.workspace, wait=wait):
+            index = self.index(create=True)
+            return ingest_paths(
+                list(paths), project=project, store=index.store, embedder=index.embedder,
+                manifest=index.manifest, config=config or ingest_config(self.settings),
+                progress=progress,
+            )  # fmt: skip
+
+    def upload_root(self) -> Path:
+        """Uploaded documents are kept here, one folder per project (the ingested root)."""
+        return self.settings.workspace / UPLOAD_FOLDER
+
+    def ingest_uploads(
+        self,
+        files: Sequence[Path],
+        *,
+        project: str,
+        names: Sequence[str] | None = None,
+        progress: IngestProgress | None = None,
+        wait: float = 30.0,
+    ) -> IngestReport:
+        """Copy uploaded files into the project's upload folder, then ingest that folder.
+
+        `names` are the files' names as the user knows them (a web upload arrives under a
+        temporary name); by default each file's own name."""
+        names = names or [Path(f).name for f in files]
+        check_upload_names(names)
+        folder = self.upload_root() / checked_project_name(project)
+        folder.mkdir(parents=True, exist_ok=True)
+        for file, name in zip(files, names, strict=True):
+            shutil.copyfile(file, folder / _upload_name(name))
+        return self.ingest([self.upload_root()], progress=progress, wait=wait)
+
+    def remove(self, source: str, *, project: str | None = None, wait: float = 30.0) -> Removal:
+        """Remove a document (by its source, within `project` if given) and its uploaded copy."""
+        index = self.index()
+        chosen = [d for d in index.manifest.list_documents(project) if d.source == source]
+        with WorkspaceLock(self.settings.workspace, wait=wait):
+            removed = sum(
+                remove_documents([source], store=index.store, manifest=index.manifest, root=d.root)
+                for d in chosen
+            )
+        uploaded = (self.upload_root() / source).resolve()
+        if removed and uploaded.is_file() and self.upload_root().resolve() in uploaded.parents:
+            uploaded.unlink()  # else the next upload's ingest would bring it back
+        return Removal(source, removed, sum(d.chunks for d in chosen))
+
+    # -- drafts and reports ------------------------------------------------------------------
+
+    def draft_deps(self) -> DraftDeps:
+        index = self.index()
+        return DraftDeps(
+            store=index.store,
+            chat_model=chat_model_from_settings(self.settings.llm),
+            retriever=self.retriever(),
+            risk_model=self.risk_model(),
+            roots=roots_by_project(index.manifest.records().values()),
+        )
+
+    def draft(
+        self,
+        kind: str,
+        project: str,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        lang: str | None = None,
+        outputs: Sequence[Path] = (),
+    ) -> DraftResult:
+        """A draft of `kind` for `project`, written to each of `outputs` (.md or .docx)."""
+        check_draft_kind(kind)
+        for path in outputs:
+            format_of(path)  # refuse a bad suffix before any work
+        built = build_draft(kind, project, self.draft_deps(), since=since, until=until, lang=lang)
+        markdown = render_markdown(built)
+        files = [write_draft(built, path, markdown) for path in outputs]
+        return DraftResult(built, markdown, files)
+
+    def report(
+        self,
+        kind: str,
+        projects: Sequence[str],
+        *,
+        out_dir: Path,
+        formats: Sequence[str] = ("md",),
+        since: str | None = None,
+        until: str | None = None,
+        lang: str | None = None,
+        progress: ReportProgress | None = None,
+    ) -> BatchResult:
+        """`pmassist report`: one file per project and format; every project when none given."""
+        check_draft_kind(kind)
+        chosen = list(projects) or self.projects()
+        return batch_report(
+            kind, chosen, self.draft_deps(), out_dir, formats=formats, since=since, until=until,
+            lang=lang, progress=progress,
+        )  # fmt: skip
+
+    # -- risk --------------------------------------------------------------------------------
+
+    def score(self, projects: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Score {feature: value} records with the current risk model (`risk score` results)."""
+        model = self.risk_model()
+        if model is None:
+            from ml.errors import ModelFileError
+
+            raise ModelFileError(
+                f"No risk model in {self.settings.risk_model_dir} — run "
+                "`pmassist risk train --data data/portfolio.csv` first."
+            )
+        results: list[dict[str, Any]] = model.score_records(list(projects))
+        return results
+
+
+class ModelFromDisk:
+    """The risk model saved in `model_dir`, loaded on first use; None when there is none.
+
+    A server passes its own reloading source instead (ui.risk_holder)."""
+
+    def __init__(self, model_dir: Path) -> None:
+        self.model_dir = model_dir
+        self._model: Any = None
+
+    def __call__(self) -> Any:
+        if self._model is None and self.model_dir.is_dir() and any(self.model_dir.iterdir()):
+            from ml.persist import load_model  # scikit-learn and skops: seconds, only when used
+
+            self._model = load_model(self.model_dir)
+        return self._model
+
+
+def _upload_name(name: str) -> str:
+    """The file name part only: an upload never chooses a folder."""
+    base = Path(name.replace("\\", "/")).name
+    if base in ("", ".", ".."):
+        raise AssistantError(f"Uploaded file name {name!r} cannot be used; rename the file.")
+    return base
+
+
+_ANSWER_TAKES_HISTORY = "history" in inspect.signature(stream_answer).parameters
