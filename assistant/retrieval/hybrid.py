@@ -11,16 +11,20 @@ The BM25 index (and a copy of the vectors) lives in <workspace>/bm25/, see `inde
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from assistant.glossary import Expansion, Glossary, load_default_glossary
 from assistant.retrieval.index import BM25Index, VectorSource, open_bm25_index
+from assistant.retrieval.pointers import ChunkPointers, Pointers, find_pointers
 from assistant.retrieval.ranking import top_k
-from assistant.tokenize import TextTokenizer
+from assistant.retrieval.translate import Lexicon, default_lexicon
+from assistant.tokenize import TextTokenizer, user_cache_dir
 from ingest.model import Chunk, SearchFilter, SearchHit
 from ingest.ports import Embedder, VectorStore
 
@@ -33,11 +37,21 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class QueryTerms:
-    """What a query searches for: the user's own tokens and the glossary's translations."""
+    """What a query searches for: the user's own tokens, the glossary's translations, and
+    per typed token the words that stand in for it in the other language."""
 
     tokens: tuple[str, ...]
     expansion_tokens: tuple[str, ...]
     expansion: Expansion
+    # typed token -> CC-CEDICT translations (each a token tuple) searched in its place
+    translations: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    # typed token -> every stand-in (glossary forms and translations), to judge support
+    stand_ins: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+
+    @property
+    def translation_text(self) -> str:
+        words = {" ".join(alt) for alts in self.translations.values() for alt in alts}
+        return " ".join(sorted(words))
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +63,8 @@ class FusionWeights:
     vector: float = 1.0
     vector_expanded: float = 0.5  # the query + glossary translations, embedded
     glossary: float = 0.4  # BM25 weight of an expansion token relative to a typed one
+    translation: float = 0.8  # BM25 weight of the best translation of a typed token
+    pointer: float = 1.0  # the chunks of documents whose date or number the query names
 
 
 # The default hashing embedder is lexical (character/word n-grams): it mostly repeats what
@@ -78,6 +94,7 @@ class HybridRetriever:
         candidates: int = 50,
         weights: FusionWeights | None = None,
         vector_snapshot: bool = False,
+        lexicon: Lexicon | None = None,
     ):
         self.store = store
         self.embedder = embedder
@@ -90,12 +107,43 @@ class HybridRetriever:
         # search the vectors kept beside the BM25 index instead of the store (same results,
         # without opening Chroma); only when they come from this embedder
         self.vector_snapshot = vector_snapshot and bm25.has_vectors_from(embedder.id)
+        # CC-CEDICT, read on the first query (its parse is cached per user)
+        self._lexicon = lexicon
+        self._pointers: tuple[BM25Index, ChunkPointers] | None = None  # built on first use
+
+    @property
+    def lexicon(self) -> Lexicon:
+        if self._lexicon is None:
+            cache = user_cache_dir(Path(tempfile.gettempdir()))
+            self._lexicon = default_lexicon(cache, self.tokenizer.frequency)
+        return self._lexicon
 
     def query_terms(self, query: str) -> QueryTerms:
         tokens = tuple(self.tokenizer.tokens(query))
         expansion = self.glossary.expand(query)
         extra = tuple(t for t in self.tokenizer.tokens(expansion.text) if t not in tokens)
-        return QueryTerms(tokens, extra, expansion)
+        curated = self._stand_ins(self.glossary.translations(query), tokens)
+        found = self.lexicon.translations(query, self.tokenizer.chinese_words)
+        translated = {
+            t: alts for t, alts in self._stand_ins(found, tokens).items() if t not in curated
+        }
+        return QueryTerms(tokens, extra, expansion, translated, {**translated, **curated})
+
+    def _stand_ins(
+        self, pairs: Sequence[tuple[str, tuple[str, ...]]], typed: Sequence[str]
+    ) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """Each typed token of a translated word, with the translations as token tuples."""
+        out: dict[str, tuple[tuple[str, ...], ...]] = {}
+        for source, translations in pairs:
+            alts = tuple(
+                dict.fromkeys(
+                    alt for t in translations if (alt := tuple(self.tokenizer.tokens(t)))
+                )
+            )
+            for token in self.tokenizer.tokens(source):
+                if token in typed and alts:
+                    out[token] = tuple(dict.fromkeys(out.get(token, ()) + alts))
+        return out
 
     def tokens(self, text: str) -> list[str]:
         return self.tokenizer.tokens(text)
@@ -111,16 +159,55 @@ class HybridRetriever:
         return typed, expanded
 
     def bm25_ranking(self, terms: QueryTerms, where: SearchFilter | None) -> list[Chunk]:
+        scores = self.bm25_scores(terms, where)
+        top = top_k(scores, self.candidates)
+        return [self.bm25.chunks[i] for i in top if scores[i] > 0]
+
+    def bm25_scores(self, terms: QueryTerms, where: SearchFilter | None) -> np.ndarray:
         if not len(self.bm25) or not (terms.tokens or terms.expansion_tokens):
-            return []
+            return np.zeros(len(self.bm25), dtype=np.float32)
         scores = self.bm25.scores(terms.tokens)
         if terms.expansion_tokens:
             scores = scores + self.weights.glossary * self.bm25.scores(terms.expansion_tokens)
+        if terms.translations and self.weights.translation > 0:
+            scores = scores + self.weights.translation * self.translation_scores(terms)
         mask = self.bm25.mask(where)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
-        top = top_k(scores, self.candidates)
-        return [self.bm25.chunks[i] for i in top if scores[i] > 0]
+        return scores
+
+    def pointer_ranking(
+        self, pointers: Pointers, scores: np.ndarray, where: SearchFilter | None
+    ) -> list[Chunk]:
+        """The chunks of the documents the query points at (by date or meeting number), the
+        best matching first, then a document's opening chunks (its title, date, attendees)."""
+        if self._pointers is None or self._pointers[0] is not self.bm25:
+            self._pointers = (self.bm25, ChunkPointers(self.bm25.chunks))
+        hit = self._pointers[1].matches(pointers)
+        mask = self.bm25.mask(where)
+        if mask is not None:
+            hit &= mask
+        if not hit.any():
+            return []
+        order = np.array([c.chunk_index for c in self.bm25.chunks], dtype=np.float32)
+        ranked = np.where(hit, scores + 1e-3 / (1.0 + order), -1.0)
+        return [self.bm25.chunks[i] for i in top_k(ranked, self.candidates) if ranked[i] >= 0]
+
+    def translation_scores(self, terms: QueryTerms) -> np.ndarray:
+        """Per typed token, the BM25 score of its best translation (a phrase scores the mean
+        of its words), summed: many senses of one word do not add up, one concept counts once."""
+        memo: dict[str, np.ndarray] = {}
+
+        def score(token: str) -> np.ndarray:
+            if token not in memo:
+                memo[token] = self.bm25.scores([token])
+            return memo[token]
+
+        total = np.zeros(len(self.bm25), dtype=np.float32)
+        for alts in terms.translations.values():
+            best = np.max([np.mean([score(t) for t in alt], axis=0) for alt in alts], axis=0)
+            total += best
+        return total
 
     def vector_ranking(self, text: str, where: SearchFilter | None) -> list[Chunk]:
         vector = self.embedder.embed_batch([text])[0]
@@ -133,10 +220,14 @@ class HybridRetriever:
     ) -> list[SearchHit]:
         """The `k` best chunks for `query`, best first; score is the fused RRF score."""
         terms = self.query_terms(query)
-        rankings = [(self.weights.bm25, self.bm25_ranking(terms, where))]
+        scores = self.bm25_scores(terms, where)
+        top = top_k(scores, self.candidates)
+        rankings = [(self.weights.bm25, [self.bm25.chunks[i] for i in top if scores[i] > 0])]
+        if pointers := find_pointers(query):
+            rankings.append((self.weights.pointer, self.pointer_ranking(pointers, scores, where)))
         rankings.append((self.weights.vector, self.vector_ranking(query, where)))
-        if terms.expansion.terms and self.weights.vector_expanded > 0:
-            expanded = f"{query} {terms.expansion.text}"
+        if (terms.expansion.terms or terms.translations) and self.weights.vector_expanded > 0:
+            expanded = f"{query} {terms.expansion.text} {terms.translation_text}"
             rankings.append((self.weights.vector_expanded, self.vector_ranking(expanded, where)))
         return reciprocal_rank_fusion(rankings, k=k, rrf_k=self.rrf_k)
 
