@@ -147,6 +147,13 @@ def not_found_table(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
             sum(1 for r in answerable if r["not_found"]) / max(1, len(answerable)), 3
         ),
         "unanswerable_said_not_found": round(hits / max(1, len(none)), 3),
+        # "not found" or "the documents do not answer this directly; the closest passages"
+        "unanswerable_not_found_or_hedged": round(
+            sum(1 for r in none if r["not_found"] or r["hedged"]) / max(1, len(none)), 3
+        ),
+        "answerable_hedged": round(
+            sum(1 for r in answerable if r["hedged"]) / max(1, len(answerable)), 3
+        ),
     }
 
 
@@ -170,7 +177,7 @@ def timed(call: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def run_questions(questions: Sequence[dict[str, Any]], retriever: Any, k: int) -> dict[str, Any]:
-    from assistant.answer import NOT_FOUND_EN, NOT_FOUND_ZH, answer
+    from assistant.answer import NOT_FOUND_EN, NOT_FOUND_ZH, WEAK_EN, WEAK_ZH, answer
 
     rows, search_ms, ask_ms = [], [], []
     for q in questions:
@@ -186,6 +193,7 @@ def run_questions(questions: Sequence[dict[str, Any]], retriever: Any, k: int) -
             "ask_rank": None if not_found else gold_rank(
                 [c.source for c in result.citations], q["files"]),
             "not_found": not_found,
+            "hedged": result.answer.startswith((WEAK_EN, WEAK_ZH)),
             "fact_in_answer": bool(q["fact"]) and normalise(q["fact"]) in normalise(result.answer),
             "answer": result.answer,
         })  # fmt: skip

@@ -55,6 +55,17 @@ class QueryTerms:
 
 
 @dataclass(frozen=True, slots=True)
+class SupportTerms:
+    """What a passage must contain to support an answer: each typed token with its weight
+    (idf), the words that may stand in for it (its translations), and what the query points
+    at (a date, a meeting number), which a passage's document may satisfy instead."""
+
+    weights: Mapping[str, float]
+    stand_ins: Mapping[str, tuple[tuple[str, ...], ...]]
+    pointers: Pointers
+
+
+@dataclass(frozen=True, slots=True)
 class FusionWeights:
     """Votes of each ranking in the fusion. The defaults suit a semantic embedder (OpenAI or
     a local model); see `weights_for`."""
@@ -157,6 +168,11 @@ class HybridRetriever:
             t: self.weights.glossary * max(self.bm25.idf(t), 0.1) for t in terms.expansion_tokens
         }
         return typed, expanded
+
+    def support_terms(self, query: str) -> SupportTerms:
+        terms = self.query_terms(query)
+        weights = {t: max(self.bm25.idf(t), 0.1) for t in terms.tokens}
+        return SupportTerms(weights, terms.stand_ins, find_pointers(query))
 
     def bm25_ranking(self, terms: QueryTerms, where: SearchFilter | None) -> list[Chunk]:
         scores = self.bm25_scores(terms, where)

@@ -134,3 +134,13 @@ class ChunkPointers:
         for number in pointers.numbers:
             hit |= self.numbers == number
         return hit
+
+
+def points_at(pointers: Pointers, chunk: Chunk) -> bool:
+    """Does the chunk's document carry a date or meeting number the question names?"""
+    date = chunk.date or ""
+    for wanted in pointers.dates:
+        if (date[4:] == wanted) if wanted.startswith("-") else date.startswith(wanted):
+            return True
+    number = meeting_number(chunk.heading.split(">")[0])
+    return number is not None and number in pointers.numbers

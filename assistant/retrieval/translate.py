@@ -77,6 +77,15 @@ class Lexicon:
                 return self.en_zh[singular]
         return ()
 
+    def synonyms(self, word: str) -> tuple[str, ...]:
+        """Words of the same language found by translating there and back (挪 -> move -> 移动;
+        "cap" -> 上限 -> "upper limit"): the first two senses each way."""
+        if is_cjk(word):
+            found = (w for gloss in self.english_for(word)[:2] for w in self.chinese_for(gloss))
+        else:
+            found = (g for zh in self.chinese_for(word)[:2] for g in self.english_for(zh)[:2])
+        return tuple(dict.fromkeys(w for w in found if w != word))
+
     def translations(
         self, query: str, chinese_words: Callable[[str], list[str]]
     ) -> list[tuple[str, tuple[str, ...]]]:
