@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from enum import Enum
 
+from assistant.retrieval.pointers import is_status_question
 from assistant.tokenize import CJK_RUN
+
+__all__ = ["Wants", "answer_span", "holds", "is_status_question", "tables_in_words", "wants"]
 
 
 class Wants(Enum):
@@ -33,11 +36,6 @@ _WANTS: list[tuple[Wants, re.Pattern[str]]] = [
         r"多少|几个|几位|几天|多久|多长|多大|比例|百分之|\bhow (?:many|much|long|big|often)\b"
         r"|\bwhat (?:share|percentage|number)\b", re.I)),
 ]  # fmt: skip
-_STATUS = re.compile(
-    r"进度|进展|状态|当前|目前|现在|最新|最近|\bSPI\b|\bCPI\b|\bstatus\b|\blatest\b|\bcurrent(?:ly)?\b"
-    r"|\bnow\b|\bprogress\b",
-    re.I,
-)
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _DATE = re.compile(
@@ -81,10 +79,6 @@ def wants(question: str) -> Wants:
         if pattern.search(question):
             return kind
     return Wants.ANYTHING
-
-
-def is_status_question(question: str) -> bool:
-    return _STATUS.search(question) is not None
 
 
 def holds(kind: Wants, sentence: str, question: str = "") -> bool:

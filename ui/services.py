@@ -11,15 +11,18 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError
 from assistant.factory import MANIFEST_FILE, Index, ingest_config, open_index
 from assistant.settings import Settings
 from ingest.errors import NoIndexError
 from ingest.lock import WorkspaceLock
+
+if TYPE_CHECKING:
+    from assistant.answer import Turn
 
 log = logging.getLogger(__name__)
 
@@ -111,16 +114,21 @@ class DocumentServices:
 
     # -- questions ---------------------------------------------------------------------------
 
-    def ask(self, question: str, *, project: str | None, doc_type: str | None, k: int) -> dict:
+    def ask(
+        self, question: str, *, project: str | None, doc_type: str | None, k: int,
+        history: Sequence[Turn] = (),
+    ) -> dict:  # fmt: skip
         final: dict[str, Any] = {}
-        for piece in self.stream_ask(question, project=project, doc_type=doc_type, k=k):
+        parts = self.stream_ask(question, project=project, doc_type=doc_type, k=k, history=history)
+        for piece in parts:
             if isinstance(piece, dict):
                 final = piece
         return final
 
     def stream_ask(
-        self, question: str, *, project: str | None, doc_type: str | None, k: int
-    ) -> Iterator[str | dict[str, Any]]:
+        self, question: str, *, project: str | None, doc_type: str | None, k: int,
+        history: Sequence[Turn] = (),
+    ) -> Iterator[str | dict[str, Any]]:  # fmt: skip
         """Text deltas, then the final answer as `ask --json` prints it."""
         from assistant.answer import Answer, stream_answer
         from assistant.llm import chat_model_from_settings
@@ -133,6 +141,7 @@ class DocumentServices:
             k=k,
             where=SearchFilter(project=project, doc_type=doc_type),
             context_tokens=self.settings.llm.context_tokens,
+            history=history,
         )
         for part in parts:
             yield part.model_dump(mode="json") if isinstance(part, Answer) else part

@@ -21,10 +21,15 @@ import numpy as np
 
 from assistant.glossary import Expansion, Glossary, load_default_glossary
 from assistant.retrieval.index import BM25Index, VectorSource, open_bm25_index
-from assistant.retrieval.pointers import ChunkPointers, Pointers, find_pointers
+from assistant.retrieval.pointers import (
+    ChunkPointers,
+    Pointers,
+    find_pointers,
+    is_status_question,
+)
 from assistant.retrieval.ranking import top_k
 from assistant.retrieval.rerank import rerank
-from assistant.retrieval.translate import Lexicon, default_lexicon
+from assistant.retrieval.translate import QUESTION_WORDS, Lexicon, default_lexicon
 from assistant.tokenize import TextTokenizer, user_cache_dir
 from ingest.model import Chunk, SearchFilter, SearchHit
 from ingest.ports import Embedder, VectorStore
@@ -88,7 +93,9 @@ class FusionWeights:
 # Measured with bench/retrieval_eval.py (rrf_k=60): with vector weight 1.0 hybrid recall@5 on
 # CMRC 2018 fell below BM25 alone (0.961 vs 0.992); 0.5 gives 0.979, 0.1 gives 0.994 (and
 # SQuAD 0.976 vs 0.975 for BM25 alone).
-LEXICAL_EMBEDDER_WEIGHTS = FusionWeights(vector=0.1, vector_expanded=0.05)
+# The expanded query's second vector search (0.05) changed no R@5 on bench/qa_dev and cost a
+# full matrix product per query (a third of a query's time), so it is off for this embedder.
+LEXICAL_EMBEDDER_WEIGHTS = FusionWeights(vector=0.1, vector_expanded=0.0)
 
 
 CHUNK_TOKEN_CACHE = 5_000  # chunks whose tokens the re-ranking keeps (tens of MB at most)
@@ -180,7 +187,9 @@ class HybridRetriever:
 
     def support_terms(self, query: str) -> SupportTerms:
         terms = self.query_terms(query)
-        weights = {t: max(self.bm25.idf(t), 0.1) for t in terms.tokens}
+        weights = {
+            t: max(self.bm25.idf(t), 0.1) for t in terms.tokens if t not in QUESTION_WORDS
+        }
         return SupportTerms(weights, terms.stand_ins, find_pointers(query))
 
     def bm25_ranking(self, terms: QueryTerms, where: SearchFilter | None) -> list[Chunk]:
@@ -201,14 +210,25 @@ class HybridRetriever:
             scores = np.where(mask, scores, 0.0)
         return scores
 
+    def newest_ranking(self, scores: np.ndarray, top: np.ndarray) -> list[Chunk]:
+        """Status questions (进度, latest, now): the well-matching candidates, newest document
+        first - the latest SPI answers "what is the SPI now", not the best-worded old one."""
+        if not len(top) or scores[top[0]] <= 0:
+            return []
+        good = top[scores[top] >= 0.5 * scores[top[0]]]
+        return [self.bm25.chunks[i] for i in self._chunk_pointers().newest_first(good)]
+
+    def _chunk_pointers(self) -> ChunkPointers:
+        if self._pointers is None or self._pointers[0] is not self.bm25:
+            self._pointers = (self.bm25, ChunkPointers(self.bm25.chunks))
+        return self._pointers[1]
+
     def pointer_ranking(
         self, pointers: Pointers, scores: np.ndarray, where: SearchFilter | None
     ) -> list[Chunk]:
         """The chunks of the documents the query points at (by date or meeting number), the
         best matching first, then a document's opening chunks (its title, date, attendees)."""
-        if self._pointers is None or self._pointers[0] is not self.bm25:
-            self._pointers = (self.bm25, ChunkPointers(self.bm25.chunks))
-        hit = self._pointers[1].matches(pointers)
+        hit = self._chunk_pointers().matches(pointers)
         mask = self.bm25.mask(where)
         if mask is not None:
             hit &= mask
@@ -260,6 +280,9 @@ class HybridRetriever:
         rankings = [(self.weights.bm25, [self.bm25.chunks[i] for i in top if scores[i] > 0])]
         if pointers := find_pointers(query):
             rankings.append((self.weights.pointer, self.pointer_ranking(pointers, scores, where)))
+        newest = self.newest_ranking(scores, top) if is_status_question(query) else []
+        if newest:
+            rankings.append((self.weights.pointer, newest))
         rankings.append((self.weights.vector, self.vector_ranking(query, where)))
         if (terms.expansion.terms or terms.translations) and self.weights.vector_expanded > 0:
             expanded = f"{query} {terms.expansion.text} {terms.translation_text}"
@@ -270,7 +293,14 @@ class HybridRetriever:
         fused = reciprocal_rank_fusion(rankings, k=depth, rrf_k=self.rrf_k)
         idf = {t: max(self.bm25.idf(t), 0.1) for t in terms.tokens}
         ranked = rerank(fused, idf, terms.stand_ins, self.chunk_tokens, blend=self.weights.rerank)
-        return ranked[:k]
+        return with_newest(ranked, newest[:1], k) if newest else ranked[:k]
+
+
+def with_newest(ranked: Sequence[SearchHit], newest: Sequence[Chunk], k: int) -> list[SearchHit]:
+    """The `k` best, with the newest well-matching chunk first: a status question is answered
+    from the latest document, the older ones following for the trend."""
+    first = [h for h in ranked if h.chunk.id == newest[0].id] or [SearchHit(newest[0], 0.0)]
+    return [*first, *(h for h in ranked if h.chunk.id != newest[0].id)][:k]
 
 
 def reciprocal_rank_fusion(

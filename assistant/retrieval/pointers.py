@@ -47,6 +47,18 @@ _NUMBER = rf"([{_CN_NUMBER}]+|\d{{1,4}})"
 _MEETING_NUMBER = re.compile(rf"第\s*{_NUMBER}\s*次|{_NUMBER}\s*次(?=会|例会|全体会)")
 
 
+_STATUS = re.compile(
+    r"进度|进展|状态|当前|目前|现在|最新|最近|\bSPI\b|\bCPI\b|\bstatus\b|\blatest\b|\bcurrent(?:ly)?\b"
+    r"|\bnow\b|\bprogress\b",
+    re.I,
+)
+
+
+def is_status_question(question: str) -> bool:
+    """进度, SPI, 当前, latest, now ...: the newest dated document answers it."""
+    return _STATUS.search(question) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Pointers:
     """Dates as ISO prefixes ("2024-03-27", "2025-05", or "-03-27" for a day without year)
@@ -123,6 +135,13 @@ class ChunkPointers:
         self.numbers = np.array(
             [meeting_number(c.heading.split(">")[0]) or -1 for c in chunks], dtype=np.int32
         )
+
+    def newest_first(self, candidates: np.ndarray) -> np.ndarray:
+        """`candidates` (chunk indices) ordered by their document's date, newest first,
+        undated last; the order among equal dates is kept."""
+        dates = self.dates[candidates]
+        order = np.argsort(np.where(dates == "", "0000", dates), kind="stable")[::-1]
+        return candidates[order]
 
     def matches(self, pointers: Pointers) -> np.ndarray:
         hit = np.zeros(len(self.dates), dtype=bool)

@@ -39,10 +39,10 @@ _TECHNICAL = re.compile(r"\((?:computing|network|software|Internet|finance|econo
 _RUNS = re.compile(r"[\u3400-\u9fff]+|[A-Za-z][A-Za-z0-9'-]*(?:\s+[A-Za-z][A-Za-z0-9'-]*)*")
 _LATIN_WORDS = re.compile(r"[a-z][a-z0-9'-]*")
 # question words and fillers: translating them only adds noise
-_QUESTION_WORDS = frozenset(
+QUESTION_WORDS = frozenset(
     """哪 哪个 哪些 哪里 哪儿 哪天 哪家 哪位 哪种 哪一 什么 为什么 怎么 怎样 怎么样 如何 多少 多久
     多长 几 几个 谁 是否 是不是 有没有 请问 一下 一共 分别 当时 之前 现在 目前 最后 那次 这次
-    情况 问题 时候 时间 要 得 打算 给出 提到 讲 讲了 说 做 做了 用 会上""".split()  # noqa: SIM905
+    情况 问题 时候 时间 要 得 打算 给出 提到 讲 讲了 说 做 做了 用 会上 怎么样 呢 吗""".split()  # noqa: SIM905
 )
 MAX_SENSES = 3  # first senses of a Chinese word: CC-CEDICT lists the common ones first
 MAX_GLOSS_WORDS = 3  # longer glosses are explanations, not translations
@@ -124,7 +124,7 @@ def _worth_translating_zh(word: str) -> bool:
         is_cjk(word)
         and len(word) >= 2
         and word not in CHINESE_STOPWORDS
-        and word not in _QUESTION_WORDS
+        and word not in QUESTION_WORDS
     )
 
 

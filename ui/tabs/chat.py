@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any
 
 import gradio as gr
 
+from assistant.answer import Turn
 from assistant.errors import AssistantError
 from ingest.errors import IngestError
 from ui.i18n import t
@@ -55,6 +57,7 @@ def respond(
     if not question:
         yield history, "", gr.skip()
         return
+    turns = earlier_turns(history)
     history = [
         *history,
         {"role": "user", "content": safe_markdown(question)},
@@ -67,6 +70,7 @@ def respond(
             project=project or None,
             doc_type=doc_type or None,
             k=ctx.settings.retrieval.k,
+            history=turns,
         )
         for piece in stream:
             if isinstance(piece, str):
@@ -78,6 +82,15 @@ def respond(
                 yield history, "", citations_markdown(piece["citations"], lang)
     except (AssistantError, IngestError) as exc:
         raise gr.Error(str(exc)) from None
+
+
+def earlier_turns(history: list[dict[str, Any]]) -> list[Turn]:
+    """The chat's messages as (question, answer) turns, oldest first, for follow-ups."""
+    turns: list[Turn] = []
+    for asked, answered in pairwise(history):
+        if asked.get("role") == "user" and answered.get("role") == "assistant":
+            turns.append(Turn(str(asked.get("content", "")), str(answered.get("content", ""))))
+    return turns
 
 
 def build(ctx: UiContext) -> None:
