@@ -136,7 +136,11 @@ def _continues(previous: str, line: str) -> bool:
     """Is `line` the wrapped rest of `previous` rather than a new item, heading or row?"""
     if previous[-1] in "。！？；.!?;:：" or previous.startswith(("#", "|")):
         return False
-    return not (line.startswith(_BLOCK_STARTS) or _NUMBERED.match(line))
+    return not (line.startswith(_BLOCK_STARTS) or _NUMBERED.match(line) or _FIELD.match(line))
+
+
+# "参会人员：…", "Host: …": a labelled field starts its own line, it does not wrap
+_FIELD = re.compile(r"^[\w\u4e00-\u9fff ]{1,12}[：:]")
 
 
 # -- offline: extractive ------------------------------------------------------------------

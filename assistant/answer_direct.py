@@ -61,7 +61,7 @@ _NUMBER = re.compile(
 _PERSON_CUE = re.compile(
     r"(?:主持人|会议主持|主持|负责人|责任人|汇报人|提案人|报告人|发起人|主席"
     r"|\bowner\b|\bhost(?:ed by)?\b|\bchair(?:ed by)?\b|\bled by\b|\bby\b)\s*[：:]?\s*"
-    r"(@?[A-Za-z][\w.-]*(?:\s+[A-Z][\w.-]*)?|[\u4e00-\u9fff]{2,4}(?:[、/][\u4e00-\u9fff]{2,4})*)",
+    r"(@?[A-Za-z][\w.-]*(?:\s+[A-Z][\w.-]*)?|[\u4e00-\u9fff]{2,3}(?:[、/][\u4e00-\u9fff]{2,3})*)",
     re.I,
 )
 _PERSON = re.compile(

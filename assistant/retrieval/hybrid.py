@@ -291,16 +291,24 @@ class HybridRetriever:
             return reciprocal_rank_fusion(rankings, k=k, rrf_k=self.rrf_k)
         depth = max(k, self.weights.rerank_depth)
         fused = reciprocal_rank_fusion(rankings, k=depth, rrf_k=self.rrf_k)
-        idf = {t: max(self.bm25.idf(t), 0.1) for t in terms.tokens}
+        idf = {t: max(self.bm25.idf(t), 0.1) for t in terms.tokens if t not in QUESTION_WORDS}
         ranked = rerank(fused, idf, terms.stand_ins, self.chunk_tokens, blend=self.weights.rerank)
-        return with_newest(ranked, newest[:1], k) if newest else ranked[:k]
+        return newest_first_among_best(ranked)[:k] if newest else ranked[:k]
 
 
-def with_newest(ranked: Sequence[SearchHit], newest: Sequence[Chunk], k: int) -> list[SearchHit]:
-    """The `k` best, with the newest well-matching chunk first: a status question is answered
-    from the latest document, the older ones following for the trend."""
-    first = [h for h in ranked if h.chunk.id == newest[0].id] or [SearchHit(newest[0], 0.0)]
-    return [*first, *(h for h in ranked if h.chunk.id != newest[0].id)][:k]
+NEAR_BEST = 0.85  # a status question's hits scoring this close to the best count as equal
+
+
+def newest_first_among_best(ranked: Sequence[SearchHit]) -> list[SearchHit]:
+    """The newest dated hit among those nearly as good as the best goes first: a status
+    question is answered from the latest document, the older ones following for the trend."""
+    if not ranked:
+        return []
+    close = [h for h in ranked if h.score >= NEAR_BEST * ranked[0].score and h.chunk.date]
+    if not close:
+        return list(ranked)
+    newest = max(close, key=lambda h: h.chunk.date or "")
+    return [newest, *(h for h in ranked if h is not newest)]
 
 
 def reciprocal_rank_fusion(
