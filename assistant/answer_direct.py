@@ -78,7 +78,8 @@ def wants(question: str) -> Wants:
     for kind, pattern in _WANTS:
         if pattern.search(question):
             return kind
-    return Wants.ANYTHING
+    # "项目目前进度怎么样？" asks for the figure (76%, SPI 0.86)
+    return Wants.NUMBER if is_status_question(question) else Wants.ANYTHING
 
 
 def holds(kind: Wants, sentence: str, question: str = "") -> bool:

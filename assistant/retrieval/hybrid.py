@@ -30,7 +30,7 @@ from assistant.retrieval.pointers import (
 from assistant.retrieval.ranking import top_k
 from assistant.retrieval.rerank import rerank
 from assistant.retrieval.translate import QUESTION_WORDS, Lexicon, default_lexicon
-from assistant.tokenize import TextTokenizer, user_cache_dir
+from assistant.tokenize import CJK_RUN, TextTokenizer, user_cache_dir
 from ingest.model import Chunk, SearchFilter, SearchHit
 from ingest.ports import Embedder, VectorStore
 
@@ -163,9 +163,7 @@ class HybridRetriever:
         out: dict[str, tuple[tuple[str, ...], ...]] = {}
         for source, translations in pairs:
             alts = tuple(
-                dict.fromkeys(
-                    alt for t in translations if (alt := tuple(self.tokenizer.tokens(t)))
-                )
+                dict.fromkeys(alt for t in translations if (alt := self._translation_tokens(t)))
             )
             for token in self.tokenizer.tokens(source):
                 if token in typed and alts:
@@ -247,6 +245,13 @@ class HybridRetriever:
             tokens = set(self.tokenizer.tokens(f"{chunk.heading}\n{chunk.text}"))
             self._chunk_tokens[chunk.id] = tokens
         return tokens
+
+    def _translation_tokens(self, text: str) -> tuple[str, ...]:
+        """A short Chinese dictionary word stays whole (jieba splits 时区 alone into 时 + 区,
+        yet keeps it whole in a sentence); anything else is tokenised as usual."""
+        if CJK_RUN.fullmatch(text) and len(text) <= 4:
+            return (text,)
+        return tuple(self.tokenizer.tokens(text))
 
     def translation_scores(self, terms: QueryTerms) -> np.ndarray:
         """Per typed token, the BM25 score of its best translation (a phrase scores the mean
