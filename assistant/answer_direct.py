@@ -109,8 +109,8 @@ def answer_span(kind: Wants, sentence: str, question: str = "") -> str | None:
         found = (m.group() for m in _PERSON.finditer(sentence) if new(m.group()))
         return next((p.strip("[]") for p in found), None)
     if kind is Wants.CAUSE:
-        match = _CAUSE_CUE.search(sentence)
-        return _clause(match.group(1)) if match else None
+        cue = _CAUSE_CUE.search(sentence)
+        return _clause(cue.group(1)) if cue else None
     return None
 
 

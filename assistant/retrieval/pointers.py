@@ -111,12 +111,12 @@ def find_pointers(question: str) -> Pointers:
 
 
 def _iso(parts: dict[str, str | None]) -> str | None:
-    month = int(parts["month"]) if parts.get("month") else None
+    month = int(parts["month"] or 0) if parts.get("month") else None
     if parts.get("month_name"):
         month = _MONTHS[str(parts["month_name"]).lower().rstrip(".")]
     if month is None or not 1 <= month <= 12:
         return None
-    day = int(parts["day"]) if parts.get("day") else None
+    day = int(parts["day"] or 0) if parts.get("day") else None
     if day is not None and not 1 <= day <= 31:
         return None
     year = parts.get("year") or ""
