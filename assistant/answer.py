@@ -22,6 +22,7 @@ from assistant.answer_direct import (
     answer_span,
     holds,
     is_status_question,
+    plain_links,
     tables_in_words,
     wants,
 )
@@ -30,6 +31,7 @@ from assistant.llm import ChatMessage, ChatModel
 from assistant.prompts import load_prompt
 from assistant.retrieval.hybrid import SupportTerms
 from assistant.retrieval.pointers import points_at
+from assistant.retrieval.translate import QUESTION_WORDS
 from assistant.tokenize import CJK_RUN, estimate_tokens
 from ingest.model import Chunk, SearchFilter, SearchHit
 
@@ -214,7 +216,7 @@ def _passages(
 ) -> list[_Passage]:
     out = []
     for rank, hit in enumerate(hits, start=1):
-        text = tables_in_words(hit.chunk.text)
+        text = tables_in_words(plain_links(hit.chunk.text))
         context = f"{hit.chunk.heading}\n{text}"
         support = coverage(set(retriever.tokens(context)), context, hit.chunk)
         out.append(_Passage(hit, rank, text, support))
@@ -231,6 +233,12 @@ def _score_sentences(
         for i, sentence in enumerate(sentences):
             quote = _with_what_it_introduces(sentence, sentences[i + 1 : i + 4])
             tokens = set(retriever.tokens(sentence))
+            new = {t for t in tokens - coverage.all_tokens if len(t) > 1}
+            restates = len(new - QUESTION_WORDS) < 3
+            if quote == sentence and restates and i + 1 < len(sentences):
+                # a sentence that only restates the question ("Q：能不能搜索 eval？", an agenda
+                # title) is quoted with the one after it, where the answer usually is
+                quote = _joined(sentence, sentences[i + 1])
             # the sentence must match the question; its passage being on topic helps
             cover = 0.55 * coverage(tokens, sentence) + 0.45 * p.support
             # a sentence that only repeats the question answers nothing: favour quotes that
@@ -240,6 +248,11 @@ def _score_sentences(
             score = cover * (0.4 + 0.6 * novelty) + fits + 0.08 / p.rank
             scored.append(_Sentence(quote, p.rank, cover, score))
     return sorted(scored, key=lambda s: -s.score)
+
+
+def _joined(first: str, second: str) -> str:
+    cjk = CJK_RUN.match(first[-1]) is not None and CJK_RUN.match(second[0]) is not None
+    return first + ("" if cjk or first[-1] in "：:。！？；" else " ") + second
 
 
 def _is_lead(sentence: str) -> bool:

@@ -33,8 +33,10 @@ _WANTS: list[tuple[Wants, re.Pattern[str]]] = [
     (Wants.PERSON, re.compile(
         r"谁|哪位|负责人|责任人|主持人|汇报人|\bwho\b|\bwhom\b|\bwhose\b|\bowner\b", re.I)),
     (Wants.NUMBER, re.compile(
-        r"多少|几个|几位|几天|多久|多长|多大|比例|百分之|\bhow (?:many|much|long|big|often)\b"
-        r"|\bwhat (?:share|percentage|number)\b", re.I)),
+        r"多少|几个|几位|几天|多久|多长|多大|比例|百分之|耗时|用时"
+        r"|\bhow (?:many|much|long|big|often)\b|\bwhat (?:share|percentage|number)\b"
+        r"|\btime to (?:recovery|detection|recover|detect)\b",
+        re.I)),
 ]  # fmt: skip
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
@@ -56,6 +58,12 @@ _NUMBER = re.compile(
     rf"(?<![\w.])\d+(?:[.,]\d+)*(?:\s*(?:-|~|to|到|至)\s*\d+(?:[.,]\d+)*)?\s*(?:{_UNIT})"
     rf"|\d+(?:\.\d+)?\s*/\s*\d+"
     rf"|[一二两三四五六七八九十百千]+\s*(?:个|人|名|位|次|天|小时|周|倍|年|项)",
+    re.I,
+)
+# "how long" / 多久 wants a duration: "三十次" or "39名" is not one
+_ASKS_DURATION = re.compile(r"多久|多长时间|多长|耗时|用时|\bhow long\b|\btime to\b", re.I)
+_DURATION = re.compile(
+    r"minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|seconds?|\bms\b|天|小时|分钟|秒|周|月|年",
     re.I,
 )
 _PERSON_CUE = re.compile(
@@ -99,9 +107,12 @@ def answer_span(kind: Wants, sentence: str, question: str = "") -> str | None:
     if kind is Wants.DATE:
         return next((m.group().strip() for m in _DATE.finditer(sentence) if new(m.group())), None)
     if kind is Wants.NUMBER:
+        durations = _ASKS_DURATION.search(question) is not None
         return next(
-            (m.group().strip() for m in _NUMBER.finditer(sentence) if new(m.group())), None
-        )
+            (m.group().strip() for m in _NUMBER.finditer(sentence)
+             if new(m.group()) and (not durations or _DURATION.search(m.group()))),
+            None,
+        )  # fmt: skip
     if kind is Wants.PERSON:
         for match in _PERSON_CUE.finditer(sentence):
             if new(match.group(1)):
@@ -124,6 +135,14 @@ def _clause(text: str) -> str:
 
 _ROW = re.compile(r"^\s*\|(.+)\|\s*$")
 _RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+_LINK = re.compile(r"\[([^\]\n]+)\]\((?:https?://|\.{1,2}/|/)[^)\s]*\)")
+
+
+def plain_links(text: str) -> str:
+    """Markdown links read as their text: "[@卓鑫](https://github.com/x)" -> "@卓鑫"."""
+    return _LINK.sub(r"\1", text)
 
 
 def tables_in_words(text: str) -> str:
