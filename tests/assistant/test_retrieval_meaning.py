@@ -207,3 +207,21 @@ def test_rerank_prefers_the_passage_covering_every_concept() -> None:
     ]  # fmt: skip
     # a translation stands in for the word the user typed
     assert coverage({"集群"}, {"cluster": 1.0}, {"cluster": (("集群",),)}) == 1.0
+
+
+def test_the_meeting_that_decided_an_item_ranks_above_those_that_listed_it(
+    tokenizer: TextTokenizer,
+) -> None:
+    listed = [
+        make_chunk("议题：LLVM 多版本方案评审，汇报人赵川峰，本次未讨论。", f"tc/{d}.md", date=f"2024-{d}")
+        for d in ("10-09", "10-23", "11-20")
+    ]
+    decided = make_chunk("议题：LLVM 多版本方案评审，汇报人赵川峰。结论：同意继续推进。",
+                         "tc/12-04.md", date="2024-12-04")  # fmt: skip
+    chunks = [*listed, decided]
+    store = MemoryStore()
+    store.add(chunks, NgramEmbedder().embed_batch([c.text for c in chunks]))
+    r = HybridRetriever(store=store, embedder=NgramEmbedder(),
+                        bm25=BM25Index.build(chunks, tokenizer, generation=1),
+                        tokenizer=tokenizer, glossary=Glossary([]), lexicon=Lexicon())  # fmt: skip
+    assert r.search("LLVM 多版本方案评审", k=4)[0].chunk.source == "tc/12-04.md"
