@@ -213,10 +213,10 @@ def test_the_meeting_that_decided_an_item_ranks_above_those_that_listed_it(
     tokenizer: TextTokenizer,
 ) -> None:
     listed = [
-        make_chunk("议题：LLVM 多版本方案评审，汇报人赵川峰，本次未讨论。", f"tc/{d}.md", date=f"2024-{d}")
+        make_chunk("议题：LLVM 多版本方案评审，本次未讨论。", f"tc/{d}.md", date=f"2024-{d}")
         for d in ("10-09", "10-23", "11-20")
     ]
-    decided = make_chunk("议题：LLVM 多版本方案评审，汇报人赵川峰。结论：同意继续推进。",
+    decided = make_chunk("议题：LLVM 多版本方案评审。结论：同意继续推进。",
                          "tc/12-04.md", date="2024-12-04")  # fmt: skip
     chunks = [*listed, decided]
     store = MemoryStore()
