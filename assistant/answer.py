@@ -174,22 +174,33 @@ class _Coverage:
         self._partial = {t for t in self.all_tokens if _matches_inside_words(t)}
         self._pointer_tokens = {t for t in self.weights if _POINTER_TOKEN.fullmatch(t)}
 
-    def __call__(self, tokens: set[str], text: str, chunk: Chunk | None = None) -> float:
+    def holds_rarest(self, passage: _Passage, count: int = 2) -> bool:
+        """Does the passage hold the question's rarest words (or a translation of them)? A
+        direct answer is only stated from such a passage: "2023年的预算是多少万元" must not be
+        answered with a date from a passage that never mentions 预算."""
+        rarest = sorted(self.weights, key=lambda t: -self.weights[t])[:count]
+        return self(set(passage.tokens), passage.context, passage.hit.chunk, only=rarest) >= 0.999
+
+    def __call__(
+        self, tokens: set[str], text: str, chunk: Chunk | None = None, only: Sequence[str] = ()
+    ) -> float:
         lowered = text.lower()
         pointed = chunk is not None and bool(self.pointers) and points_at(self.pointers, chunk)
 
         def present(token: str) -> bool:
             return token in tokens or (token in self._partial and token in lowered)
 
+        weights = {t: self.weights[t] for t in only} if only else self.weights
         found = 0.0
-        for token, weight in self.weights.items():
+        for token, weight in weights.items():
             if (
                 present(token)
                 or any(all(present(t) for t in alt) for alt in self.stand_ins.get(token, ()))
                 or (pointed and token in self._pointer_tokens)
             ):
                 found += weight
-        return min(1.0, found / self.total)
+        total = (sum(weights.values()) or 1.0) if only else self.total
+        return min(1.0, found / total)
 
 
 _POINTER_TOKEN = re.compile(
@@ -209,6 +220,8 @@ class _Passage:
     rank: int  # 1-based
     text: str  # the chunk with its tables put in words
     support: float  # share of the question the passage covers
+    context: str  # heading and text, as judged
+    tokens: frozenset[str]
 
 
 def _passages(
@@ -218,8 +231,9 @@ def _passages(
     for rank, hit in enumerate(hits, start=1):
         text = tables_in_words(plain_links(hit.chunk.text))
         context = f"{hit.chunk.heading}\n{text}"
-        support = coverage(set(retriever.tokens(context)), context, hit.chunk)
-        out.append(_Passage(hit, rank, text, support))
+        tokens = frozenset(retriever.tokens(context))
+        support = coverage(set(tokens), context, hit.chunk)
+        out.append(_Passage(hit, rank, text, support, context, tokens))
     return out
 
 
@@ -294,7 +308,8 @@ def extractive_answer(
     if max(p.support for p in passages) < CLEAR_SUPPORT:
         lead: str | None = WEAK_ZH if lang == "zh" else WEAK_EN
     else:
-        lead = _answer_line(question, chosen, hits, lang)
+        sure = {p.rank for p in passages if coverage.holds_rarest(p)}
+        lead = _answer_line(question, [c for c in chosen if c.citation in sure], hits, lang)
     text = "\n".join([lead, *quotes] if lead else quotes)
     citations = [Citation.from_hit(h) for h in hits]
     return Answer(question=question, answer=text, mode="extractive", citations=citations)

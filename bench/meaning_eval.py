@@ -151,6 +151,8 @@ def not_found_table(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "unanswerable_not_found_or_hedged": round(
             sum(1 for r in none if r["not_found"] or r["hedged"]) / max(1, len(none)), 3
         ),
+        # a confident one-line answer to a question the documents cannot answer
+        "unanswerable_with_direct_line": sum(1 for r in none if r["direct_line"]),
         "answerable_hedged": round(
             sum(1 for r in answerable if r["hedged"]) / max(1, len(answerable)), 3
         ),
@@ -195,6 +197,7 @@ def run_questions(questions: Sequence[dict[str, Any]], retriever: Any, k: int) -
                 [c.source for c in result.citations], q["files"]),
             "not_found": not_found,
             "hedged": result.answer.startswith((WEAK_EN, WEAK_ZH)),
+            "direct_line": result.answer.startswith(("答：", "Answer: ", "截至 ", "As of ")),
             "fact_in_answer": bool(q["fact"]) and normalise(q["fact"]) in normalise(result.answer),
             "answer": result.answer,
         })  # fmt: skip

@@ -50,7 +50,8 @@ def test_a_follow_up_is_resolved_against_the_previous_turn(samples: HybridRetrie
     assert follow.answer.splitlines()[0] == "答：孙浩 [1]"
     assert follow.citations[0].source == "smart-gov-cloud/会议纪要/2026-04-10-周例会.md"
     alone = answer("它的负责人是谁？", retriever=samples)
-    assert "R-07" not in alone.answer  # without the history nothing points at R-07
+    # without the history the question names no risk: it is not answered as R-07's owner
+    assert alone.answer.splitlines()[0] != "答：孙浩 [1]"
 
 
 def test_table_rows_are_answered_in_words_never_pipes(samples: HybridRetriever) -> None:
