@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,9 +98,6 @@ class FusionWeights:
 LEXICAL_EMBEDDER_WEIGHTS = FusionWeights(vector=0.1, vector_expanded=0.0)
 
 
-CHUNK_TOKEN_CACHE = 5_000  # chunks whose tokens the re-ranking keeps (tens of MB at most)
-
-
 def weights_for(embedder_id: str) -> FusionWeights:
     return LEXICAL_EMBEDDER_WEIGHTS if embedder_id.startswith("hashing") else FusionWeights()
 
@@ -136,7 +133,7 @@ class HybridRetriever:
         # CC-CEDICT, read on the first query (its parse is cached per user)
         self._lexicon = lexicon
         self._pointers: tuple[BM25Index, ChunkPointers] | None = None  # built on first use
-        self._chunk_tokens: dict[str, set[str]] = {}
+        self._rows: tuple[BM25Index, dict[str, int]] | None = None  # chunk id -> BM25 row
 
     @property
     def lexicon(self) -> Lexicon:
@@ -236,15 +233,23 @@ class HybridRetriever:
         ranked = np.where(hit, scores + 1e-3 / (1.0 + order), -1.0)
         return [self.bm25.chunks[i] for i in top_k(ranked, self.candidates) if ranked[i] >= 0]
 
-    def chunk_tokens(self, chunk: Chunk) -> set[str]:
-        """A chunk's tokens (heading and text), kept for the next queries."""
-        tokens = self._chunk_tokens.get(chunk.id)
-        if tokens is None:
-            if len(self._chunk_tokens) >= CHUNK_TOKEN_CACHE:
-                self._chunk_tokens.clear()
-            tokens = set(self.tokenizer.tokens(f"{chunk.heading}\n{chunk.text}"))
-            self._chunk_tokens[chunk.id] = tokens
-        return tokens
+    def query_tokens_in(self, terms: QueryTerms) -> Callable[[Chunk], set[str]]:
+        """Which of the query's tokens and stand-ins each chunk holds, read from the BM25
+        index (a token is in a chunk when it scores there): no chunk is tokenised again."""
+        stand_ins = {t for alts in terms.stand_ins.values() for alt in alts for t in alt}
+        wanted = set(terms.tokens) | stand_ins
+        present = {t: self.bm25.scores([t]) > 0 for t in wanted}
+        if self._rows is None or self._rows[0] is not self.bm25:
+            self._rows = (self.bm25, {c.id: i for i, c in enumerate(self.bm25.chunks)})
+        rows = self._rows[1]
+
+        def tokens_of(chunk: Chunk) -> set[str]:
+            row = rows.get(chunk.id)
+            if row is None:  # not in the lexical index (a vector-only hit)
+                return set()
+            return {t for t, hit in present.items() if len(hit) > row and hit[row]}
+
+        return tokens_of
 
     def _translation_tokens(self, text: str) -> tuple[str, ...]:
         """A short Chinese dictionary word stays whole (jieba splits 时区 alone into 时 + 区,
@@ -297,7 +302,8 @@ class HybridRetriever:
         depth = max(k, self.weights.rerank_depth)
         fused = reciprocal_rank_fusion(rankings, k=depth, rrf_k=self.rrf_k)
         idf = {t: max(self.bm25.idf(t), 0.1) for t in terms.tokens if t not in QUESTION_WORDS}
-        ranked = rerank(fused, idf, terms.stand_ins, self.chunk_tokens, blend=self.weights.rerank)
+        tokens_of = self.query_tokens_in(terms)
+        ranked = rerank(fused, idf, terms.stand_ins, tokens_of, blend=self.weights.rerank)
         return newest_first_among_best(ranked)[:k] if newest else ranked[:k]
 
 
