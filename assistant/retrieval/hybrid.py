@@ -245,9 +245,9 @@ class HybridRetriever:
 
         def tokens_of(chunk: Chunk) -> set[str]:
             row = rows.get(chunk.id)
-            if row is None:  # not in the lexical index (a vector-only hit)
-                return set()
-            return {t for t, hit in present.items() if len(hit) > row and hit[row]}
+            if row is None:  # not in the lexical index (a vector-only hit): read its text
+                return set(self.tokenizer.tokens(f"{chunk.heading}\n{chunk.text}")) & wanted
+            return {t for t, hit in present.items() if hit[row]}
 
         return tokens_of
 

@@ -20,7 +20,7 @@ DECIDED = re.compile(
     r"|consensus|no objections?|voted)\b",
     re.I,
 )
-DECISION_BONUS = 0.05  # on the 0..1 re-ranked scale: breaks ties between equal matches
+DECISION_BONUS = 0.05  # times coverage, on the 0..1 re-ranked scale: breaks near-ties
 
 
 def coverage(
@@ -54,7 +54,7 @@ def rerank(
     scored = []
     for hit in hits:
         cover = coverage(tokens_of(hit.chunk), weights, stand_ins)
-        decided = DECISION_BONUS if DECIDED.search(hit.chunk.text) else 0.0
+        decided = DECISION_BONUS * cover if DECIDED.search(hit.chunk.text) else 0.0
         scored.append(((1 - blend) * hit.score / top + blend * cover + decided, hit))
     scored.sort(key=lambda pair: -pair[0])
     return [SearchHit(chunk=h.chunk, score=round(s, 6)) for s, h in scored]
