@@ -225,3 +225,14 @@ def test_the_meeting_that_decided_an_item_ranks_above_those_that_listed_it(
                         bm25=BM25Index.build(chunks, tokenizer, generation=1),
                         tokenizer=tokenizer, glossary=Glossary([]), lexicon=Lexicon())  # fmt: skip
     assert r.search("LLVM 多版本方案评审", k=4)[0].chunk.source == "tc/12-04.md"
+
+
+def test_the_glossary_bridges_governance_words_both_ways() -> None:
+    from assistant.glossary import load_default_glossary
+
+    glossary = load_default_glossary()
+    found = dict(glossary.translations("兴趣小组的例会讨论了接口和长期支持版本"))
+    assert "SIG" in found["兴趣小组"] and "API" in found["接口"]
+    assert "周会" in found["例会"] and "LTS" in found["长期支持版本"]
+    back = dict(glossary.translations("the SIG asked for an LTS release"))
+    assert "兴趣小组" in back["sig"] and "长期支持版本" in back["lts"]
