@@ -32,7 +32,7 @@ from assistant.prompts import load_prompt
 from assistant.retrieval.hybrid import SupportTerms
 from assistant.retrieval.pointers import points_at
 from assistant.retrieval.translate import QUESTION_WORDS
-from assistant.tokenize import CJK_RUN, estimate_tokens
+from assistant.tokenize import CJK_RUN, english_tokens, estimate_tokens
 from ingest.model import Chunk, SearchFilter, SearchHit
 
 __all__ = ["Answer", "Citation", "Retriever", "Turn", "answer", "stream_answer"]
@@ -53,8 +53,11 @@ MIN_SUPPORT = 0.25
 # Paraphrased questions and unanswerable ones overlap between the two (bench/qa_dev dev split:
 # answerable 0.23-1.0, unanswerable 0.21-0.71), so weak support is hedged, not discarded.
 CLEAR_SUPPORT = 0.45
-WEAK_ZH = "文档中没有直接的答案，最相关的内容如下："
-WEAK_EN = "The documents do not answer this directly; the closest passages:"
+# Also hedged: a question whose words (or their translations) carry this share of its weight
+# yet occur nowhere in the documents - "satisfaction score", "营收" - is named in the line.
+UNKNOWN_SHARE = 0.2
+WEAK_ZH = "文档中没有直接的答案"  # then "（文档未提到：…）" and "，最相关的内容如下："
+WEAK_EN = "The documents do not answer this directly"  # then " (never mentioned: …)" ...
 MAX_SENTENCES = 3
 MAX_QUOTE_CHARS = 300
 
@@ -305,14 +308,32 @@ def extractive_answer(
     if is_status_question(question):
         chosen = _newest_first(chosen, hits)
     quotes = [_quote(s, coverage, hits, dated=is_status_question(question)) for s in chosen]
-    if max(p.support for p in passages) < CLEAR_SUPPORT:
-        lead: str | None = WEAK_ZH if lang == "zh" else WEAK_EN
+    support = retriever.support_terms(query or question)
+    unknown = [t for t in support.unknown if t in support.weights]
+    unknown_share = sum(support.weights[t] for t in unknown) / (sum(support.weights.values()) or 1)
+    if max(p.support for p in passages) < CLEAR_SUPPORT or unknown_share >= UNKNOWN_SHARE:
+        named = _as_typed(query or question, unknown) if unknown_share >= UNKNOWN_SHARE else []
+        lead: str | None = _weak_line(lang, named)
     else:
         sure = {p.rank for p in passages if coverage.holds_rarest(p)}
         lead = _answer_line(question, [c for c in chosen if c.citation in sure], hits, lang)
     text = "\n".join([lead, *quotes] if lead else quotes)
     citations = [Citation.from_hit(h) for h in hits]
     return Answer(question=question, answer=text, mode="extractive", citations=citations)
+
+
+def _as_typed(question: str, stems: Sequence[str]) -> list[str]:
+    """The question's own words for search stems ("hardwar" -> "hardware")."""
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", question)
+    typed = {stem: w for w in reversed(words) for stem in english_tokens(w)}
+    return [typed.get(s, s) for s in stems]
+
+
+def _weak_line(lang: Lang, unknown: Sequence[str]) -> str:
+    words = "、".join(unknown) if lang == "zh" else ", ".join(unknown)
+    if lang == "zh":
+        return WEAK_ZH + (f"（文档未提到：{words}）" if unknown else "") + "，最相关的内容如下："
+    return WEAK_EN + (f" (never mentioned: {words})" if unknown else "") + "; the closest passages:"
 
 
 def _choose(sentences: Sequence[_Sentence]) -> list[_Sentence]:

@@ -69,6 +69,8 @@ class SupportTerms:
     weights: Mapping[str, float]
     stand_ins: Mapping[str, tuple[tuple[str, ...], ...]]
     pointers: Pointers
+    # typed tokens that occur nowhere in the documents, nor does any of their stand-ins
+    unknown: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +187,18 @@ class HybridRetriever:
         weights = {
             t: max(self.bm25.idf(t), 0.1) for t in terms.tokens if t not in QUESTION_WORDS
         }
-        return SupportTerms(weights, terms.stand_ins, find_pointers(query))
+        pointers = find_pointers(query)
+        # English words only: a Chinese question word may sit inside a longer document word
+        # (负责 in 负责人) that the index keeps whole
+        unknown = tuple(
+            t for t in weights
+            if t.isascii() and t.isalpha() and len(t) >= 4 and not self._in_corpus(t)
+            and not any(all(self._in_corpus(a) for a in alt) for alt in terms.stand_ins.get(t, ()))
+        )  # fmt: skip
+        return SupportTerms(weights, terms.stand_ins, pointers, unknown)
+
+    def _in_corpus(self, token: str) -> bool:
+        return bool(len(self.bm25)) and bool(self.bm25.scores([token]).any())
 
     def bm25_ranking(self, terms: QueryTerms, where: SearchFilter | None) -> list[Chunk]:
         scores = self.bm25_scores(terms, where)

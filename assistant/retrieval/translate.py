@@ -43,7 +43,7 @@ QUESTION_WORDS = frozenset(
     """哪 哪个 哪些 哪里 哪儿 哪天 哪家 哪位 哪种 哪一 什么 为什么 怎么 怎样 怎么样 如何 多少 多久
     多长 几 几个 谁 是否 是不是 有没有 请问 一下 一共 分别 当时 之前 现在 目前 最后 那次 这次
     情况 问题 时候 时间 要 得 打算 给出 提到 讲 讲了 说 做 做了 用 会上 怎么样 呢 吗
-    now currently latest""".split()  # noqa: SIM905
+    now currently latest many much""".split()  # noqa: SIM905
 )
 MAX_SENSES = 3  # first senses of a Chinese word: CC-CEDICT lists the common ones first
 MAX_GLOSS_WORDS = 3  # longer glosses are explanations, not translations

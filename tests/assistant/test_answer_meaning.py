@@ -84,6 +84,11 @@ def test_weak_support_is_hedged_and_absent_support_is_not_found(samples: HybridR
     assert answer("量子纠缠光子芯片的良率是多少？", retriever=samples).answer == NOT_FOUND_ZH
     hedged = answer("What colour is the stores' logo in the CRM design?", retriever=samples)
     assert hedged.answer.startswith(WEAK_EN) and hedged.citations
+    # a question word the documents never use is named, as the user typed it
+    unknown = answer("How many kilograms of hardware did the CRM migration ship to the stores?",
+                     retriever=samples).answer.splitlines()[0]  # fmt: skip
+    assert unknown.startswith(WEAK_EN) and "kilograms" in unknown and "hardware" in unknown
+    assert "many" not in unknown
 
 
 # -- with a model: the earlier turns are sent --------------------------------------------------
