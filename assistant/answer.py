@@ -17,10 +17,25 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from assistant.answer_direct import (
+    Wants,
+    answer_span,
+    holds,
+    is_status_question,
+    plain_links,
+    tables_in_words,
+    wants,
+)
+from assistant.answer_followup import Turn, contextual_query, history_messages
 from assistant.llm import ChatMessage, ChatModel
 from assistant.prompts import load_prompt
-from assistant.tokenize import CJK_RUN, estimate_tokens
-from ingest.model import SearchFilter, SearchHit
+from assistant.retrieval.hybrid import SupportTerms
+from assistant.retrieval.pointers import points_at
+from assistant.retrieval.translate import QUESTION_WORDS
+from assistant.tokenize import CJK_RUN, english_tokens, estimate_tokens
+from ingest.model import Chunk, SearchFilter, SearchHit
+
+__all__ = ["Answer", "Citation", "Retriever", "Turn", "answer", "stream_answer"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +46,18 @@ NOT_FOUND_EN = "The documents do not contain an answer to this question."
 # What the model is told to reply when the passages do not support an answer.
 NOT_FOUND_MARKER = "NOT_FOUND_IN_DOCUMENTS"
 
-# A sentence must cover this share of the question's weighted tokens to count as support.
-MIN_COVERAGE = 0.4
+# A passage must cover this share of the question's weighted tokens (translations standing in)
+# for the answer not to be "not found"; chosen on the dev split of bench/qa_dev.
+MIN_SUPPORT = 0.25
+# Below this the passages are related but do not clearly answer: said so before the quotes.
+# Paraphrased questions and unanswerable ones overlap between the two (bench/qa_dev dev split:
+# answerable 0.23-1.0, unanswerable 0.21-0.71), so weak support is hedged, not discarded.
+CLEAR_SUPPORT = 0.45
+# Also hedged: a question whose words (or their translations) carry this share of its weight
+# yet occur nowhere in the documents - "satisfaction score", "营收" - is named in the line.
+UNKNOWN_SHARE = 0.2
+WEAK_ZH = "文档中没有直接的答案"  # then "（文档未提到：…）" and "，最相关的内容如下："
+WEAK_EN = "The documents do not answer this directly"  # then " (never mentioned: …)" ...
 MAX_SENTENCES = 3
 MAX_QUOTE_CHARS = 300
 
@@ -75,7 +100,7 @@ class Retriever(Protocol):
         self, query: str, *, k: int = 5, where: SearchFilter | None = None
     ) -> list[SearchHit]: ...
 
-    def term_weights(self, query: str) -> tuple[dict[str, float], dict[str, float]]: ...
+    def support_terms(self, query: str) -> SupportTerms: ...
 
     def tokens(self, text: str) -> list[str]: ...
 
@@ -116,7 +141,11 @@ def _continues(previous: str, line: str) -> bool:
     """Is `line` the wrapped rest of `previous` rather than a new item, heading or row?"""
     if previous[-1] in "。！？；.!?;:：" or previous.startswith(("#", "|")):
         return False
-    return not (line.startswith(_BLOCK_STARTS) or _NUMBERED.match(line))
+    return not (line.startswith(_BLOCK_STARTS) or _NUMBERED.match(line) or _FIELD.match(line))
+
+
+# "参会人员：…", "Host: …": a labelled field starts its own line, it does not wrap
+_FIELD = re.compile(r"^[\w\u4e00-\u9fff ]{1,12}[：:]")
 
 
 # -- offline: extractive ------------------------------------------------------------------
@@ -135,22 +164,52 @@ class _Coverage:
 
     A token also counts when it is part of a longer word of the text (负责 in 负责人,
     "migrat" in "migrations"): word segmentation differs between a question and a document.
+    A date or meeting number the question names counts as found in the document it points at.
     """
 
-    def __init__(self, weights: tuple[dict[str, float], dict[str, float]]):
-        self.typed, self.expanded = weights
-        self.total = sum(self.typed.values()) or 1.0
-        self._partial = {t for t in (*self.typed, *self.expanded) if _matches_inside_words(t)}
+    def __init__(self, support: SupportTerms):
+        self.weights = dict(support.weights)
+        self.stand_ins = support.stand_ins
+        self.pointers = support.pointers
+        self.total = sum(self.weights.values()) or 1.0
+        alternatives = {t for alts in self.stand_ins.values() for alt in alts for t in alt}
+        self.all_tokens = set(self.weights) | alternatives
+        self._partial = {t for t in self.all_tokens if _matches_inside_words(t)}
+        self._pointer_tokens = {t for t in self.weights if _POINTER_TOKEN.fullmatch(t)}
 
-    def __call__(self, tokens: set[str], text: str) -> float:
+    def holds_rarest(self, passage: _Passage, count: int = 2) -> bool:
+        """Does the passage hold the question's rarest words (or a translation of them)? A
+        direct answer is only stated from such a passage: "2023年的预算是多少万元" must not be
+        answered with a date from a passage that never mentions 预算."""
+        rarest = sorted(self.weights, key=lambda t: -self.weights[t])[:count]
+        return self(set(passage.tokens), passage.context, passage.hit.chunk, only=rarest) >= 0.999
+
+    def __call__(
+        self, tokens: set[str], text: str, chunk: Chunk | None = None, only: Sequence[str] = ()
+    ) -> float:
         lowered = text.lower()
+        pointed = chunk is not None and bool(self.pointers) and points_at(self.pointers, chunk)
 
         def present(token: str) -> bool:
             return token in tokens or (token in self._partial and token in lowered)
 
-        found = sum(w for t, w in self.typed.items() if present(t))
-        found += sum(w for t, w in self.expanded.items() if present(t))
-        return min(1.0, found / self.total)
+        weights = {t: self.weights[t] for t in only} if only else self.weights
+        found = 0.0
+        for token, weight in weights.items():
+            if (
+                present(token)
+                or any(all(present(t) for t in alt) for alt in self.stand_ins.get(token, ()))
+                or (pointed and token in self._pointer_tokens)
+            ):
+                found += weight
+        total = (sum(weights.values()) or 1.0) if only else self.total
+        return min(1.0, found / total)
+
+
+_POINTER_TOKEN = re.compile(
+    r"\d+|年|月|日|号|次|第|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february"
+    r"|march|april|june|july|august|september|october|november|december"
+)
 
 
 def _matches_inside_words(token: str) -> bool:
@@ -158,26 +217,59 @@ def _matches_inside_words(token: str) -> bool:
     return len(token) >= 4 if token.isascii() else len(token) >= 2 and bool(CJK_RUN.match(token))
 
 
-def _score_sentences(
+@dataclass(frozen=True, slots=True)
+class _Passage:
+    hit: SearchHit
+    rank: int  # 1-based
+    text: str  # the chunk with its tables put in words
+    support: float  # share of the question the passage covers
+    context: str  # heading and text, as judged
+    tokens: frozenset[str]
+
+
+def _passages(
     hits: Sequence[SearchHit], coverage: _Coverage, retriever: Retriever
-) -> list[_Sentence]:
-    question_tokens = set(coverage.typed) | set(coverage.expanded)
-    scored = []
+) -> list[_Passage]:
+    out = []
     for rank, hit in enumerate(hits, start=1):
-        passage = f"{hit.chunk.heading}\n{hit.chunk.text}"
-        context = coverage(set(retriever.tokens(passage)), passage)
-        sentences = split_sentences(hit.chunk.text)
+        text = tables_in_words(plain_links(hit.chunk.text))
+        context = f"{hit.chunk.heading}\n{text}"
+        tokens = frozenset(retriever.tokens(context))
+        support = coverage(set(tokens), context, hit.chunk)
+        out.append(_Passage(hit, rank, text, support, context, tokens))
+    return out
+
+
+def _score_sentences(
+    passages: Sequence[_Passage], coverage: _Coverage, retriever: Retriever, question: str
+) -> list[_Sentence]:
+    kind = wants(question)
+    scored = []
+    for p in passages:
+        sentences = split_sentences(p.text)
         for i, sentence in enumerate(sentences):
             quote = _with_what_it_introduces(sentence, sentences[i + 1 : i + 4])
             tokens = set(retriever.tokens(sentence))
+            new = {t for t in tokens - coverage.all_tokens if len(t) > 1}
+            restates = len(new - QUESTION_WORDS) < 3
+            if quote == sentence and restates and i + 1 < len(sentences):
+                # a sentence that only restates the question ("Q：能不能搜索 eval？", an agenda
+                # title) is quoted with the one after it, where the answer usually is
+                quote = _joined(sentence, sentences[i + 1])
             # the sentence must match the question; its passage being on topic helps
-            cover = 0.65 * coverage(tokens, sentence) + 0.35 * context
+            cover = 0.55 * coverage(tokens, sentence) + 0.45 * p.support
             # a sentence that only repeats the question answers nothing: favour quotes that
-            # add words of their own
-            novelty = min(1.0, len(set(retriever.tokens(quote)) - question_tokens) / 3)
-            score = cover * (0.4 + 0.6 * novelty) + 0.05 / rank
-            scored.append(_Sentence(quote, rank, cover, score))
+            # add words of their own, and those holding what the question asks for
+            novelty = min(1.0, len(set(retriever.tokens(quote)) - coverage.all_tokens) / 3)
+            fits = 0.25 if kind is not Wants.ANYTHING and holds(kind, quote, question) else 0.0
+            score = cover * (0.4 + 0.6 * novelty) + fits + 0.08 / p.rank
+            scored.append(_Sentence(quote, p.rank, cover, score))
     return sorted(scored, key=lambda s: -s.score)
+
+
+def _joined(first: str, second: str) -> str:
+    cjk = CJK_RUN.match(first[-1]) is not None and CJK_RUN.match(second[0]) is not None
+    return first + ("" if cjk or first[-1] in "：:。！？；" else " ") + second
 
 
 def _is_lead(sentence: str) -> bool:
@@ -199,24 +291,97 @@ def _with_what_it_introduces(sentence: str, following: Sequence[str]) -> str:
     return text
 
 
-def extractive_answer(question: str, hits: Sequence[SearchHit], retriever: Retriever) -> Answer:
+def extractive_answer(
+    question: str, hits: Sequence[SearchHit], retriever: Retriever, *, query: str | None = None
+) -> Answer:
+    """The answer line, then up to three quotes; "not found" when no passage covers enough
+    of the question (`query`, the follow-up rewritten with its context, defaults to it)."""
     lang = question_language(question)
-    coverage = _Coverage(retriever.term_weights(question))
-    sentences = _score_sentences(hits, coverage, retriever)
-    if not sentences or max(s.coverage for s in sentences) < MIN_COVERAGE:
+    coverage = _Coverage(retriever.support_terms(query or question))
+    passages = _passages(hits, coverage, retriever)
+    if not passages or max(p.support for p in passages) < MIN_SUPPORT:
         return Answer(
             question=question, answer=not_found_text(lang), mode="extractive", citations=[]
         )
+    sentences = _score_sentences(passages, coverage, retriever, question)
+    chosen = _choose(sentences)
+    if is_status_question(question):
+        chosen = _newest_first(chosen, hits)
+    quotes = [_quote(s, coverage, hits, dated=is_status_question(question)) for s in chosen]
+    support = retriever.support_terms(query or question)
+    unknown = [t for t in support.unknown if t in support.weights]
+    unknown_share = sum(support.weights[t] for t in unknown) / (sum(support.weights.values()) or 1)
+    if max(p.support for p in passages) < CLEAR_SUPPORT or unknown_share >= UNKNOWN_SHARE:
+        named = _as_typed(query or question, unknown) if unknown_share >= UNKNOWN_SHARE else []
+        lead: str | None = _weak_line(lang, named)
+    else:
+        sure = {p.rank for p in passages if coverage.holds_rarest(p)}
+        lead = _answer_line(question, [c for c in chosen if c.citation in sure], hits, lang)
+    text = "\n".join([lead, *quotes] if lead else quotes)
+    citations = [Citation.from_hit(h) for h in hits]
+    return Answer(question=question, answer=text, mode="extractive", citations=citations)
+
+
+def _as_typed(question: str, stems: Sequence[str]) -> list[str]:
+    """The question's own words for search stems ("hardwar" -> "hardware")."""
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", question)
+    typed = {stem: w for w in reversed(words) for stem in english_tokens(w)}
+    return [typed.get(s, s) for s in stems]
+
+
+def _weak_line(lang: Lang, unknown: Sequence[str]) -> str:
+    words = "、".join(unknown) if lang == "zh" else ", ".join(unknown)
+    if lang == "zh":
+        return WEAK_ZH + (f"（文档未提到：{words}）" if unknown else "") + "，最相关的内容如下："
+    return WEAK_EN + (f" (never mentioned: {words})" if unknown else "") + "; the closest passages:"
+
+
+def _choose(sentences: Sequence[_Sentence]) -> list[_Sentence]:
+    if not sentences:
+        return []
     floor = 0.6 * sentences[0].score
     chosen: list[_Sentence] = []
     for s in sentences:
-        if s.score >= floor and s.coverage >= MIN_COVERAGE and not _repeats(s.text, chosen):
+        if s.score >= floor and not _repeats(s.text, chosen):
             chosen.append(s)
         if len(chosen) == MAX_SENTENCES:
             break
-    text = "\n".join(f"“{_excerpt(s.text, coverage)}” [{s.citation}]" for s in chosen)
-    citations = [Citation.from_hit(h) for h in hits]
-    return Answer(question=question, answer=text, mode="extractive", citations=citations)
+    return chosen
+
+
+def _newest_first(chosen: Sequence[_Sentence], hits: Sequence[SearchHit]) -> list[_Sentence]:
+    """Status questions: the newest dated document's quote first (stable for equal dates)."""
+    return sorted(chosen, key=lambda s: hits[s.citation - 1].chunk.date or "", reverse=True)
+
+
+def _quote(
+    s: _Sentence, coverage: _Coverage, hits: Sequence[SearchHit], *, dated: bool
+) -> str:
+    date = hits[s.citation - 1].chunk.date
+    prefix = f"({date}) " if dated and date else ""
+    return f"{prefix}“{_excerpt(s.text, coverage)}” [{s.citation}]"
+
+
+def _answer_line(
+    question: str, chosen: Sequence[_Sentence], hits: Sequence[SearchHit], lang: Lang
+) -> str | None:
+    """The date / person / number / cause the question asks for, from the best quotes; for a
+    status question, the newest document's date."""
+    if not chosen:
+        return None
+    kind = wants(question)
+    for s in chosen:
+        if (span := answer_span(kind, s.text, question)) is not None:
+            date = hits[s.citation - 1].chunk.date
+            if is_status_question(question) and date:
+                return (f"截至 {date}：{span} [{s.citation}]" if lang == "zh"
+                        else f"As of {date}: {span} [{s.citation}]")  # fmt: skip
+            label = "答：" if lang == "zh" else "Answer: "
+            return f"{label}{span} [{s.citation}]"
+    date = hits[chosen[0].citation - 1].chunk.date
+    if is_status_question(question) and date:
+        return f"最新（{date}）：" if lang == "zh" else f"Latest ({date}):"
+    return None
 
 
 def _repeats(text: str, chosen: Sequence[_Sentence]) -> bool:
@@ -229,11 +394,8 @@ def _excerpt(text: str, coverage: _Coverage, limit: int = MAX_QUOTE_CHARS) -> st
     if len(text) <= limit:
         return text
     lowered = text.lower()
-    matches = [
-        (-weight, lowered.find(token))
-        for token, weight in (coverage.typed | coverage.expanded).items()
-        if token in lowered
-    ]
+    weights = {t: 0.5 for t in coverage.all_tokens} | coverage.weights
+    matches = [(-w, lowered.find(token)) for token, w in weights.items() if token in lowered]
     first = min(matches)[1] if matches else 0
     start = max(0, min(first - limit // 5, len(text) - limit))
     cut = text[start : start + limit].strip()
@@ -273,11 +435,20 @@ def documents_block(hits: Sequence[SearchHit]) -> str:
     return "\n".join(parts)
 
 
-def answer_messages(question: str, hits: Sequence[SearchHit], lang: Lang) -> list[ChatMessage]:
+def answer_messages(
+    question: str,
+    hits: Sequence[SearchHit],
+    lang: Lang,
+    history: Sequence[Turn] = (),
+    history_tokens: int = 1500,
+) -> list[ChatMessage]:
+    """System prompt, the earlier turns (newest kept within `history_tokens`), then the
+    passages and the question."""
     system = load_prompt("answer_system", lang, variables={"not_found_marker"})
     user = load_prompt("answer_user", lang, variables={"documents", "question"})
     return [
         ChatMessage("system", system.render(not_found_marker=NOT_FOUND_MARKER)),
+        *history_messages(history, history_tokens),
         ChatMessage("user", user.render(documents=documents_block(hits), question=question)),
     ]
 
@@ -318,8 +489,10 @@ def answer(
     k: int = 5,
     where: SearchFilter | None = None,
     context_tokens: int = 6000,
+    history: Sequence[Turn] = (),
 ) -> Answer:
-    """Answer `question` from the documents, citing them; offline when chat_model is None."""
+    """Answer `question` from the documents, citing them; offline when chat_model is None.
+    `history` holds the earlier turns, oldest first, for follow-up questions."""
     result: Answer | None = None
     for part in stream_answer(
         question,
@@ -329,6 +502,7 @@ def answer(
         where=where,
         context_tokens=context_tokens,
         stream=False,
+        history=history,
     ):
         if isinstance(part, Answer):
             result = part
@@ -345,14 +519,16 @@ def stream_answer(
     where: SearchFilter | None = None,
     context_tokens: int = 6000,
     stream: bool = True,
+    history: Sequence[Turn] = (),
 ) -> Iterator[str | Answer]:
     """Yield text deltas as they arrive, then the final Answer (whose text, with citation
     numbers remapped, replaces the streamed draft)."""
-    hits = retriever.search(question, k=k, where=where)
+    query = contextual_query(question, history)
+    hits = retriever.search(query, k=k, where=where)
     lang = question_language(question)
     if chat_model is None or not hits:
         if chat_model is None:
-            result = extractive_answer(question, hits, retriever)
+            result = extractive_answer(question, hits, retriever, query=query)
         else:
             result = Answer(
                 question=question, answer=not_found_text(lang), mode="llm", citations=[]
@@ -360,8 +536,9 @@ def stream_answer(
         yield result.answer
         yield result
         return
-    passages = passages_within_budget(hits, context_tokens)
-    messages = answer_messages(question, passages, lang)
+    history_tokens = min(1500, context_tokens // 4)
+    passages = passages_within_budget(hits, context_tokens - history_tokens)
+    messages = answer_messages(question, passages, lang, history, history_tokens)
     if not stream:
         reply = chat_model.complete(messages)
     else:

@@ -99,6 +99,14 @@ class Glossary:
                 i += 1
         return found
 
+    def translations(self, query: str) -> list[tuple[str, tuple[str, ...]]]:
+        """(form found in `query`, the entry's other forms), longest match, both languages."""
+        out = []
+        for form, index in self._match_cjk(query) + self._match_latin(query):
+            others = tuple(f for f in self.terms[index].forms if f.lower() != form.lower())
+            out.append((form, others))
+        return out
+
     def expand(self, query: str) -> Expansion:
         """Forms found in `query` (longest match, both languages) and their translations."""
         matches = self._match_cjk(query) + self._match_latin(query)

@@ -138,6 +138,10 @@ class TextTokenizer:
         words = "\n".join(sorted(set(self._user_words)))
         return f"{TOKENIZER_VERSION}-{hashlib.sha1(words.encode()).hexdigest()[:12]}"
 
+    def frequency(self, word: str) -> int:
+        """How common a Chinese word is in jieba's dictionary (0 when unknown)."""
+        return int(self._segmenter().FREQ.get(word, 0))
+
     def chinese_words(self, run: str) -> list[str]:
         return [w for w in self._segmenter().lcut(run, HMM=True) if w.strip()]
 

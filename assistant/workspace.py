@@ -18,7 +18,6 @@ own exception types (the doors translate them: exit code 2, HTTP 4xx, a visible 
 
 from __future__ import annotations
 
-import inspect
 import logging
 import re
 import shutil
@@ -28,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import Answer, stream_answer
+from assistant.answer import Answer, Turn, stream_answer
 from assistant.drafts.build import DraftDeps, build_draft, check_draft_kind, roots_by_project
 from assistant.drafts.models import Draft
 from assistant.drafts.output import format_of, write_draft
@@ -210,7 +209,7 @@ class Workspace:
         since: str | None = None,
         until: str | None = None,
         k: int | None = None,
-        history: Sequence[Any] | None = None,
+        history: Sequence[Turn] | None = None,
     ) -> Answer:
         """The cited answer (`ask --json`), offline or by the configured LLM."""
         result: Answer | None = None
@@ -230,7 +229,7 @@ class Workspace:
         since: str | None = None,
         until: str | None = None,
         k: int | None = None,
-        history: Sequence[Any] | None = None,
+        history: Sequence[Turn] | None = None,
     ) -> Iterator[str | Answer]:
         """Text deltas as they arrive, then the final Answer."""
         where = SearchFilter(project=project, doc_type=doc_type, date_from=since, date_to=until)
@@ -241,16 +240,10 @@ class Workspace:
         question: str,
         where: SearchFilter,
         k: int | None,
-        history: Sequence[Any] | None,
+        history: Sequence[Turn] | None,
         *,
         stream: bool,
     ) -> Iterator[str | Answer]:
-        extra: dict[str, Any] = {}
-        if history:
-            extra["history"] = list(history)
-            if not _ANSWER_TAKES_HISTORY:
-                log.info("earlier turns ignored: this answer layer does not take a history")
-                extra.clear()
         return stream_answer(
             question,
             retriever=self.retriever(),
@@ -259,7 +252,7 @@ class Workspace:
             where=where,
             context_tokens=self.settings.llm.context_tokens,
             stream=stream,
-            **extra,
+            history=history or (),
         )
 
     # -- changing the index ------------------------------------------------------------------
@@ -413,5 +406,3 @@ def _upload_name(name: str) -> str:
         raise AssistantError(f"Uploaded file name {name!r} cannot be used; rename the file.")
     return base
 
-
-_ANSWER_TAKES_HISTORY = "history" in inspect.signature(stream_answer).parameters

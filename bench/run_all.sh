@@ -53,6 +53,8 @@ step retrieval "${RUN[@]}" bench/retrieval.py "$DATASETS" --out "$RESULTS/retrie
   "$DATASETS" --out "$RESULTS/jira_ceiling.json"
 [[ -f bench/doc_qa_eval.py ]] && step doc_qa_eval "${RUN[@]}" bench/doc_qa_eval.py \
   "$DATASETS" --out "$RESULTS/doc_qa_eval.json"
+[[ -f bench/meaning_eval.py ]] && step meaning_eval "${RUN[@]}" bench/meaning_eval.py \
+  "$DATASETS" --split dev --baseline --out "$RESULTS/meaning_eval_dev.json"
 [[ -f bench/draft_eval.py ]] && step draft_eval "${RUN[@]}" bench/draft_eval.py \
   "$DATASETS" --out "$RESULTS/draft_eval.json"
 # api.py always writes bench/results/api.json.

@@ -224,3 +224,76 @@ def _make_chunk(pieces: list[_Piece]) -> TextChunk:
     heading = max(reversed(weight), key=weight.__getitem__)  # ties: the later, deeper one
     page = next((p.page for p in pieces if not p.is_heading), pieces[0].page)
     return TextChunk(text.strip(), page, heading)
+
+
+# -- what a chunk is found by -------------------------------------------------------------------
+
+_CN_DIGIT = "零一二三四五六七八九"
+_MEETING_NO = re.compile(rf"第?\s*([{_CN_NUM}]+|\d{{1,4}})\s*次")
+
+
+def searchable_text(text: str, heading: str, date: str | None, title: str = "") -> str:
+    """What the lexical index should read for a chunk: its document's title and heading path,
+    its date in the forms people type (2024-03-27, 2024年3月27日, 3月27日, March 27 2024) and
+    the meeting number in both numerals (第66次 / 六十六次), then the text. Citations still quote
+    `text` alone; this only decides what finds the chunk ("3月27日例会", "第66次会议")."""
+    head = heading if title and title in heading else " > ".join(p for p in (title, heading) if p)
+    parts = [head, _date_forms(date), _meeting_forms(f"{title} {heading}"), text]
+    return "\n".join(p for p in parts if p)
+
+
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")  # fmt: skip
+
+
+def _date_forms(date: str | None) -> str:
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", date or "")
+    if not match:
+        return ""
+    year, month, day = match.group(1), int(match.group(2)), int(match.group(3))
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return ""
+    return (f"{date} {year}年{month}月{day}日 {month}月{day}日 "
+            f"{_MONTH_NAMES[month - 1]} {day} {year}")  # fmt: skip
+
+
+def _meeting_forms(title: str) -> str:
+    match = _MEETING_NO.search(title)
+    if not match:
+        return ""
+    number = _to_int(match.group(1))
+    if number is None or number <= 0:
+        return ""
+    return f"第{number}次 {_to_chinese(number)}次"
+
+
+def _to_int(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    total, current = 0, 0
+    for char in text:
+        if char in _CN_DIGIT:
+            current = _CN_DIGIT.index(char)
+        elif char == "两":
+            current = 2
+        elif char == "十":
+            total, current = total + (current or 1) * 10, 0
+        elif char == "百":
+            total, current = total + (current or 1) * 100, 0
+        else:
+            return None
+    return total + current
+
+
+def _to_chinese(number: int) -> str:
+    """66 -> 六十六, 14 -> 十四, 102 -> 一百零二 (up to 999)."""
+    if number >= 1000:
+        return str(number)
+    hundreds, rest = divmod(number, 100)
+    tens, ones = divmod(rest, 10)
+    out = f"{_CN_DIGIT[hundreds]}百" if hundreds else ""
+    if tens:
+        out += ("" if tens == 1 and not hundreds else _CN_DIGIT[tens]) + "十"
+    elif hundreds and ones:
+        out += "零"
+    return out + (_CN_DIGIT[ones] if ones else "")

@@ -8,6 +8,7 @@ restart), and the published OpenAPI schema is patched with the same models.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
@@ -17,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, ValidationError
 
+from assistant.answer import Turn
 from assistant.errors import AssistantError
 from assistant.llm import LLMError
 from assistant.settings import Settings
@@ -35,7 +37,10 @@ INLINE_ROWS = 8  # a request this small that finds the batcher idle is scored ri
 class AskService(Protocol):
     """What the API needs from the document side (see ui.services)."""
 
-    def ask(self, question: str, *, project: str | None, doc_type: str | None, k: int) -> dict: ...
+    def ask(
+        self, question: str, *, project: str | None, doc_type: str | None, k: int,
+        history: Sequence[Turn] = (),
+    ) -> dict: ...  # fmt: skip
 
     def chunk_count(self) -> int: ...
 
@@ -196,7 +201,9 @@ def _add_service_routes(router: APIRouter, holder: RiskModelHolder, docs: AskSer
     )
     def ask(body: m.AskRequest) -> dict[str, Any]:
         try:
-            return docs.ask(body.question, project=body.project, doc_type=body.type, k=body.k)
+            history = [Turn(t.question, t.answer) for t in body.history]
+            return docs.ask(body.question, project=body.project, doc_type=body.type, k=body.k,
+                            history=history)  # fmt: skip
         except NoIndexError as exc:
             raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
         # Upstream failures are not the client's fault: 502/503, not 400.

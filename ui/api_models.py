@@ -71,8 +71,17 @@ def _no_text_or_bool(value: Any) -> Any:
     return value
 
 
+class AskTurn(BaseModel):
+    question: str = Field(max_length=4000, description="An earlier question.")
+    answer: str = Field(max_length=20000, description="The answer it got.")
+
+
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=4000, description="The question, zh or en.")
+    history: list[AskTurn] = Field(
+        default_factory=list, max_length=50,
+        description="Earlier turns, oldest first: a follow-up question may refer to them.",
+    )  # fmt: skip
     project: str | None = Field(None, max_length=200, description="Only this project's files.")
     type: DocType | None = Field(
         None, description="Only this document type."

@@ -236,7 +236,9 @@ def test_long_sentences_are_quoted_as_a_window_around_the_match(
         store=store, embedder=NgramEmbedder(), bm25=BM25Index.build([chunk], tokenizer, 1),
         tokenizer=tokenizer, glossary=glossary,
     )  # fmt: skip
-    line = answer("什么时候开始割接？", retriever=r).answer.splitlines()[0]
+    lines = answer("什么时候开始割接？", retriever=r).answer.splitlines()
+    assert lines[0] == "答：4月18日 22:00 [1]"  # the date asked for, first
+    line = lines[1]
     assert "4月18日 22:00 开始割接" in line
     assert line.startswith("“…") and line.endswith("…” [1]") and len(line) < len(chunk.text)
 

@@ -12,6 +12,7 @@ from assistant.retrieval import (
     open_bm25_index,
     reciprocal_rank_fusion,
 )
+from assistant.retrieval.translate import Lexicon
 from assistant.tokenize import TextTokenizer, estimate_tokens, stem
 from ingest.model import SearchFilter
 from tests.assistant.conftest import CORPUS, MemoryStore, NgramEmbedder, make_chunk
@@ -113,7 +114,7 @@ def test_glossary_expansion_finds_the_other_language(
     def bm25_sources(gloss: Glossary, query: str) -> list[str]:
         r = HybridRetriever(
             store=corpus_store, embedder=NgramEmbedder(), bm25=bm25, tokenizer=tokenizer,
-            glossary=gloss,
+            glossary=gloss, lexicon=Lexicon(),  # the glossary alone, no CC-CEDICT
         )  # fmt: skip
         return [c.source for c in r.bm25_ranking(r.query_terms(query), None)]
 

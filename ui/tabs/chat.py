@@ -7,10 +7,12 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import gradio as gr
 
+from assistant.answer import Turn
 from assistant.errors import AssistantError
 from ingest.errors import IngestError
 from ingest.model import DocType
@@ -84,6 +86,7 @@ def respond(
     if not question:
         yield history, "", gr.skip()
         return
+    turns = earlier_turns(history)
     history = [
         *history,
         {"role": "user", "content": safe_html(question, chat=True)},
@@ -98,6 +101,7 @@ def respond(
             project=project or None,
             doc_type=doc_type or None,
             k=ctx.settings.retrieval.k,
+            history=turns,
         )
         for piece in stream:
             if isinstance(piece, str):
@@ -114,6 +118,15 @@ def respond(
     if text != shown:  # the stream ended without a final answer: show all that came
         history[-1]["content"] = safe_html(text, chat=True)
         yield history, "", gr.skip()
+
+
+def earlier_turns(history: list[dict[str, Any]]) -> list[Turn]:
+    """The chat's messages as (question, answer) turns, oldest first, for follow-ups."""
+    turns: list[Turn] = []
+    for asked, answered in pairwise(history):
+        if asked.get("role") == "user" and answered.get("role") == "assistant":
+            turns.append(Turn(str(asked.get("content", "")), str(answered.get("content", ""))))
+    return turns
 
 
 def build(ctx: UiContext) -> None:

@@ -1,0 +1,187 @@
+"""The one line that answers first: what kind of answer a question wants (a date, a person, a
+number with its unit, a cause), whether a sentence holds one, and the span itself. Also table
+rows put in words, so an answer never quotes raw `| --- |` pipes.
+
+Patterns, not a model: they read Chinese and English meeting notes, post-mortems and plans.
+When no span is found the best quote answers on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from assistant.retrieval.pointers import is_status_question
+from assistant.tokenize import CJK_RUN
+
+__all__ = ["Wants", "answer_span", "holds", "is_status_question", "tables_in_words", "wants"]
+
+
+class Wants(Enum):
+    DATE = "date"
+    PERSON = "person"
+    NUMBER = "number"
+    CAUSE = "cause"
+    ANYTHING = "anything"
+
+
+_WANTS: list[tuple[Wants, re.Pattern[str]]] = [
+    (Wants.CAUSE, re.compile(r"为什么|为何|原因|怎么会|\bwhy\b|\broot cause\b|\bcaused?\b", re.I)),
+    (Wants.DATE, re.compile(
+        r"哪天|哪一天|什么时候|何时|几号|几月|日期|时间定在|\bwhen\b|\bwhat date\b|\bwhich day\b"
+        r"|\bdeadline\b", re.I)),
+    (Wants.PERSON, re.compile(
+        r"谁|哪位|负责人|责任人|主持人|汇报人|\bwho\b|\bwhom\b|\bwhose\b|\bowner\b", re.I)),
+    (Wants.NUMBER, re.compile(
+        r"多少|几个|几位|几天|多久|多长|多大|比例|百分之|耗时|用时"
+        r"|\bhow (?:many|much|long|big|often)\b|\bwhat (?:share|percentage|number)\b"
+        r"|\btime to (?:recovery|detection|recover|detect)\b",
+        re.I)),
+]  # fmt: skip
+
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATE = re.compile(
+    rf"\b(?:19|20)\d{{2}}-\d{{1,2}}-\d{{1,2}}(?:\s+\d{{1,2}}:\d{{2}})?"
+    rf"|(?:19|20)\d{{2}}\s*年\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?"
+    rf"|\d{{1,2}}\s*月\s*\d{{1,2}}\s*[日号](?:\s*\d{{1,2}}:\d{{2}})?"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s*-\s*\d{{1,2}}(?:st|nd|rd|th)?)?\.?\s+{_MONTH}(?:,?\s+(?:19|20)\d{{2}})?"
+    rf"|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:\s*-\s*\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+(?:19|20)\d{{2}})?"
+    rf"|\b\d{{1,2}}/\d{{1,2}}\b",
+    re.I,
+)
+_UNIT = (
+    r"%|％|percent|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|seconds?|ms\b|GB|MB|TB"
+    r"|KB|nodes?|pods?|people|members?|times|x\b|倍|个|人|名|位|次|天|日|小时|分钟|秒|周|个月|年|万元|元"
+    r"|亿|万|条|项|台|种|期|轮"
+)
+_NUMBER = re.compile(
+    rf"(?<![\w.])\d+(?:[.,]\d+)*(?:\s*(?:-|~|to|到|至)\s*\d+(?:[.,]\d+)*)?\s*(?:{_UNIT})"
+    rf"|\d+(?:\.\d+)?\s*/\s*\d+"
+    rf"|[一二两三四五六七八九十百千]+\s*(?:个|人|名|位|次|天|小时|周|倍|年|项)",
+    re.I,
+)
+# "how long" / 多久 wants a duration: "三十次" or "39名" is not one
+_ASKS_DURATION = re.compile(r"多久|多长时间|多长|耗时|用时|\bhow long\b|\btime to\b", re.I)
+_DURATION = re.compile(
+    r"minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|seconds?|\bms\b|天|小时|分钟|秒|周|月|年",
+    re.I,
+)
+_PERSON_CUE = re.compile(
+    r"(?:主持人|会议主持|主持|负责人|责任人|汇报人|提案人|报告人|发起人|主席"
+    r"|\bowner\b|\bhost(?:ed by)?\b|\bchair(?:ed by)?\b|\bled by\b|\bby\b)\s*[：:]?\s*"
+    r"(@?[A-Za-z][\w.-]*(?:\s+[A-Z][\w.-]*)?|[\u4e00-\u9fff]{2,3}(?:[、/][\u4e00-\u9fff]{2,3})*)",
+    re.I,
+)
+_PERSON = re.compile(
+    r"@[A-Za-z0-9][\w-]+|\[[A-Za-z0-9][\w-]+\]|\b[A-Z][a-z]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+)+\b"
+)
+_CAUSE_CUE = re.compile(
+    r"(?:因为|由于|原因是|原因：|原因:|导致|造成|\bbecause(?: of)?\b|\bdue to\b|\bcaused by\b"
+    r"|\broot cause (?:was|is)\b|\bas a result of\b|\bsince\b)\s*(.+)",
+    re.I,
+)
+
+
+def wants(question: str) -> Wants:
+    for kind, pattern in _WANTS:
+        if pattern.search(question):
+            return kind
+    # "项目目前进度怎么样？" asks for the figure (76%, SPI 0.86)
+    return Wants.NUMBER if is_status_question(question) else Wants.ANYTHING
+
+
+def holds(kind: Wants, sentence: str, question: str = "") -> bool:
+    """Does the sentence contain the kind of thing the question asks for?"""
+    return answer_span(kind, sentence, question) is not None
+
+
+def answer_span(kind: Wants, sentence: str, question: str = "") -> str | None:
+    """The date, person, number or cause the question asks for, as written in `sentence`;
+    spans the question itself already contains are skipped."""
+    asked = question.casefold()
+
+    def new(span: str) -> bool:
+        span = span.strip()
+        return bool(span) and span.casefold() not in asked
+
+    if kind is Wants.DATE:
+        return next((m.group().strip() for m in _DATE.finditer(sentence) if new(m.group())), None)
+    if kind is Wants.NUMBER:
+        durations = _ASKS_DURATION.search(question) is not None
+        return next(
+            (m.group().strip() for m in _NUMBER.finditer(sentence)
+             if new(m.group()) and (not durations or _DURATION.search(m.group()))),
+            None,
+        )  # fmt: skip
+    if kind is Wants.PERSON:
+        for match in _PERSON_CUE.finditer(sentence):
+            if new(match.group(1)):
+                return match.group(1).strip("[]")
+        found = (m.group() for m in _PERSON.finditer(sentence) if new(m.group()))
+        return next((p.strip("[]") for p in found), None)
+    if kind is Wants.CAUSE:
+        cue = _CAUSE_CUE.search(sentence)
+        return _clause(cue.group(1)) if cue else None
+    return None
+
+
+def _clause(text: str) -> str:
+    """The cause up to the end of its clause."""
+    cut = re.split(r"[。；;！？!?]|\.\s", text, maxsplit=1)[0]
+    return cut.strip(" ，,：:")[:200]
+
+
+# -- tables -------------------------------------------------------------------------------------
+
+_ROW = re.compile(r"^\s*\|(.+)\|\s*$")
+_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+_LINK = re.compile(r"\[([^\]\n]+)\]\((?:https?://|\.{1,2}/|/)[^)\s]*\)")
+
+
+def plain_links(text: str) -> str:
+    """Markdown links read as their text: "[@卓鑫](https://github.com/x)" -> "@卓鑫"."""
+    return _LINK.sub(r"\1", text)
+
+
+def tables_in_words(text: str) -> str:
+    """Each Markdown table row becomes a line in words, named by its first cell:
+    "R-07：风险 数据迁移延期，负责人 刘洋" / "2022-02-08 12:05: Event Prometheus fails".
+    The header and rule lines are dropped; other text is left as it is."""
+    lines = text.split("\n")
+    out: list[str] = []
+    header: list[str] | None = None
+    for i, line in enumerate(lines):
+        row = _ROW.match(line)
+        if not row:
+            header = None
+            out.append(line)
+            continue
+        if _RULE.match(line):
+            continue
+        cells = [_plain(c) for c in row.group(1).split("|")]
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        if header is None and _RULE.match(following):
+            header = cells
+            continue
+        out.append(_row_in_words(cells, header or []))
+    return "\n".join(out)
+
+
+def _plain(cell: str) -> str:
+    return re.sub(r"\*\*|__|`", "", cell).strip()
+
+
+def _row_in_words(cells: list[str], header: list[str]) -> str:
+    if not cells:
+        return ""
+    chinese = bool(CJK_RUN.search(" ".join(header + cells)))
+    lead, rest = cells[0], cells[1:]
+    names = header[1:] if len(header) == len(cells) else [""] * len(rest)
+    pairs = zip(names, rest, strict=True)
+    parts = [f"{name} {value}".strip() if name else value for name, value in pairs]
+    parts = [p for p in parts if p]
+    if chinese:
+        return f"{lead}：" + "，".join(parts) + "。" if parts else lead
+    return f"{lead}: " + "; ".join(parts) + "." if parts else lead
