@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from assistant.answer import Turn
 from assistant.errors import AssistantError
 from assistant.settings import LLMSettings, Settings
 from assistant.workspace import CallbackProgress, Workspace, draft_paths
@@ -192,6 +193,6 @@ def test_score_and_health_use_the_workspace_model(model_dir: Path, tmp_path: Pat
 
 
 def test_earlier_turns_are_accepted_as_a_keyword(services: Workspace) -> None:
-    history = [{"question": "消息队列用什么？", "answer": "Kafka [1]"}]
+    history = [Turn("消息队列用什么？", "Kafka [1]")]
     answer = services.ask("负责人是谁？", project="alpha", k=2, history=history)
     assert answer.question == "负责人是谁？" and answer.citations
