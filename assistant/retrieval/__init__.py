@@ -5,13 +5,11 @@ from assistant.retrieval.hybrid import (
     FusionWeights,
     HybridRetriever,
     QueryTerms,
-    no_index_message,
-    open_retriever,
     reciprocal_rank_fusion,
-    stored_vectors,
     weights_for,
 )
 from assistant.retrieval.index import BM25Index, chunk_matches, open_bm25_index
+from assistant.retrieval.live import no_index_message, open_retriever, stored_vectors
 
 __all__ = [
     "LEXICAL_EMBEDDER_WEIGHTS",
