@@ -98,16 +98,15 @@ class DocumentServices:
         ]  # fmt: skip
 
     def retriever(self) -> Any:
-        """The hybrid retriever, rebuilt only when the manifest's generation changed."""
-        from assistant.retrieval import open_retriever
+        """The retriever of the latest published search snapshot (LiveRetriever): another
+        process's ingest is picked up without a restart, answers stay consistent meanwhile."""
+        from assistant.retrieval import LiveRetriever
 
         index = self.index()
-        generation = index.manifest.generation()
         with self._lock:
-            if self._retriever is None or generation != self._generation:
-                self._retriever = open_retriever(self.settings, index)
-                self._generation = generation
-            return self._retriever
+            if self._retriever is None:
+                self._retriever = LiveRetriever(self.settings, index)
+        return self._retriever.current()
 
     # -- questions ---------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import logging
 import math
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
@@ -187,9 +188,7 @@ class BM25Index:
         pointer = folder / f".{_POINTER}.{uuid.uuid4().hex[:8]}"
         pointer.write_text(json.dumps({"version": version}), "utf-8")
         os.replace(pointer, folder / _POINTER)
-        for old in folder.iterdir():
-            if old.is_dir() and old.name != version:
-                shutil.rmtree(old, ignore_errors=True)
+        _prune(folder, keep=version)
         # the tokens are only read by the next rebuild: free them (~40 MB per 100,000 chunks)
         self.tokens, self.saved_in = None, target
 
@@ -236,6 +235,36 @@ class BM25Index:
         return index
 
 
+# A reader (another process) that read the pointer just before it moved is still loading the
+# version it named: older versions are deleted only once they are this old.
+KEEP_OLD_SECONDS = 120.0
+
+
+def _prune(folder: Path, keep: str) -> None:
+    """Delete the versions other than `keep` older than KEEP_OLD_SECONDS (and pointer files
+    left by a crashed save)."""
+    now = time.time()
+    for old in folder.iterdir():
+        try:
+            age = now - old.stat().st_mtime
+        except OSError:  # pruned by another process meanwhile
+            continue
+        if old.name == keep or old.name == _POINTER or age < KEEP_OLD_SECONDS:
+            continue
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+        elif old.name.startswith(f".{_POINTER}."):
+            old.unlink(missing_ok=True)
+
+
+def published_version(folder: Path) -> str | None:
+    """The name of the version the pointer names (cheap: readers call it per request)."""
+    try:
+        return str(json.loads((folder / _POINTER).read_text("utf-8"))["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def open_bm25_index(
     folder: Path,
     generation: int,
@@ -263,11 +292,8 @@ def open_bm25_index(
 
 def saved_tokens(folder: Path, tokenizer: str) -> TokenTable | None:
     """The chunk tokens of the current saved version, if made by this tokenizer."""
-    try:
-        version = json.loads((folder / _POINTER).read_text("utf-8"))["version"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return TokenTable.load(folder / str(version), tokenizer)
+    version = published_version(folder)
+    return None if version is None else TokenTable.load(folder / version, tokenizer)
 
 
 def _attach(index: BM25Index, vectors: VectorSource) -> bool:
