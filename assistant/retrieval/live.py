@@ -296,11 +296,24 @@ class LiveRetriever:
         except OSError as exc:
             if exc.errno not in _READ_ONLY:
                 raise
-            logger.info("Workspace %s is read-only: the search index is built in memory",
-                        self.settings.workspace)  # fmt: skip
+            return self._build_read_only()
         # Nothing published to answer from: read the store as it is (documents in flux are
         # pending in the manifest, so they are left out), without saving.
         return self._publish(save=False)
+
+    def _build_read_only(self) -> BM25Index:
+        from chromadb.errors import ChromaError  # deferred: heavy, and only a rebuild needs it
+
+        logger.info("Workspace %s is read-only: the search index is built in memory",
+                    self.settings.workspace)  # fmt: skip
+        try:
+            return publish_snapshot(self.index, self.tokenizer, save=False)
+        except ChromaError as exc:  # the embedded store cannot even be opened read-only
+            raise NoIndexError(
+                f"The search index in {self.settings.workspace} is missing or older than its "
+                f"documents, and the workspace is read-only ({exc}). Run `pmassist ingest` once "
+                "where the workspace can be written; questions then work read-only."
+            ) from exc
 
     def _publish(self, *, save: bool) -> BM25Index:
         from chromadb.errors import ChromaError  # deferred: heavy, and only a rebuild needs it
