@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import logging
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,6 +236,10 @@ class LiveRetriever:
     that notices loads it while concurrent requests keep answering from the old one.
     """
 
+    # While an ingest runs, the manifest is ahead of the published snapshot and a build has
+    # to wait for the writer: tried again at most this often, not at every request.
+    RETRY_SECONDS = 2.0
+
     def __init__(self, settings: Settings, index: Index) -> None:
         self.settings = settings
         self.index = index
@@ -242,7 +247,8 @@ class LiveRetriever:
         self.tokenizer, self.glossary = workspace_tokenizer(settings)
         self._loaded: _Loaded | None = None
         self._reloading = threading.Lock()
-        self._tried: tuple[str | None, int] | None = None  # state a build could not be made for
+        # (version, generation, when): the state a build could not be made for, and when
+        self._tried: tuple[str | None, int, float] | None = None
 
     def current(self) -> HybridRetriever:
         loaded = self._loaded
@@ -259,10 +265,12 @@ class LiveRetriever:
             self._reloading.release()
 
     def _stale(self, loaded: _Loaded) -> bool:
-        state = (published_version(self.folder), self.index.manifest.generation())
-        if state == self._tried:
-            return False  # nothing changed since we last could not do better
-        return state[0] != loaded.version or state[1] > loaded.generation
+        version, generation = published_version(self.folder), self.index.manifest.generation()
+        tried = self._tried
+        if tried is not None and tried[:2] == (version, generation):
+            # nothing changed since a build had to wait for a writer: wait a little more
+            return time.monotonic() - tried[2] >= self.RETRY_SECONDS
+        return version != loaded.version or generation > loaded.generation
 
     def _refresh(self, loaded: _Loaded | None) -> _Loaded:
         generation = self.index.manifest.generation()
@@ -279,7 +287,7 @@ class LiveRetriever:
         if built is not None:
             return self._wrap(built)
         assert loaded is not None  # _build(must=True) never returns None
-        self._tried = (published_version(self.folder), generation)
+        self._tried = (published_version(self.folder), generation, time.monotonic())
         logger.info("Answering from generation %d while the index is at %d (an ingest runs)",
                     loaded.generation, generation)  # fmt: skip
         return loaded
