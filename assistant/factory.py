@@ -185,9 +185,12 @@ def publish_search_snapshot(index: Index) -> None:
     """After a change to the index, under the write lock: publish the search snapshot readers
     answer from (BM25, chunks, vectors), so no reader builds it and none reads ids this run
     removed. Every door that changes the index calls it before releasing the lock."""
-    from assistant.retrieval.live import publish_snapshot, workspace_tokenizer  # jieba, bm25s
+    # deferred: the retrieval side imports jieba and bm25s
+    from assistant.retrieval.live import publish_snapshot, snapshot_is_current, workspace_tokenizer
 
-    publish_snapshot(index, workspace_tokenizer(index.settings)[0])
+    tokenizer = workspace_tokenizer(index.settings)[0]
+    if not snapshot_is_current(index, tokenizer):
+        publish_snapshot(index, tokenizer)
 
 
 def _no_index_message(settings: Settings) -> str:

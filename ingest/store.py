@@ -329,6 +329,8 @@ class ChromaStore:
         in memory and cannot see ids another process removed since ("Error finding id")."""
         self._collection = None
         if self._server_url is None:
+            # deferred like every chromadb import here: seconds of start-up for commands
+            # that never open the store
             from chromadb.api.shared_system_client import SharedSystemClient
 
             SharedSystemClient.clear_system_cache()

@@ -186,7 +186,10 @@ class BM25Index:
         (target / "chunks.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
         self._save_tokens(target)
         pointer = folder / f".{_POINTER}.{uuid.uuid4().hex[:8]}"
-        pointer.write_text(json.dumps({"version": version}), "utf-8")
+        # what a writer checks to skip a publish that would change nothing (published_pointer)
+        described = {"version": version, "generation": self.generation,
+                     "tokenizer": self.tokenizer, "embedder": meta["embedder"]}  # fmt: skip
+        pointer.write_text(json.dumps(described), "utf-8")
         os.replace(pointer, folder / _POINTER)
         _prune(folder, keep=version)
         # the tokens are only read by the next rebuild: free them (~40 MB per 100,000 chunks)
@@ -257,12 +260,20 @@ def _prune(folder: Path, keep: str) -> None:
             old.unlink(missing_ok=True)
 
 
+def published_pointer(folder: Path) -> dict[str, Any] | None:
+    """The pointer file: the published version's name, generation, tokenizer and embedder
+    (the last three only in pointers written since they were added)."""
+    try:
+        pointer = json.loads((folder / _POINTER).read_text("utf-8"))
+        return pointer if isinstance(pointer, dict) and "version" in pointer else None
+    except (OSError, ValueError):
+        return None
+
+
 def published_version(folder: Path) -> str | None:
     """The name of the version the pointer names (cheap: readers call it per request)."""
-    try:
-        return str(json.loads((folder / _POINTER).read_text("utf-8"))["version"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    pointer = published_pointer(folder)
+    return None if pointer is None else str(pointer["version"])
 
 
 def open_bm25_index(

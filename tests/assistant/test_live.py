@@ -224,3 +224,18 @@ def test_a_failing_store_is_reconnected_once_then_left_out() -> None:
     always = FlakyStore([mine], failures=5)
     assert SnapshotSearch(always, snapshot_of([mine])).search(np.zeros(4), 3) == []  # type: ignore[arg-type]
     assert always.reconnects == 1
+
+
+def test_an_ingest_that_changes_nothing_publishes_nothing(
+    workspace: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, corpus = workspace
+    before = bm25_index.published_version(snapshot_folder(settings))
+
+    def no_load(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an unchanged ingest loaded the snapshot")
+
+    monkeypatch.setattr(BM25Index, "load", no_load)
+    report = ingest_into_workspace(settings, [corpus])
+    assert report.unchanged == 3
+    assert bm25_index.published_version(snapshot_folder(settings)) == before
