@@ -38,7 +38,7 @@ from assistant.retrieval.index import (
 )
 from assistant.tokenize import TextTokenizer, default_tokenizer, user_cache_dir
 from ingest.errors import NoIndexError, WorkspaceBusyError
-from ingest.lock import WorkspaceLock
+from ingest.lock import WorkspaceLock, writer_pid
 from ingest.manifest import OK, DocumentRecord
 from ingest.model import Chunk, SearchFilter, SearchHit
 from ingest.store import ChromaStore
@@ -284,8 +284,9 @@ class LiveRetriever:
         version, generation = published_version(self.folder), self.index.manifest.generation()
         tried = self._tried
         if tried is not None and tried[:2] == (version, generation):
-            # nothing changed since a build had to wait for a writer: wait a little more
-            return time.monotonic() - tried[2] >= self.RETRY_SECONDS
+            # nothing changed since a build had to wait for a writer: is it done?
+            waited = time.monotonic() - tried[2]
+            return waited >= self.RETRY_SECONDS or writer_pid(self.settings.workspace) is None
         return version != loaded.version or generation > loaded.generation
 
     def _refresh(self, loaded: _Loaded | None) -> _Loaded:

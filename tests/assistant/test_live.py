@@ -20,7 +20,7 @@ from assistant.retrieval import BM25Index, LiveRetriever
 from assistant.retrieval import index as bm25_index
 from assistant.retrieval.live import SnapshotSearch, snapshot_folder, workspace_tokenizer
 from assistant.settings import Settings
-from ingest.lock import WorkspaceLock
+from ingest.lock import WorkspaceLock, writer_pid
 from ingest.model import Chunk, SearchFilter, SearchHit
 
 MINUTES = "# 周例会\n\n消息队列选用 RocketMQ，负责人：张伟。\n"
@@ -239,3 +239,21 @@ def test_an_ingest_that_changes_nothing_publishes_nothing(
     report = ingest_into_workspace(settings, [corpus])
     assert report.unchanged == 3
     assert bm25_index.published_version(snapshot_folder(settings)) == before
+
+
+def test_a_reader_builds_as_soon_as_a_writer_that_did_not_publish_is_done(
+    workspace: tuple,
+) -> None:
+    settings, corpus = workspace
+    index = open_index(settings, lazy=True)
+    live = LiveRetriever(settings, index)  # RETRY_SECONDS as shipped: it is not what decides
+    try:
+        before = live.current()
+        with WorkspaceLock(settings.workspace):
+            assert writer_pid(settings.workspace) == os.getpid()
+            index.manifest.mark_pending([(str(corpus.resolve()), "a/srs.md")])
+            assert live.current() is before
+        assert writer_pid(settings.workspace) is None
+        assert live.current() is not before
+    finally:
+        index.close()
