@@ -31,6 +31,7 @@ from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.index import (
     BM25Index,
     VectorSource,
+    chunk_ids,
     chunk_matches,
     published_pointer,
     published_version,
@@ -193,14 +194,16 @@ class SnapshotSearch:
     def __init__(self, store: ChromaStore, snapshot: BM25Index) -> None:
         self.store = store
         self.snapshot = snapshot
-        self._by_id = {c.id: c for c in snapshot.chunks}
+        self._rows: dict[str, int] | None = None  # chunk id -> row, made on the first search
 
     def search(
         self, vector: np.ndarray, k: int, where: SearchFilter | None = None
     ) -> list[SearchHit]:
         hits = self._search_store(vector, k, where)
-        known = self._by_id
-        return [SearchHit(known[h.chunk.id], h.score) for h in hits if h.chunk.id in known]
+        if self._rows is None:
+            self._rows = {cid: i for i, cid in enumerate(chunk_ids(self.snapshot.chunks))}
+        rows, chunks = self._rows, self.snapshot.chunks
+        return [SearchHit(chunks[rows[h.chunk.id]], h.score) for h in hits if h.chunk.id in rows]
 
     def _search_store(
         self, vector: np.ndarray, k: int, where: SearchFilter | None
