@@ -78,7 +78,7 @@ def workspace_tokenizer(settings: Settings) -> tuple[TextTokenizer, Glossary]:
 def snapshot_is_current(index: Index, tokenizer: TextTokenizer) -> bool:
     """Whether the published snapshot already is the manifest's generation, made by this
     tokenizer (and embedder): then an ingest that changed nothing publishes nothing, without
-    loading the snapshot (a second at 40,000 chunks)."""
+    loading the snapshot (half a second at 58,843 chunks)."""
     pointer = published_pointer(snapshot_folder(index.settings))
     if pointer is None:
         return False
