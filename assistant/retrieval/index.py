@@ -154,17 +154,19 @@ class BM25Index:
             previous = None
         texts = [f"{c.heading}\n{c.text}" for c in chunks]
         crcs = [text_crc(t) for t in texts]
-        corpus: list[list[str]] = []
+        rows: list[int | list[str]] = []  # the cached row of each chunk, or its new tokens
         tokenised = 0
         for chunk, text, crc in zip(chunks, texts, crcs, strict=True):
-            cached = previous.tokens_of(chunk.id, crc) if previous is not None else None
-            if cached is None:
-                cached = tokenizer.tokens(text)
+            row = previous.row_of(chunk.id, crc) if previous is not None else None
+            if row is None:
                 tokenised += 1
-            corpus.append(cached)
-        table = TokenTable.from_corpus([c.id for c in chunks], crcs, corpus, tokenizer.fingerprint)
+            rows.append(tokenizer.tokens(text) if row is None else row)
+        ids = [c.id for c in chunks]
+        table = TokenTable.assemble(ids, crcs, rows, previous, tokenizer.fingerprint)
         model = bm25s.BM25()
-        model.index(corpus, show_progress=False)
+        # token ids with their vocabulary: bm25s skips interning 3.6 M strings again
+        vocab = dict(zip(table.vocab, range(len(table.vocab)), strict=True))
+        model.index((table.token_ids(), vocab), show_progress=False)
         logger.info(
             "BM25 index built over %d chunks (generation %d; %d tokenised, the rest cached)",
             len(chunks), generation, tokenised,
