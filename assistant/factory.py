@@ -123,16 +123,20 @@ def open_store(
     return store if lazy else store.open()
 
 
-def open_manifest(settings: Settings) -> Manifest:
-    """The workspace's manifest (created if missing): documents, chunk counts, generation()."""
-    return Manifest(Path(settings.workspace) / MANIFEST_FILE)
+def open_manifest(settings: Settings, *, read_only: bool = False) -> Manifest:
+    """The workspace's manifest (created if missing unless `read_only`): documents, chunk
+    counts, generation()."""
+    return Manifest(Path(settings.workspace) / MANIFEST_FILE, read_only=read_only)
 
 
-def open_index(settings: Settings, *, create: bool = False, lazy: bool = False) -> Index:
-    """Embedder, store and manifest of the workspace in one object (see open_store)."""
+def open_index(
+    settings: Settings, *, create: bool = False, lazy: bool = False, read_only: bool = False
+) -> Index:
+    """Embedder, store and manifest of the workspace in one object (see open_store);
+    `read_only` opens the manifest for reading only (a reader that never ingests)."""
     embedder = build_embedder(settings)
     store = open_store(settings, embedder, create=create, lazy=lazy)
-    return Index(settings, embedder, store, open_manifest(settings))
+    return Index(settings, embedder, store, open_manifest(settings, read_only=read_only))
 
 
 def ingest_config(settings: Settings) -> IngestConfig:
@@ -166,13 +170,27 @@ def ingest_into_workspace(
     with WorkspaceLock(settings.workspace, wait=wait):
         index = open_index(settings, create=True, lazy=True)
         try:
-            return ingest_paths(
+            report = ingest_paths(
                 list(paths), project=project, store=index.store, embedder=index.embedder,
                 manifest=index.manifest, config=config or ingest_config(settings),
                 progress=progress,
             )  # fmt: skip
+            publish_search_snapshot(index)
+            return report
         finally:
             index.close()
+
+
+def publish_search_snapshot(index: Index) -> None:
+    """After a change to the index, under the write lock: publish the search snapshot readers
+    answer from (BM25, chunks, vectors), so no reader builds it and none reads ids this run
+    removed. Every door that changes the index calls it before releasing the lock."""
+    # deferred: the retrieval side imports jieba and bm25s
+    from assistant.retrieval.live import publish_snapshot, snapshot_is_current, workspace_tokenizer
+
+    tokenizer = workspace_tokenizer(index.settings)[0]
+    if not snapshot_is_current(index, tokenizer):
+        publish_snapshot(index, tokenizer)
 
 
 def _no_index_message(settings: Settings) -> str:

@@ -33,10 +33,16 @@ from assistant.drafts.models import Draft
 from assistant.drafts.output import format_of, write_draft
 from assistant.drafts.render_markdown import render_markdown
 from assistant.errors import AssistantError
-from assistant.factory import MANIFEST_FILE, Index, ingest_config, open_index
+from assistant.factory import (
+    MANIFEST_FILE,
+    Index,
+    ingest_config,
+    open_index,
+    publish_search_snapshot,
+)
 from assistant.llm import chat_model_from_settings
 from assistant.reports import BatchResult, ReportProgress, batch_report, report_path
-from assistant.retrieval import HybridRetriever, no_index_message, open_retriever
+from assistant.retrieval import HybridRetriever, LiveRetriever, no_index_message
 from assistant.settings import Settings
 from ingest.errors import NoIndexError
 from ingest.loaders import SUPPORTED_SUFFIXES
@@ -142,14 +148,13 @@ class Workspace:
         self.risk_model: RiskModelSource = risk_model or ModelFromDisk(settings.risk_model_dir)
         self._lock = threading.Lock()
         self._index: Index | None = None
-        self._retriever: HybridRetriever | None = None
-        self._generation: int | None = None
+        self._live: LiveRetriever | None = None
 
     def close(self) -> None:
         with self._lock:
             if self._index is not None:
                 self._index.close()
-            self._index, self._retriever = None, None
+            self._index, self._live = None, None
 
     def __enter__(self) -> Workspace:
         return self
@@ -181,16 +186,14 @@ class Workspace:
         return self.index().manifest.list_documents(project) if self.has_index() else []
 
     def retriever(self) -> HybridRetriever:
-        """The hybrid retriever, rebuilt only when the manifest's generation changed.
-
-        The one seam for a live retriever (assistant/retrieval/live.py) to replace."""
+        """The retriever of the latest published search snapshot: another process's ingest is
+        picked up without a restart, and answers stay consistent meanwhile (LiveRetriever)."""
         index = self.index()
-        generation = index.manifest.generation()
         with self._lock:
-            if self._retriever is None or generation != self._generation:
-                self._retriever = open_retriever(self.settings, index)
-                self._generation = generation
-            return self._retriever
+            if self._live is None:
+                self._live = LiveRetriever(self.settings, index)
+            live = self._live
+        return live.current()
 
     def health(self) -> Health:
         loaded = self.risk_model() is not None
@@ -270,11 +273,13 @@ class Workspace:
         the workspace longer than `wait` seconds."""
         with WorkspaceLock(self.settings.workspace, wait=wait):
             index = self.index(create=True)
-            return ingest_paths(
+            report = ingest_paths(
                 list(paths), project=project, store=index.store, embedder=index.embedder,
                 manifest=index.manifest, config=config or ingest_config(self.settings),
                 progress=progress,
             )  # fmt: skip
+            publish_search_snapshot(index)  # before the lock goes: no reader builds it
+            return report
 
     def upload_root(self) -> Path:
         """Uploaded documents are kept here, one folder per project (the ingested root)."""
@@ -310,6 +315,8 @@ class Workspace:
                 remove_documents([source], store=index.store, manifest=index.manifest, root=d.root)
                 for d in chosen
             )
+            if removed:
+                publish_search_snapshot(index)
         uploaded = (self.upload_root() / source).resolve()
         if removed and uploaded.is_file() and self.upload_root().resolve() in uploaded.parents:
             uploaded.unlink()  # else the next upload's ingest would bring it back

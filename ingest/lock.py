@@ -53,9 +53,29 @@ class WorkspaceLock:
         tb: TracebackType | None,
     ) -> None:
         if self._fd is not None:
+            os.ftruncate(self._fd, 0)  # no holder any more (see writer_pid)
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+def writer_pid(workspace: Path) -> int | None:
+    """The pid of the process writing the workspace now, or None; without taking the lock, so
+    a reader asking never gets in a writer's way. A writer killed before it could clear its
+    pid is recognised as gone (on this host; elsewhere the lock itself still decides)."""
+    try:
+        pid = int((workspace / ".lock").read_text().strip() or 0)
+    except (OSError, ValueError):
+        return None
+    if pid <= 0:
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # alive, someone else's
+        pass
+    return pid
 
 
 def _read_pid(fd: int) -> str:

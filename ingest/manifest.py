@@ -9,6 +9,7 @@ chunks, so derived indexes (BM25) know when to rebuild.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -71,10 +72,16 @@ class DocumentInfo:
 class Manifest:
     """SQLite-backed record of ingested files; safe to share between threads."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """`read_only` for readers (`ask`): nothing is created or written, so a workspace on a
+        read-only disk, or one the user may only read, still answers."""
         self.path = path
         self._lock = threading.RLock()
+        if read_only:
+            self._db = _connect_read_only(path)
+            self._db.row_factory = sqlite3.Row
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=30, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         with self._lock:
@@ -226,6 +233,21 @@ class Manifest:
                 "SELECT COALESCE(SUM(chunks), 0) FROM documents WHERE status = ?", (OK,)
             ).fetchone()
         return int(row[0])
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A reading connection. In WAL mode even a reader needs the -shm file; when it cannot be
+    created (read-only folder) and no writer can exist, the file is opened as immutable."""
+    uri = path.resolve().as_uri()
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+    try:
+        db.execute("SELECT 1 FROM meta LIMIT 1").fetchall()
+        return db
+    except sqlite3.OperationalError:
+        db.close()
+        if os.access(path.parent, os.W_OK) or not path.exists():
+            raise
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
 
 
 def _record(row: sqlite3.Row) -> DocumentRecord:

@@ -295,6 +295,46 @@ class ChromaStore:
             hits.append(SearchHit(chunk_from_metadata(chunk_id, text, meta), 1.0 - distance))
         return hits
 
+    def read_chunks(
+        self, documents: Sequence[tuple[str, str]] | None = None, *, vectors: bool = False
+    ) -> tuple[list[Chunk], np.ndarray | None]:
+        """The chunks of these (root, source) documents (every chunk when None), and with
+        `vectors` their stored vectors, row i for chunk i: what a search snapshot is made of."""
+        include = ["documents", "metadatas", *(["embeddings"] if vectors else [])]
+        if documents is None:
+            wheres: list[dict[str, Any] | None] = [None]
+        else:
+            by_root: dict[str, list[str]] = {}
+            for root, source in documents:
+                by_root.setdefault(root, []).append(source)
+            wheres = [_sources_where(sources[start : start + 500], root)
+                      for root, sources in by_root.items()
+                      for start in range(0, len(sources), 500)]  # fmt: skip
+        chunks: list[Chunk] = []
+        rows: list[Any] = []
+        for where in wheres:
+            for page in self._pages(where, include):
+                metas = self._complete(page["ids"], page["metadatas"])
+                for chunk_id, text, meta in zip(page["ids"], page["documents"], metas, strict=True):
+                    chunks.append(chunk_from_metadata(chunk_id, text, meta))
+                if vectors and len(page["ids"]):
+                    rows.append(np.asarray(page["embeddings"], dtype=np.float32))
+        if not vectors:
+            return chunks, None
+        return chunks, np.concatenate(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
+    def reconnect(self) -> None:
+        """Forget the open collection (and, embedded, chromadb's per-path client): the next
+        operation reads the files afresh. An embedded client keeps the vector index it loaded
+        in memory and cannot see ids another process removed since ("Error finding id")."""
+        self._collection = None
+        if self._server_url is None:
+            # deferred like every chromadb import here: seconds of start-up for commands
+            # that never open the store
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
+
     def count(self) -> int:
         collection = self.collection
         with self._reachable():

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assistant.errors import AssistantError
@@ -59,12 +62,56 @@ def configure_logging(verbose: bool = False) -> None:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn the errors a user can cause into a one-line message and exit code 2."""
+    """Turn the errors a user can cause into a one-line message and exit code 2: the project's
+    own, and a disk that is full, read-only or not ours to write (`storage_problem`)."""
     try:
         yield
     except USER_ERRORS as exc:
         stderr.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
         raise typer.Exit(2) from None
+    except Exception as exc:
+        problem = storage_problem(exc)
+        if problem is None:
+            raise
+        stderr.print(f"[red]error:[/red] {escape(problem)}", highlight=False, markup=True)
+        raise typer.Exit(2) from None
+
+
+_FIXES = {
+    errno.ENOSPC: "the disk is full; free some space, or use a --workspace on another disk",
+    errno.EDQUOT: "the disk quota is exceeded; free some space, or use another --workspace",
+    errno.EROFS: "the file system is read-only; ingest into a writable --workspace (questions "
+    "work on a read-only one)",
+    errno.EACCES: "permission denied; make the workspace writable for this user, or use "
+    "another --workspace",
+    errno.EPERM: "operation not permitted; make the workspace writable for this user, or use "
+    "another --workspace",
+}
+# SQLite (the manifest, and Chroma's own database) reports the same causes in words.
+_SQLITE_CAUSES = {
+    "database or disk is full": errno.ENOSPC,
+    "attempt to write a readonly database": errno.EROFS,
+    "unable to open database file": errno.EACCES,
+}
+
+
+def storage_problem(exc: BaseException) -> str | None:
+    """What a failed write at the OS boundary means for the user, or None if it is not one.
+
+    OSError carries an errno; sqlite3 and chromadb (whose Rust core wraps SQLite) only say it
+    in their message, so those are matched by SQLite's own wording."""
+    if isinstance(exc, OSError) and exc.errno in _FIXES:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"cannot write{where}: {_FIXES[exc.errno]}."
+    text = str(exc)
+    for words, code in _SQLITE_CAUSES.items():
+        if words in text and (isinstance(exc, sqlite3.Error) or _from_chromadb(exc)):
+            return f"cannot write the index ({words}): {_FIXES[code]}."
+    return None
+
+
+def _from_chromadb(exc: BaseException) -> bool:
+    return type(exc).__module__.split(".")[0] == "chromadb"
 
 
 def emit_json(document: Any) -> None:

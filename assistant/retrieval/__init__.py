@@ -5,24 +5,30 @@ from assistant.retrieval.hybrid import (
     FusionWeights,
     HybridRetriever,
     QueryTerms,
-    no_index_message,
-    open_retriever,
     reciprocal_rank_fusion,
-    stored_vectors,
     weights_for,
 )
 from assistant.retrieval.index import BM25Index, chunk_matches, open_bm25_index
+from assistant.retrieval.live import (
+    LiveRetriever,
+    no_index_message,
+    open_retriever,
+    publish_snapshot,
+    stored_vectors,
+)
 
 __all__ = [
     "LEXICAL_EMBEDDER_WEIGHTS",
     "BM25Index",
     "FusionWeights",
     "HybridRetriever",
+    "LiveRetriever",
     "QueryTerms",
     "chunk_matches",
     "no_index_message",
     "open_bm25_index",
     "open_retriever",
+    "publish_snapshot",
     "reciprocal_rank_fusion",
     "stored_vectors",
     "weights_for",

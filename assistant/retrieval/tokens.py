@@ -61,6 +61,53 @@ class TokenTable:
         np.cumsum([len(doc) for doc in corpus], out=offsets[1:])
         return cls(keys, np.asarray(crcs, dtype=np.uint32), list(vocab), ids, offsets, tokenizer)
 
+    @classmethod
+    def assemble(
+        cls,
+        keys: Sequence[str],
+        crcs: Sequence[int],
+        rows: Sequence[int | list[str]],
+        previous: TokenTable | None,
+        tokenizer: str,
+    ) -> TokenTable:
+        """A table whose row i is `previous`'s row `rows[i]` (an int: its token ids are copied
+        as they are) or the new tokens `rows[i]`. Words no row uses any more are dropped.
+
+        What a rebuild after a small change costs: re-interning every token of every chunk
+        (`from_corpus`) took 5 s of a 1%-changed publish at 58,843 chunks."""
+        known = previous.vocab if previous is not None else []
+        vocab = dict(zip(known, range(len(known)), strict=True))
+        pieces: list[np.ndarray] = []
+        for row in rows:
+            if isinstance(row, int):
+                assert previous is not None
+                pieces.append(previous.ids[previous.offsets[row] : previous.offsets[row + 1]])
+            else:
+                ids = (vocab.setdefault(t, len(vocab)) for t in row)
+                pieces.append(np.fromiter(ids, dtype=np.int32, count=len(row)))
+        offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
+        np.cumsum([len(p) for p in pieces], out=offsets[1:])
+        flat = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int32)
+        words = list(vocab)
+        used = np.unique(flat)
+        if len(used) < len(words):
+            remap = np.full(len(words), -1, dtype=np.int32)
+            remap[used] = np.arange(len(used), dtype=np.int32)
+            flat, words = remap[flat], [words[i] for i in used]
+        return cls(keys, np.asarray(crcs, dtype=np.uint32), words, flat.astype(np.int32),
+                   offsets, tokenizer)  # fmt: skip
+
+    def row_of(self, key: str, crc: int) -> int | None:
+        """The row of chunk `key`, if its text (by CRC) is the one tokenised."""
+        if self._rows is None:
+            self._rows = {k: i for i, k in enumerate(self.keys)}
+        row = self._rows.get(key)
+        return None if row is None or int(self.crcs[row]) != crc else row
+
+    def token_ids(self) -> list[list[int]]:
+        """Every row's token ids (into `vocab`), as bm25s indexes them."""
+        return [part.tolist() for part in np.split(self.ids, self.offsets[1:-1])]
+
     def tokens_of(self, key: str, crc: int) -> list[str] | None:
         """The cached tokens of chunk `key`, if its text (by CRC) is the one tokenised."""
         if self._rows is None:

@@ -198,7 +198,8 @@ def test_bm25_index_persists_and_rebuilds_only_on_a_new_generation(
     extra = make_chunk("新增的终验会议纪要", "gamma/notes/终验.md", project="gamma")
     rebuilt = open_bm25_index(folder, 4, lambda: [*CORPUS, extra], tokenizer)
     assert len(rebuilt) == len(CORPUS) + 1
-    assert len([p for p in folder.iterdir() if p.is_dir()]) == 1  # old version cleaned up
+    # the old version stays for a while: another process may be loading it (index._prune)
+    assert len([p for p in folder.iterdir() if p.is_dir()]) == 2
     assert BM25Index.load(folder).generation == 4  # type: ignore[union-attr]
 
 

@@ -1,0 +1,403 @@
+"""Which search snapshot a reader sees while other processes ingest.
+
+The ingest that changes the index also publishes its search snapshot: the BM25 index, every
+chunk's text and metadata and, on the embedded store, their vectors, as a new version folder in
+<workspace>/bm25/ with a pointer switched atomically to it (index.py). A reader answers from the
+version it loaded — never from ids that may have left Chroma since — and moves to a newer one
+when it is published. So a long-lived server picks up another process's ingest without a
+restart, answers from a consistent snapshot meanwhile, and the first question after an ingest
+pays a load, not a build.
+
+Only when no ingest published the manifest's generation (an older pmassist, an upload through
+a door that does not publish, a crashed run) does a reader build the snapshot itself, under the
+workspace's write lock so no writer changes the store while it reads.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from assistant.glossary import Glossary, load_default_glossary
+from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.index import (
+    BM25Index,
+    VectorSource,
+    chunk_ids,
+    chunk_matches,
+    published_pointer,
+    published_version,
+    saved_tokens,
+)
+from assistant.tokenize import TextTokenizer, default_tokenizer, user_cache_dir
+from ingest.errors import NoIndexError, WorkspaceBusyError
+from ingest.lock import WorkspaceLock, writer_pid
+from ingest.manifest import OK, DocumentRecord
+from ingest.model import Chunk, SearchFilter, SearchHit
+from ingest.store import ChromaStore
+
+if TYPE_CHECKING:
+    from assistant.factory import Index
+    from assistant.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOT_DIR = "bm25"
+# A workspace that cannot be written: the reader builds in memory and saves nothing.
+_READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def no_index_message(settings: Settings) -> str:
+    return f"No index in {settings.workspace} — run `pmassist ingest data/samples` first."
+
+
+def snapshot_folder(settings: Settings) -> Path:
+    return Path(settings.workspace) / SNAPSHOT_DIR
+
+
+def workspace_tokenizer(settings: Settings) -> tuple[TextTokenizer, Glossary]:
+    """The tokenizer every snapshot of this workspace is built and queried with (its
+    fingerprint is recorded in the snapshot), and the glossary whose words it knows."""
+    tokenizer = default_tokenizer(user_cache_dir(Path(settings.workspace) / "cache"))
+    glossary = load_default_glossary()
+    tokenizer.add_words(glossary.chinese_forms)
+    return tokenizer, glossary
+
+
+# -- the writer's side -----------------------------------------------------------------------
+
+
+def snapshot_is_current(index: Index, tokenizer: TextTokenizer) -> bool:
+    """Whether the published snapshot already is the manifest's generation, made by this
+    tokenizer (and embedder): then an ingest that changed nothing publishes nothing, without
+    loading the snapshot (half a second at 58,843 chunks)."""
+    pointer = published_pointer(snapshot_folder(index.settings))
+    if pointer is None:
+        return False
+    embedder = index.embedder.id if index.settings.chroma_url is None else None
+    return (
+        pointer.get("generation") == index.manifest.generation()
+        and pointer.get("tokenizer") == tokenizer.fingerprint
+        and (embedder is None or pointer.get("embedder") == embedder)
+    )
+
+
+def publish_snapshot(index: Index, tokenizer: TextTokenizer, *, save: bool = True) -> BM25Index:
+    """Bring the search snapshot in step with the manifest and the store, and publish it.
+
+    The caller holds the workspace's write lock. Incremental: documents unchanged since the
+    published version keep their chunks, vectors and tokens; only the others are read from the
+    store. Only chunks of documents the manifest has as `ok` (same file hash) are taken, so a
+    document left half-written by a crashed run is never searchable.
+    """
+    folder = snapshot_folder(index.settings)
+    with_vectors = index.settings.chroma_url is None
+    generation = index.manifest.generation()
+    previous = BM25Index.load(folder, tokenizer.fingerprint)
+    if previous is not None and with_vectors and not previous.has_vectors_from(index.embedder.id):
+        previous = None  # its vectors are of no use; its tokens still are (saved_tokens below)
+    if previous is not None and previous.generation == generation:
+        return previous
+    expected = {
+        (r.root, r.source): r for r in index.manifest.records().values() if r.status == OK
+    }
+    chunks, vectors = _current_chunks(index.store, previous, expected, with_vectors)
+    tokens = saved_tokens(folder, tokenizer.fingerprint)
+    built = BM25Index.build(chunks, tokenizer, generation, tokens)
+    if vectors is not None and len(chunks):
+        built.vectors, built.embedder = vectors, index.embedder.id
+    if save:
+        built.save(folder)
+    return built
+
+
+def _current_chunks(
+    store: ChromaStore,
+    previous: BM25Index | None,
+    expected: dict[tuple[str, str], DocumentRecord],
+    with_vectors: bool,
+) -> tuple[list[Chunk], np.ndarray | None]:
+    kept = _unchanged_rows(previous, expected)
+    if previous is None:
+        return _accounted(*store.read_chunks(None, vectors=with_vectors), expected)
+    kept_documents = {(previous.chunks[i].root, previous.chunks[i].source) for i in kept}
+    missing = [key for key, r in expected.items() if r.chunks and key not in kept_documents]
+    if len(missing) * 2 > len(expected):  # mostly new: one scan is cheaper than many filters
+        return _accounted(*store.read_chunks(None, vectors=with_vectors), expected)
+    fresh: list[Chunk] = []
+    fresh_vectors = None
+    if missing:
+        fresh, fresh_vectors = store.read_chunks(missing, vectors=with_vectors)
+    fresh, fresh_vectors = _accounted(fresh, fresh_vectors, expected)
+    chunks = [previous.chunks[i] for i in kept] + fresh
+    if not with_vectors or previous.vectors is None:
+        return chunks, None
+    parts = [previous.vectors[kept]]
+    if fresh_vectors is not None and len(fresh):
+        parts.append(fresh_vectors)
+    return chunks, np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
+
+
+def _unchanged_rows(
+    previous: BM25Index | None, expected: dict[tuple[str, str], DocumentRecord]
+) -> list[int]:
+    """Rows of `previous` whose document is still `ok` with the same content and count."""
+    if previous is None:
+        return []
+    rows: dict[tuple[str, str], list[int]] = {}
+    for i, chunk in enumerate(previous.chunks):
+        record = expected.get((chunk.root, chunk.source))
+        if record is not None and record.file_hash == chunk.file_hash:
+            rows.setdefault((chunk.root, chunk.source), []).append(i)
+    return sorted(i for key, found in rows.items() if len(found) == expected[key].chunks
+                  for i in found)  # fmt: skip
+
+
+def _accounted(
+    chunks: list[Chunk],
+    vectors: np.ndarray | None,
+    expected: dict[tuple[str, str], DocumentRecord],
+) -> tuple[list[Chunk], np.ndarray | None]:
+    """Only the chunks an `ok` manifest row accounts for (same file hash)."""
+    keep = [
+        i for i, c in enumerate(chunks)
+        if (r := expected.get((c.root, c.source))) is not None and r.file_hash == c.file_hash
+    ]  # fmt: skip
+    if len(keep) == len(chunks):
+        return chunks, vectors
+    return [chunks[i] for i in keep], None if vectors is None else vectors[keep]
+
+
+# -- the reader's side -----------------------------------------------------------------------
+
+
+class SnapshotSearch:
+    """The vector store as a reader of one snapshot sees it.
+
+    A hit whose id the snapshot lacks (added by a later ingest) is dropped, and a hit cites the
+    snapshot's copy of the chunk, so an answer never mixes two versions of the index. A search
+    that fails in the store reconnects and tries once more; if it fails again, the vector side
+    is left out (BM25 still answers), except when a Chroma server cannot be reached at all:
+    that is the user's to fix (StoreUnavailableError, which the doors report as such).
+
+    Read-only: the writing methods of the port raise, a snapshot is changed by publishing.
+    """
+
+    def __init__(self, store: ChromaStore, snapshot: BM25Index) -> None:
+        self.store = store
+        self.snapshot = snapshot
+        self._rows: dict[str, int] | None = None  # chunk id -> row, made on the first search
+
+    def search(
+        self, vector: np.ndarray, k: int, where: SearchFilter | None = None
+    ) -> list[SearchHit]:
+        hits = self._search_store(vector, k, where)
+        if self._rows is None:
+            self._rows = {cid: i for i, cid in enumerate(chunk_ids(self.snapshot.chunks))}
+        rows, chunks = self._rows, self.snapshot.chunks
+        return [SearchHit(chunks[rows[h.chunk.id]], h.score) for h in hits if h.chunk.id in rows]
+
+    def _search_store(
+        self, vector: np.ndarray, k: int, where: SearchFilter | None
+    ) -> list[SearchHit]:
+        from chromadb.errors import ChromaError  # chromadb is loaded already by the store
+
+        try:
+            return self.store.search(vector, k, where)
+        except ChromaError as exc:
+            logger.warning("Vector search failed (%s); reconnecting and trying again", exc)
+        self.store.reconnect()
+        try:
+            return self.store.search(vector, k, where)
+        except ChromaError as exc:
+            logger.warning("Vector search failed again (%s); answering from BM25 alone", exc)
+            return []
+
+    def count(self) -> int:
+        return len(self.snapshot)
+
+    def iter_chunks(self, where: SearchFilter | None = None) -> Iterator[Chunk]:
+        return (c for c in self.snapshot.chunks if chunk_matches(c, where))
+
+    def iter_chunk_keys(self) -> Iterator[tuple[str, str, str, str]]:
+        return ((c.id, c.root, c.source, c.file_hash) for c in self.snapshot.chunks)
+
+    def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        raise TypeError("a search snapshot is read-only; ingest to change the index")
+
+    def delete_sources(self, sources: Sequence[str], root: str | None = None) -> None:
+        raise TypeError("a search snapshot is read-only; ingest to change the index")
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        raise TypeError("a search snapshot is read-only; ingest to change the index")
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    version: str | None  # the published version folder; None when built in memory only
+    generation: int  # the manifest generation it reflects
+    retriever: HybridRetriever
+
+
+class LiveRetriever:
+    """The retriever of the latest published snapshot, for a long-lived reader (the server).
+
+    `current()` is thread-safe and cheap when nothing changed (it reads the pointer file and
+    the manifest's generation). When another process published a newer version, the request
+    that notices loads it while concurrent requests keep answering from the old one.
+    """
+
+    # While an ingest runs, the manifest is ahead of the published snapshot and a build has
+    # to wait for the writer: tried again at most this often, not at every request.
+    RETRY_SECONDS = 2.0
+
+    def __init__(self, settings: Settings, index: Index) -> None:
+        self.settings = settings
+        self.index = index
+        self.folder = snapshot_folder(settings)
+        self.tokenizer, self.glossary = workspace_tokenizer(settings)
+        self._loaded: _Loaded | None = None
+        self._reloading = threading.Lock()
+        # (version, generation, when): the state a build could not be made for, and when
+        self._tried: tuple[str | None, int, float] | None = None
+
+    def current(self) -> HybridRetriever:
+        loaded = self._loaded
+        if loaded is not None and not self._stale(loaded):
+            return loaded.retriever
+        if not self._reloading.acquire(blocking=loaded is None):
+            assert loaded is not None
+            return loaded.retriever  # another request is loading; answer from what we have
+        try:
+            if self._loaded is None or self._stale(self._loaded):
+                self._loaded = self._refresh(self._loaded)
+            return self._loaded.retriever
+        finally:
+            self._reloading.release()
+
+    def _stale(self, loaded: _Loaded) -> bool:
+        version, generation = published_version(self.folder), self.index.manifest.generation()
+        tried = self._tried
+        if tried is not None and tried[:2] == (version, generation):
+            # nothing changed since a build had to wait for a writer: is it done?
+            waited = time.monotonic() - tried[2]
+            return waited >= self.RETRY_SECONDS or writer_pid(self.settings.workspace) is None
+        return version != loaded.version or generation > loaded.generation
+
+    def _refresh(self, loaded: _Loaded | None) -> _Loaded:
+        generation = self.index.manifest.generation()
+        if self.index.manifest.total_chunks() == 0:
+            raise NoIndexError(no_index_message(self.settings))
+        version = published_version(self.folder)
+        if version is not None and (loaded is None or version != loaded.version):
+            bm25 = BM25Index.load(self.folder, self.tokenizer.fingerprint)
+            if bm25 is not None:
+                loaded = self._wrap(bm25)
+        if loaded is not None and loaded.generation >= generation:
+            return loaded
+        built = self._build(must=loaded is None)
+        if built is not None:
+            return self._wrap(built)
+        assert loaded is not None  # _build(must=True) never returns None
+        self._tried = (published_version(self.folder), generation, time.monotonic())
+        logger.info("Answering from generation %d while the index is at %d (an ingest runs)",
+                    loaded.generation, generation)  # fmt: skip
+        return loaded
+
+    def _build(self, *, must: bool) -> BM25Index | None:
+        """Build (and publish) the manifest's generation here. None when a writer holds the
+        workspace and we have an older snapshot to answer from meanwhile."""
+        try:
+            with WorkspaceLock(self.settings.workspace):
+                return self._publish(save=True)
+        except WorkspaceBusyError:
+            if not must:
+                return None
+        except OSError as exc:
+            if exc.errno not in _READ_ONLY:
+                raise
+            return self._build_read_only()
+        # Nothing published to answer from: read the store as it is (documents in flux are
+        # pending in the manifest, so they are left out), without saving.
+        return self._publish(save=False)
+
+    def _build_read_only(self) -> BM25Index:
+        from chromadb.errors import ChromaError  # deferred: heavy, and only a rebuild needs it
+
+        logger.info("Workspace %s is read-only: the search index is built in memory",
+                    self.settings.workspace)  # fmt: skip
+        try:
+            return publish_snapshot(self.index, self.tokenizer, save=False)
+        except ChromaError as exc:  # the embedded store cannot even be opened read-only
+            raise NoIndexError(
+                f"The search index in {self.settings.workspace} is missing or older than its "
+                f"documents, and the workspace is read-only ({exc}). Run `pmassist ingest` once "
+                "where the workspace can be written; questions then work read-only."
+            ) from exc
+
+    def _publish(self, *, save: bool) -> BM25Index:
+        from chromadb.errors import ChromaError  # deferred: heavy, and only a rebuild needs it
+
+        try:
+            return publish_snapshot(self.index, self.tokenizer, save=save)
+        except ChromaError as exc:  # an embedded client that another process wrote behind
+            logger.info("Reopening the store after %s", exc)
+        self.index.store.reconnect()
+        return publish_snapshot(self.index, self.tokenizer, save=save)
+
+    def _wrap(self, bm25: BM25Index) -> _Loaded:
+        settings = self.settings
+        retriever = HybridRetriever(
+            store=SnapshotSearch(self.index.store, bm25),
+            embedder=self.index.embedder,
+            bm25=bm25,
+            tokenizer=self.tokenizer,
+            glossary=self.glossary,
+            rrf_k=settings.retrieval.rrf_k,
+            candidates=settings.retrieval.candidates,
+            vector_snapshot=settings.chroma_url is None,
+        )
+        version = bm25.saved_in.name if bm25.saved_in is not None else None
+        return _Loaded(version, bm25.generation, retriever)
+
+
+def open_retriever(settings: Settings, index: Index | None = None) -> HybridRetriever:
+    """The workspace's retriever now (for one question or one command): the latest published
+    snapshot, built here only when none matches the manifest and no ingest is running.
+    Raises NoIndexError when nothing has been ingested. Opens nothing for writing, so a
+    read-only workspace answers."""
+    from assistant.factory import MANIFEST_FILE, open_index
+
+    if index is None:
+        if not (Path(settings.workspace) / MANIFEST_FILE).exists():
+            raise NoIndexError(no_index_message(settings))
+        index = open_index(settings, lazy=True, read_only=True)
+    return LiveRetriever(settings, index).current()
+
+
+def stored_vectors(store: Any, embedder_id: str) -> VectorSource:
+    """Reads the chunks' vectors back from a Chroma store (None for other stores, or when the
+    store changed underneath, so the snapshot is simply left out)."""
+
+    def read(chunks: Sequence[Chunk]) -> tuple[str, np.ndarray] | None:
+        collection = getattr(store, "collection", None)  # ChromaStore's, opened on demand
+        if collection is None:
+            return None
+        found: dict[str, Any] = {}
+        ids = [c.id for c in chunks]
+        for start in range(0, len(ids), 1000):
+            got = collection.get(ids=ids[start : start + 1000], include=["embeddings"])
+            found.update(zip(got["ids"], got["embeddings"], strict=True))
+        if len(found) != len(ids):
+            return None
+        return embedder_id, np.asarray([found[i] for i in ids], dtype=np.float32)
+
+    return read
