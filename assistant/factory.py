@@ -10,7 +10,6 @@ these and pass the results into the core; nothing here runs at import time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from assistant.settings import Settings
 from ingest.errors import NoIndexError
 from ingest.manifest import Manifest
 from ingest.payloads import PayloadStore
-from ingest.pipeline import IngestConfig, IngestProgress, IngestReport
+from ingest.pipeline import IngestConfig
 from ingest.ports import Embedder
 from ingest.store import ChromaStore
 
@@ -150,47 +149,6 @@ def ingest_config(settings: Settings) -> IngestConfig:
         embed_batch=settings.embedding.batch_size,
         rebuild_hint=rebuild_hint(settings),
     )
-
-
-def ingest_into_workspace(
-    settings: Settings,
-    paths: Sequence[Path],
-    *,
-    project: str | None = None,
-    progress: IngestProgress | None = None,
-    wait: float = 0.0,
-    config: IngestConfig | None = None,
-) -> IngestReport:
-    """What every entry point does to ingest: hold the workspace's write lock, open the index
-    for writing, run the pipeline, close. WorkspaceBusyError when another writer keeps the lock
-    longer than `wait` seconds."""
-    from ingest.lock import WorkspaceLock
-    from ingest.pipeline import ingest_paths
-
-    with WorkspaceLock(settings.workspace, wait=wait):
-        index = open_index(settings, create=True, lazy=True)
-        try:
-            report = ingest_paths(
-                list(paths), project=project, store=index.store, embedder=index.embedder,
-                manifest=index.manifest, config=config or ingest_config(settings),
-                progress=progress,
-            )  # fmt: skip
-            publish_search_snapshot(index)
-            return report
-        finally:
-            index.close()
-
-
-def publish_search_snapshot(index: Index) -> None:
-    """After a change to the index, under the write lock: publish the search snapshot readers
-    answer from (BM25, chunks, vectors), so no reader builds it and none reads ids this run
-    removed. Every door that changes the index calls it before releasing the lock."""
-    # deferred: the retrieval side imports jieba and bm25s
-    from assistant.retrieval.live import publish_snapshot, snapshot_is_current, workspace_tokenizer
-
-    tokenizer = workspace_tokenizer(index.settings)[0]
-    if not snapshot_is_current(index, tokenizer):
-        publish_snapshot(index, tokenizer)
 
 
 def _no_index_message(settings: Settings) -> str:

@@ -33,16 +33,11 @@ from assistant.drafts.models import Draft
 from assistant.drafts.output import format_of, write_draft
 from assistant.drafts.render_markdown import render_markdown
 from assistant.errors import AssistantError
-from assistant.factory import (
-    MANIFEST_FILE,
-    Index,
-    ingest_config,
-    open_index,
-    publish_search_snapshot,
-)
+from assistant.factory import MANIFEST_FILE, Index, ingest_config, open_index
 from assistant.llm import chat_model_from_settings
 from assistant.reports import BatchResult, ReportProgress, batch_report, report_path
 from assistant.retrieval import HybridRetriever, LiveRetriever, no_index_message
+from assistant.retrieval.live import publish_search_snapshot
 from assistant.settings import Settings
 from ingest.errors import NoIndexError
 from ingest.loaders import SUPPORTED_SUFFIXES
@@ -413,3 +408,12 @@ def _upload_name(name: str) -> str:
         raise AssistantError(f"Uploaded file name {name!r} cannot be used; rename the file.")
     return base
 
+
+
+def ingest_into_workspace(
+    settings: Settings, paths: Sequence[Path], **options: Any
+) -> IngestReport:
+    """One ingest through a workspace opened for it (tests and scripts): lock, pipeline,
+    published snapshot, close."""
+    with Workspace(settings) as workspace:
+        return workspace.ingest(paths, **options)

@@ -401,3 +401,13 @@ def stored_vectors(store: Any, embedder_id: str) -> VectorSource:
         return embedder_id, np.asarray([found[i] for i in ids], dtype=np.float32)
 
     return read
+
+
+def publish_search_snapshot(index: Index) -> None:
+    """After a change to the index, under the write lock: publish the search snapshot readers
+    answer from (BM25, chunks, vectors), so no reader builds it and none reads ids this run
+    removed. Every door that changes the index calls it (through the workspace service)
+    before releasing the lock."""
+    tokenizer = workspace_tokenizer(index.settings)[0]
+    if not snapshot_is_current(index, tokenizer):
+        publish_snapshot(index, tokenizer)

@@ -21,7 +21,7 @@ GOV = SearchFilter(project="smart-gov-cloud")
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory: pytest.TempPathFactory) -> HybridRetriever:
     """data/samples through the real ingest into a real Chroma, opened as `ask` opens it."""
-    from assistant.factory import ingest_into_workspace
+    from assistant.workspace import ingest_into_workspace
 
     settings = Settings(workspace=tmp_path_factory.mktemp("samples") / "ws")
     report = ingest_into_workspace(settings, [data_dir() / "samples"])

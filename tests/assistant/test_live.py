@@ -15,11 +15,12 @@ import numpy as np
 import pytest
 from chromadb.errors import InternalError
 
-from assistant.factory import ingest_into_workspace, open_index
+from assistant.factory import open_index
 from assistant.retrieval import BM25Index, LiveRetriever
 from assistant.retrieval import index as bm25_index
 from assistant.retrieval.live import SnapshotSearch, snapshot_folder, workspace_tokenizer
 from assistant.settings import Settings
+from assistant.workspace import ingest_into_workspace
 from ingest.lock import WorkspaceLock, writer_pid
 from ingest.model import Chunk, SearchFilter, SearchHit
 

@@ -81,7 +81,7 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def indexed_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace with DOCS ingested through the real pipeline into a real Chroma."""
-    from assistant.factory import ingest_into_workspace
+    from assistant.workspace import ingest_into_workspace
 
     base = tmp_path_factory.mktemp("indexed")
     corpus = base / "corpus"

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from assistant.factory import ingest_into_workspace
 from assistant.settings import LLMSettings, Settings
+from assistant.workspace import ingest_into_workspace
 from tests.openai_server import OpenAIServer, start_openai_server
 from tests.ui.conftest import copy_workspace, running_server
 from tests.ui.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS

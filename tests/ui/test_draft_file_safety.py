@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.factory import ingest_into_workspace
 from assistant.settings import Settings
+from assistant.workspace import ingest_into_workspace
 from tests.ui.test_browser_safety import poisoned_document
 from tests.ui.test_sanitize import file_dangers
 from ui.services import DocumentServices
