@@ -38,7 +38,9 @@ def build_items(mentions: Iterable[Mention]) -> list[RecordItem]:
     order."""
     items: list[RecordItem] = []
     by_id: dict[tuple[str, str], RecordItem] = {}
-    ordered = sorted(mentions, key=lambda m: (m.date or "", m.citation.source, m.update_only))
+    # Within one document a note ("A-01 完成") comes before the register table's row, so the
+    # table's status cell is the document's last word on the item.
+    ordered = sorted(mentions, key=lambda m: (m.date or "", m.citation.source, not m.update_only))
     for mention in ordered:
         item = _find(mention, items, by_id)
         if item is None:
