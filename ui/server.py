@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from assistant.settings import Settings
 from ui.api import RiskApi, build_router, install_openapi
+from ui.api_projects import build_projects_router
 from ui.auth import BodySizeLimit
 from ui.risk_holder import RiskModelHolder
 from ui.services import DocumentServices
@@ -46,6 +47,7 @@ def build_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
     )
     docs = DocumentServices(settings, risk_model=lambda: _model_or_none(holder))
     app.include_router(build_router(settings, risk, docs))
+    app.include_router(build_projects_router(settings, docs))
     install_openapi(app, risk)
     app.add_middleware(
         BodySizeLimit,

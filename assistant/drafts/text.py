@@ -215,8 +215,8 @@ def find_due(text: str, doc_date: str | None) -> str | None:
         day = list(calendar.day_name).index(m[3].capitalize())
         candidates.append((m.start(), _weekday(doc, day, bool(m[1] or m[2]))))
     for m in _DOTTED_MD.finditer(text):
-        month, day_of = (m[1], m[2]) if m[1] else (m[3], m[4])
-        candidates.append((m.start(), _near_year(int(month), int(day_of), doc)))
+        month_day = (m[1], m[2]) if m[1] else (m[3], m[4])
+        candidates.append((m.start(), _near_year(int(month_day[0]), int(month_day[1]), doc)))
     found = [(pos, d) for pos, d in candidates if d is not None]
     return min(found, key=lambda pair: pair[0])[1].isoformat() if found else None
 
