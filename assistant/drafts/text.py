@@ -74,7 +74,15 @@ _ZH_VERBS = r"(?:来)?(?:负责|牵头|跟进|督促|组织|推动|落实|编写
 # Markers that name who owns a piece of work; a line carrying one is an action.
 _OWNER_MARKERS = (
     re.compile(r"(?:负责人|责任人|负责|owner|assignee)\s*[:：]\s*(" + _NAME + ")", re.IGNORECASE),
+    re.compile(r"(?:负责人|责任人)\s+([\u4e00-\u9fff]{2,4})"),
     re.compile(r"由([\u4e00-\u9fff]{2,3})" + _ZH_VERBS),
+    # "由compiler SIG牵头实施", "交由Compiler SIG分析": a team named in Latin letters.
+    re.compile(r"由\s*([A-Za-z][A-Za-z0-9_-]*(?:\s+[A-Za-z][A-Za-z0-9_-]*)?(?:\s*(?:组|团队))?)\s*"
+               r"(?:来)?(?:负责|牵头|跟进|组织|分析|处理|实施)"),
+    # "赵川峰后续反馈内容", "秀奇会后牵头负责写成oecp": a name first, then the follow-up.
+    re.compile(r"^(?:结论[:：]\s*)?([\u4e00-\u9fff]{2,3}?)(?:后续|会后|牵头|负责)"),
+    # "Marco is scheduling meetings"
+    re.compile(r"^([A-Z][a-z]+)\s+(?:is|are)\s+[a-z]+ing\b"),
     re.compile(r"^请([\u4e00-\u9fff]{2,3}?)(?:老师|同学)?(?:在|于|尽快|负责|牵头|跟进|组织|协调)"),
     re.compile(r"@([A-Za-z0-9][\w\-]*|[\u4e00-\u9fff]{2,4})"),
     # openEuler style: "... -- 谢秀奇", "--- 吴峰光/曹志", "--谢秀奇(10月底TC会议审视进展)"

@@ -11,11 +11,21 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.drafts.extract import classify, is_action
+from assistant.drafts.extract import SECTION_TITLE_CHARS, classify, is_action
 from assistant.drafts.items import make_item
 from assistant.drafts.lines import Line, clean, document_lines
 from assistant.drafts.text import find_due, probability_impact
-from assistant.drafts.vocabulary import SKIP_LINE
+from assistant.drafts.vocabulary import HEADINGS, LABELS, SKIP_LINE, first_match, heading_section
+from assistant.record.cues import (
+    BARE_AGREEMENT,
+    ITEM_LIST_HEADING,
+    NOT_ITEM_HEADING,
+    NOT_ITEM_LINE,
+    github_owner,
+    is_title,
+    refine,
+    without_links,
+)
 from assistant.record.models import DocumentFacts, Kind, Mention, ProgressNote
 from assistant.record.tables import Table, table_row
 from assistant.record.words import (
@@ -68,6 +78,7 @@ def document_facts(chunks: Sequence[Chunk]) -> DocumentFacts:
     first = chunks[0]
     facts = DocumentFacts(source=first.source, date=first.date)
     tables: dict[str, Table] = {}
+    previous: tuple[str, Line] | None = None  # the last line that was not an item
     for line in document_lines(chunks):
         if line.text.startswith("|"):
             mention = table_row(line, tables)
@@ -75,14 +86,42 @@ def document_facts(chunks: Sequence[Chunk]) -> DocumentFacts:
                 facts.mentions.append(mention)
             continue
         tables.pop(line.chunk.source, None)
-        text = clean(line.text)
-        if len(text) < MIN_CHARS or SKIP_LINE.search(text) or NOT_AN_ITEM.search(text):
+        text = clean(without_links(line.text))
+        if BARE_AGREEMENT.match(text) and previous is not None:
+            facts.mentions.append(agreed(previous, text))
             continue
-        facts.mentions.extend(line_mentions(text, line))
+        if not_an_item(text, line):
+            previous = (text, line) if len(text) >= MIN_CHARS else previous
+            continue
+        found = line_mentions(text, line)
+        facts.mentions.extend(found)
+        previous = None if found else (text, line)
         note = progress_note(text, line)
         if note is not None:
             facts.progress.append(note)
     return facts
+
+
+def agreed(previous: tuple[str, Line], agreement: str) -> Mention:
+    """ "Adding TSC as owners ..." followed by "No objections.": the first line, decided."""
+    text, line = previous
+    return Mention(
+        kind="decision", text=f"{text} — {agreement}", date=line.chunk.date,
+        citation=line.citation(),
+    )  # fmt: skip
+
+
+def not_an_item(text: str, line: Line) -> bool:
+    """Meta lines (time zone, links, attendees), sections listing people, agenda titles."""
+    if len(text) < MIN_CHARS or SKIP_LINE.search(text) or NOT_AN_ITEM.search(text):
+        return True
+    if NOT_ITEM_LINE.search(text):
+        return True
+    if any(NOT_ITEM_HEADING.search(title.strip()) for title in line.heading.split(" > ")):
+        return True
+    # Under "## Action items" or "决议" every line is meant as an item, never a title.
+    listed = any(ITEM_LIST_HEADING.search(title) for title in line.heading.split(" > "))
+    return not listed and is_title(line.text, text)
 
 
 def line_mentions(text: str, line: Line) -> list[Mention]:
@@ -104,7 +143,11 @@ def line_mentions(text: str, line: Line) -> list[Mention]:
 
 
 def item_mention(text: str, line: Line) -> Mention | None:
-    section = classify(text, line.heading)
+    labelled = first_match(text, LABELS) is not None
+    risk_heading = heading_section(line.heading, HEADINGS, max_title=SECTION_TITLE_CHARS)
+    section = refine(
+        classify(text, line.heading), text, labelled=labelled, risk_heading=risk_heading == "risks"
+    )
     if section == "plan" and is_action(text):
         section = "actions"
     kind = SECTION_KIND.get(section or "")
@@ -114,8 +157,9 @@ def item_mention(text: str, line: Line) -> Mention | None:
     own = leading.group(1) if leading else None
     body = text[leading.end():] if leading else text
     draft = make_item(section or "", body, line)
+    owner = draft.owner or (github_owner(line.text) if kind == "action" else None)
     mention = Mention(
-        kind=kind, text=draft.text, own_id=own, owner=draft.owner, due=draft.due,
+        kind=kind, text=draft.text, own_id=own, owner=owner, due=draft.due,
         status=None if kind == "decision" else written_status(body),
         date=line.chunk.date, citation=line.citation(),
     )  # fmt: skip
