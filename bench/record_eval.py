@@ -134,33 +134,52 @@ def score(items: list[RecordItem], labels: list[dict[str, Any]], files: list[str
 # ---- status fidelity on the samples -------------------------------------------------------
 
 ROW = re.compile(r"^\|\s*((?:AI|A|R|CR|M)-?\d+)\s*\|(.*)\|\s*$")
-NOTE = re.compile(r"[（(]\s*((?:AI|A|R)-?\d+)\s*(完成|已完成|关闭|已关闭|done|closed)\s*[)）]")
+NOTE = re.compile(r"((?:AI|A|R)-?\d+)\s*(完成|已完成|关闭|已关闭|done|closed)\b")
 
 
 def written_statuses(project: Path) -> dict[str, tuple[str, str]]:
     """id -> (date, status) of the newest minutes stating it, from the raw markdown."""
     latest: dict[str, tuple[str, str]] = {}
-    for path in sorted(project.rglob("*.md")):
+    for path in sorted(project.rglob("*")):
         day = re.search(r"\d{4}-\d{2}-\d{2}", path.name)
-        if not day:
+        if not day or path.suffix not in (".md", ".txt", ".docx"):
             continue
         status_col = None
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for line in raw_lines(path):
             cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            if line.startswith("|") and any(re.search("状态|status", c, re.I) for c in cells):
-                status_col = next(i for i, c in enumerate(cells)
-                                  if re.search("状态|status", c, re.I))  # fmt: skip
+            separator = all(set(c) <= set("-: ") for c in cells)
+            if line.startswith("|") and not separator and not ROW.match(line.strip()):  # header
+                status_col = next((i for i, c in enumerate(cells)
+                                   if re.search("状态|status", c, re.I)), None)  # fmt: skip
                 continue
             found: list[tuple[str, str]] = [(m[1], m[2]) for m in NOTE.finditer(line)]
             row = ROW.match(line.strip())
             if row and status_col is not None and status_col < len(cells):
                 found.append((row.group(1), cells[status_col]))
-            elif not line.startswith("|"):
-                status_col = None if not line.strip() == "" else status_col
+            elif not line.startswith("|") and line.strip():
+                status_col = None
             for own, status in found:
                 if own not in latest or latest[own][0] <= day.group(0):
                     latest[own] = (day.group(0), status)
     return latest
+
+
+def raw_lines(path: Path) -> list[str]:
+    """A minutes file's lines; DOCX tables as "| a | b |" rows (read independently of ingest)."""
+    if path.suffix == ".docx":
+        import docx  # only the bench needs it here
+
+        document = docx.Document(str(path))
+        lines = [p.text for p in document.paragraphs]
+        for table in document.tables:
+            lines.append("")
+            lines += ["| " + " | ".join(c.text for c in row.cells) + " |" for row in table.rows]
+        return lines
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        return data.decode("gbk").splitlines()
 
 
 def sample_fidelity(workspace: Path) -> dict[str, Any]:

@@ -96,11 +96,11 @@ SHORT_TITLE = 40
 def is_title(raw: str, text: str) -> bool:
     """An agenda or talk title: numbered or naming a presenter or an issue number, with no
     outcome in it."""
-    if DECISION_CUE.search(text) or (ACTION_CUE.search(text) and not PRESENTER.search(text)):
+    numbered = bool(NUMBERED.match(raw))
+    if DECISION_CUE.search(text) or (ACTION_CUE.search(text) and not numbered):
         return False
     if ISSUE_REF.search(text):
         return True
-    numbered = bool(NUMBERED.match(raw))
     presenter = bool(PRESENTER.search(without_links(raw)) or "@" in raw)
     if presenter:
         return numbered or bool(TITLE_WORDS.search(text))

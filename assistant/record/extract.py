@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import cast
 
 from assistant.drafts.extract import SECTION_TITLE_CHARS, classify, is_action
 from assistant.drafts.items import make_item
@@ -39,6 +40,7 @@ from assistant.record.words import (
     SLIPPED,
     SPI,
     STATUS_PHRASE,
+    id_kind,
     is_closed,
     own_ids,
     status_phrase,
@@ -156,6 +158,11 @@ def item_mention(text: str, line: Line) -> Mention | None:
     leading = LEADING_ID.match(text)
     own = leading.group(1) if leading else None
     body = text[leading.end():] if leading else text
+    if own is not None:
+        if STATUS_PHRASE.match(body.strip()):
+            return None  # "AI-06 done: ..." is a status note about AI-06, made elsewhere
+        kind = cast(Kind, id_kind(own) or kind)  # "R-03 ..." is a risk whatever its words
+        section = next((s for s, k in SECTION_KIND.items() if k == kind), section)
     draft = make_item(section or "", body, line)
     owner = draft.owner or (github_owner(line.text) if kind == "action" else None)
     mention = Mention(
