@@ -112,49 +112,77 @@ def count(register: Register) -> Counts:
     )
 
 
-def health_of(progress: Progress, counts: Counts, milestones: list[RecordItem],
-              as_of: str) -> tuple[Health, list[str]]:  # fmt: skip
+REASONS = {
+    "en": {
+        "spi": "behind schedule: SPI {spi:g} ({date})",
+        "cpi": "over budget: CPI {cpi:g} ({date})",
+        "progress": "progress {done:g}% against {planned:g}% planned",
+        "overdue": "{n} open action(s) past their due date",
+        "high_risks": "{n} open high risk(s)",
+        "slip": "milestone {name} slipped {days} days ({planned} → {target})",
+        "missed": "milestone {name} planned {planned} not reached",
+        "green": "no overdue actions, slipped milestones or open high risks found",
+    },
+    "zh": {
+        "spi": "进度落后：SPI {spi:g}（{date}）",
+        "cpi": "成本超支：CPI {cpi:g}（{date}）",
+        "progress": "实际进度 {done:g}%，计划 {planned:g}%",
+        "overdue": "{n} 项行动项已逾期未关闭",
+        "high_risks": "{n} 项高风险未关闭",
+        "slip": "里程碑 {name} 延期 {days} 天（{planned} → {target}）",
+        "missed": "里程碑 {name} 计划 {planned} 未达成",
+        "green": "无逾期行动项、无延期里程碑、无未关闭的高风险",
+    },
+}
+
+
+def health_of(
+    progress: Progress, counts: Counts, milestones: list[RecordItem], as_of: str, lang: str = "en"
+) -> tuple[Health, list[str]]:
     """Red or amber for each reason found, in words; green when there is none."""
+    words = REASONS["zh" if lang == "zh" else "en"]
     red: list[str] = []
     amber: list[str] = []
     if progress.spi is not None and progress.spi < SPI_AMBER:
         (red if progress.spi < SPI_RED else amber).append(
-            f"behind schedule: SPI {progress.spi:g} ({progress.date})"
+            words["spi"].format(spi=progress.spi, date=progress.date)
         )
     if progress.cpi is not None and progress.cpi < CPI_AMBER:
         (red if progress.cpi < CPI_RED else amber).append(
-            f"over budget: CPI {progress.cpi:g} ({progress.date})"
+            words["cpi"].format(cpi=progress.cpi, date=progress.date)
         )
     done, planned = progress.percent, progress.planned_percent
     if done is not None and planned is not None and done < planned:
-        amber.append(f"progress {done:g}% against {planned:g}% planned")
+        amber.append(words["progress"].format(done=done, planned=planned))
     if counts.actions_overdue:
         (red if counts.actions_overdue >= OVERDUE_RED else amber).append(
-            f"{counts.actions_overdue} open action(s) past their due date"
+            words["overdue"].format(n=counts.actions_overdue)
         )
     if counts.risks_open_high:
-        amber.append(f"{counts.risks_open_high} open high risk(s)")
+        amber.append(words["high_risks"].format(n=counts.risks_open_high))
     for m in milestones:
         name = m.id if m.own_id else m.text
         if m.slip_days and m.slip_days > 0:
             target = m.actual or m.forecast
             (red if m.slip_days > SLIP_RED_DAYS and not m.actual else amber).append(
-                f"milestone {name} slipped {m.slip_days} days ({m.planned} → {target})"
+                words["slip"].format(name=name, days=m.slip_days, planned=m.planned, target=target)
             )
         elif is_overdue(m, as_of):
-            amber.append(f"milestone {name} planned {m.planned} not reached")
+            amber.append(words["missed"].format(name=name, planned=m.planned))
     if red:
         return "red", red + amber
     if amber:
         return "amber", amber
-    return "green", ["no overdue actions, slipped milestones or open high risks found"]
+    return "green", [words["green"]]
 
 
-def project_status(register: Register, *, risk: dict[str, float] | None = None) -> ProjectStatus:
+def project_status(
+    register: Register, *, risk: dict[str, float] | None = None, lang: str = "en"
+) -> ProjectStatus:
     progress = latest_progress(register.progress)
     milestones = register.of_kind("milestone")
     counts = count(register)
-    health, reasons = health_of(progress, counts, milestones, register.as_of)
+    health, reasons = health_of(progress, counts, milestones, register.as_of, lang)
     return ProjectStatus(
         project=register.project, as_of=register.as_of, health=health, health_reasons=reasons,
         progress=progress, milestones=milestones, counts=counts, risk=risk,

@@ -164,3 +164,15 @@ def build_register(
 
 def workspace_cache(workspace: Path) -> FactsCache:
     return FactsCache(Path(workspace) / RECORD_DIR / "facts")
+
+
+def register_from_chunks(project: str, chunks: Iterable[Chunk], *, as_of: str) -> Register:
+    """The registers from chunks already read (a draft's): one document per (root, source)."""
+    grouped: dict[tuple[str, str], list[Chunk]] = defaultdict(list)
+    for chunk in chunks:
+        if not chunk.date or chunk.date <= as_of:
+            grouped[(chunk.root, chunk.source)].append(chunk)
+    facts = [document_facts(in_order(group)) for group in grouped.values()]
+    mentions = [m for f in facts for m in f.mentions]
+    progress = sorted((p for f in facts for p in f.progress), key=lambda p: p.date or "")
+    return Register(project=project, as_of=as_of, items=build_items(mentions), progress=progress)
