@@ -8,6 +8,7 @@ from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
@@ -18,7 +19,7 @@ EAST_ASIAN_FONT = "Microsoft YaHei"
 # Fallbacks a reader's machine is likely to have when the first is missing; LibreOffice
 # substitutes by name, so the table in fontTable.xml is not needed.
 LATIN_FONT = "Calibri"
-TEXT_SHARE = 0.3
+TEXT_SHARE = 0.2
 STYLES = ("Normal", "Heading 1", "Heading 2", "Title", "Table Grid")
 
 TABLE_SECTIONS: dict[str, tuple[str, ...]] = {
@@ -31,10 +32,12 @@ AS_WRITTEN = ("status", "id", "owner", "due", "planned", "forecast", "actual", "
 # Widths (cm) that keep a date ("2026-04-15"), a Chinese name or an id on one line at 10.5 pt;
 # the description takes what is left.
 COLUMN_CM = {
-    "id": 1.6, "owner": 2.0, "due": 2.5, "planned": 2.5, "forecast": 2.5, "actual": 2.5,
-    "slip_days": 1.6, "status": 2.2, "probability": 1.4, "impact": 1.4, "level": 1.4,
-    "category": 1.6, "response": 2.4, "origin": 2.0, "cites": 1.6,
+    "id": 1.5, "owner": 1.9, "due": 2.5, "planned": 2.5, "forecast": 2.5, "actual": 2.5,
+    "slip_days": 1.4, "status": 2.0, "probability": 1.3, "impact": 1.3, "level": 1.3,
+    "category": 1.5, "response": 2.4, "origin": 2.0, "cites": 1.4,
 }  # fmt: skip
+TABLE_PT = 9
+MARGIN_CM = 2.0
 RISK_REGISTER_COLUMNS = (
     "id", "text", "category", "probability", "impact", "level", "response", "owner", "status",
     "origin",
@@ -61,6 +64,8 @@ def render_docx(draft: Draft) -> Any:
     document = Document()
     if draft.kind == "risk-list":
         _landscape(document.sections[0])  # eleven columns need the width
+    for side in ("left_margin", "right_margin"):
+        setattr(document.sections[0], side, Cm(MARGIN_CM))
     for name in STYLES:
         set_east_asian_font(document.styles[name])
     document.styles["Normal"].font.size = Pt(10.5)
@@ -159,6 +164,19 @@ def _table(
                 cell.text = str(label["values"].get(value, value))
         cells[-1].text = index.refs(item)
     _set_widths(document, table, columns)
+    _compact(table, columns)
+
+
+def _compact(table: Any, columns: tuple[str, ...]) -> None:
+    """Table text at TABLE_PT; short columns (dates, names, ids) marked no-wrap, which Word
+    honours, and sized to fit, which LibreOffice needs."""
+    short = [i for i, c in enumerate((*columns, "cites")) if c != "text"]
+    for row in table.rows:
+        for i, cell in enumerate(row.cells):
+            for run in (r for p in cell.paragraphs for r in p.runs):
+                run.font.size = Pt(TABLE_PT)
+            if i in short:
+                cell._tc.get_or_add_tcPr().append(OxmlElement("w:noWrap"))
 
 
 def _landscape(section: Any) -> None:

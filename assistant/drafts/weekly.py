@@ -12,9 +12,7 @@ from assistant.drafts.sources import (
     project_chunks,
     week_before,
 )
-from assistant.drafts.weekly_record import overview, record_sections
 from assistant.llm import ChatModel
-from assistant.record.store import register_from_chunks
 from ingest.model import Chunk, DocType
 from ingest.ports import VectorStore
 
@@ -47,6 +45,10 @@ def weekly_report(
     elif since is None:
         since = week_before(until)
     chunks = project_chunks(store, project, since=since, until=until, doc_types=WEEKLY_DOC_TYPES)
+    # The record package reads the drafts' line classifier: imported here to break the cycle.
+    from assistant.drafts.weekly_record import overview, record_sections
+    from assistant.record.store import register_from_chunks
+
     draft = Draft.begin("weekly-report", project, lang=lang, since=since, until=until, title=title)
     # The record reads every document up to the end of the period: open actions carry over.
     history = project_chunks(store, project, until=until, doc_types=RECORD_DOC_TYPES)

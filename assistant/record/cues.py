@@ -120,6 +120,6 @@ def refine(section: str | None, text: str, *, labelled: bool, risk_heading: bool
         return section
     if decision and (action is None or decision.start() < action.start()):
         return "decisions" if section != "risks" else section
-    if action and section in (None, "progress", "plan", "decisions", "issues"):
+    if action and section in (None, "progress", "plan", "decisions"):
         return "actions"
     return section
