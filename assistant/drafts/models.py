@@ -34,7 +34,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "constraints",
         "decisions",
     ),
-    "risk-list": ("risks",),
+    "risk-list": ("risks", "issues"),
 }
 
 Level = Literal["high", "medium", "low"]

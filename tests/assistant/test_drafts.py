@@ -399,8 +399,16 @@ def test_risk_register_joins_own_risks_lessons_and_the_model(index: Index) -> No
     assert predicted.probability == "0.68" and predicted.level == "high"
     assert "spi=0.82" in predicted.text and predicted.category == "schedule"
     assert sources(predicted) == {"alpha/project.toml"}
-    assert [i.id for i in draft.items] == [f"R-{n}" for n in range(1, len(draft.items) + 1)]
-    for item in draft.items:
+    # The project's risks keep their own ids (none here: R-n); borrowed lessons are L-n and the
+    # model's predictions RM-n, so they never take a number the project may use later.
+    ids: dict[str | None, list[str | None]] = {}
+    for i in draft.section("risks"):
+        ids.setdefault(i.origin, []).append(i.id)
+    assert ids == {"project": ["R-1", "R-2"], "lesson": ["L-1"], "model": ["RM-1"]}
+    # Issues are kept apart from risks.
+    assert any("单节点" in i.text for i in draft.section("issues"))
+    assert not any("单节点" in i.text for i in draft.section("risks"))
+    for item in draft.section("risks"):
         assert item.response in ("avoid", "mitigate", "transfer", "accept")
         assert item.citations
     risk = next(i for i in draft.items if "接口文档缺失" in i.text)

@@ -84,3 +84,16 @@ def test_docx_columns_fit_dates_and_names(draft: Draft, tmp_path: Path) -> None:
                                                            "状态"]  # fmt: skip
     statuses = {row.cells[0].text: row.cells[4].text for row in actions.rows[1:]}
     assert statuses["A-14"] == "未开始"
+
+
+def test_risk_register_keeps_the_projects_ids_and_borrows_nothing_unrelated(index: Index) -> None:
+    from assistant.drafts import risk_register
+
+    draft = risk_register("smart-gov-cloud", store=index.store, lang="zh")
+    ids = [i.id for i in draft.section("risks")]
+    assert ids[:7] == ["R-01", "R-02", "R-03", "R-04", "R-05", "R-06", "R-07"]
+    assert "R-6" not in ids and "R-9" not in ids
+    assert {i.id: i.status for i in draft.section("risks")}["R-03"] == "关闭"  # "R-03 关闭"
+    # Offline, the retail project's post-mortem shares no wording with these risks.
+    assert not [i for i in draft.section("risks") if i.origin == "lesson"]
+    assert draft.section("issues") and not any(i.origin for i in draft.section("issues"))
