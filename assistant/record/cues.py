@@ -73,8 +73,8 @@ ITEM_LIST_HEADING = words(
 )
 ISSUE_REF = re.compile(r"(?:\[#\d+\]|#\d+)\s*$")
 RISK_CUE = re.compile(
-    r"风险|隐患|可能(?:导致|影响|无法|延误|造成)|(?:延误|延期|失败)可能|担心|担忧|\brisks?\b|could lead|"
-    r"may (?:cause|lead|fail|slip|not)|(?:a|security) concern\b|\bthreat",
+    r"风险|隐患|可能(?:导致|影响|无法|延误|造成)|(?:延误|延期|失败)可能|担心|担忧|\brisks?\b|"
+    r"could lead|may (?:cause|lead|fail|slip|not)|(?:a|security) concern\b|\bthreat",
     re.IGNORECASE,
 )
 
