@@ -15,7 +15,7 @@ from assistant.settings import Settings
 from ui.i18n import LANGUAGES, Relabel, t
 from ui.risk_holder import RiskModelHolder
 from ui.services import DocumentServices
-from ui.tabs import chat, documents, drafts, reports, risk
+from ui.tabs import chat, documents, drafts, projects, reports, risk
 from ui.tabs.context import UiContext
 
 CSS = """
@@ -52,6 +52,7 @@ def build_blocks(
             ("tab_drafts", drafts.build),
             ("tab_risk", risk.build),
             ("tab_reports", reports.build),
+            ("tab_projects", projects.build),
         ]
         index_changes: list[Any] = []
         for key, build_tab in tabs:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from assistant.drafts.text import parse_iso
 from assistant.errors import AssistantError
@@ -54,3 +55,19 @@ def status_of_project(
 
 def all_projects(manifest: Manifest) -> list[str]:
     return manifest.projects()
+
+
+def workspace_portfolio(
+    settings: Settings, manifest: Manifest, store: VectorStore, *, as_of: str | None = None,
+    lang: str = "en",
+) -> list[Any]:  # fmt: skip
+    """Every ingested project's summary (see `assistant.record.portfolio`)."""
+    from assistant.record.portfolio import portfolio
+
+    day = check_as_of(as_of)
+    docs = documents_of(manifest.records().values())
+    cache = workspace_cache(settings.workspace)
+    registers = [
+        build_register(p, docs, store, cache=cache, as_of=day) for p in manifest.projects()
+    ]
+    return portfolio(registers, lang=lang)
