@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -35,6 +36,9 @@ def register(
     open_only: Annotated[bool, typer.Option("--open", help="Only items still open.")] = False,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only open items past due.")] = False,
     as_of: AsOfOpt = None,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="Also write the register to FILE.xlsx.")
+    ] = None,
     json_output: JsonOpt = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
@@ -54,6 +58,12 @@ def register(
             )  # fmt: skip
         finally:
             index.close()
+        if xlsx is not None:
+            from assistant.record.export import write_register_xlsx
+
+            written = write_register_xlsx(found, xlsx)
+            if not json_output:
+                typer.echo(f"written {written}", err=True)
     if json_output:
         emit_json(found.to_json())
         return
