@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +17,18 @@ from assistant.cli.common import (
     user_errors,
 )
 from assistant.cli.register_cmd import AsOfOpt
+
+if TYPE_CHECKING:
+    from assistant.record.workspace import RiskScorer
+
+
+def _risk_model(folder: Path) -> RiskScorer | None:
+    """The trained risk model when the workspace has one; the status works without it."""
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return None
+    from ml.persist import load_model
+
+    return load_model(folder)
 
 
 @app.command()
@@ -35,7 +48,10 @@ def status(
     with user_errors():
         index = open_index(settings)
         try:
-            found = status_of_project(settings, index.manifest, index.store, project, as_of=as_of)
+            found = status_of_project(
+                settings, index.manifest, index.store, project, as_of=as_of,
+                risk_model=_risk_model(settings.risk_model_dir),
+            )  # fmt: skip
         finally:
             index.close()
     document = found.to_json()
@@ -54,4 +70,6 @@ def status(
     for m in document["milestones"]:
         typer.echo(f"milestone {m['id'] or '-'} {m['name']}: planned {m['planned']}, "
                    f"forecast {m['forecast']}, actual {m['actual']}, slip {m['slip_days']}")
+    if found.risk:
+        typer.echo("risk " + ", ".join(f"{k} {v:.2f}" for k, v in found.risk.items()))
     typer.echo("counts " + ", ".join(f"{k} {v}" for k, v in document["counts"].items()))

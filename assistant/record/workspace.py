@@ -3,9 +3,10 @@ each, same arguments)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from assistant.drafts.text import parse_iso
 from assistant.errors import AssistantError
@@ -16,6 +17,9 @@ from assistant.record.store import build_register, documents_of, workspace_cache
 from assistant.settings import Settings
 from ingest.manifest import Manifest
 from ingest.ports import VectorStore
+from ml.errors import RiskModelError
+
+logger = logging.getLogger(__name__)
 
 
 def check_as_of(as_of: str | None) -> str:
@@ -46,11 +50,50 @@ def project_register(
     return select(register, kinds=kinds, open_only=open_only, overdue=overdue)
 
 
+class RiskScorer(Protocol):
+    """What the status needs from the risk model (ml.model.RiskModel has it)."""
+
+    def score_records(self, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]: ...
+
+
 def status_of_project(
     settings: Settings, manifest: Manifest, store: VectorStore, project: str,
-    *, as_of: str | None = None,
+    *, as_of: str | None = None, risk_model: RiskScorer | None = None,
 ) -> ProjectStatus:  # fmt: skip
-    return project_status(project_register(settings, manifest, store, project, as_of=as_of))
+    """The project's status; with a risk model, its delay/overrun probabilities scored on the
+    features its documents (and project.toml) state."""
+    register = project_register(settings, manifest, store, project, as_of=as_of)
+    risk = None
+    if risk_model is not None:
+        risk = model_probabilities(risk_model, project_features(register, manifest))
+    return project_status(register, risk=risk)
+
+
+def project_features(register: Register, manifest: Manifest) -> dict[str, Any]:
+    """The risk features of a project: its documents first, then its project.toml."""
+    from assistant.drafts.build import roots_by_project
+    from assistant.drafts.sources import project_info
+    from assistant.record.features import risk_features
+
+    roots = roots_by_project(manifest.records().values()).get(register.project, [])
+    declared = project_info(register.project, roots).features
+    return risk_features(register, declared=declared).values
+
+
+def model_probabilities(model: RiskScorer, features: dict[str, Any]) -> dict[str, float] | None:
+    """{target: probability} for one project, or None when nothing can be scored."""
+    if not features:
+        return None
+    try:
+        (result,) = model.score_records([features])
+    except (RiskModelError, ValueError) as exc:
+        logger.warning("risk model could not score the project: %s", exc)
+        return None
+    return {
+        name: float(value["probability"])
+        for name, value in result.items()
+        if isinstance(value, dict) and "probability" in value
+    }
 
 
 def all_projects(manifest: Manifest) -> list[str]:

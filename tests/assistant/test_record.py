@@ -249,3 +249,28 @@ def test_documents_of_keeps_only_ingested_documents_of_the_project() -> None:
 def test_mention_requires_a_known_kind() -> None:
     with pytest.raises(ValueError):
         Mention(kind="task", text="x", citation={"source": "a", "page": None, "text": "x"})  # type: ignore[arg-type]
+
+
+class ScriptedModel:
+    """Records what it was asked to score; answers like ml.model.RiskModel.score_records."""
+
+    def __init__(self) -> None:
+        self.records: list[dict[str, object]] = []
+
+    def score_records(self, records):  # type: ignore[no-untyped-def]
+        self.records.extend(records)
+        return [{"id": None, "delay": {"probability": 0.7, "level": "high"}, "drivers": []}]
+
+
+def test_status_scores_the_documents_features_with_the_model() -> None:
+    from assistant.record.features import risk_features
+    from assistant.record.workspace import model_probabilities
+
+    store, refs = _store((WEEK1, "w1.md", "2026-03-06"), (WEEK2, "w2.md", "2026-03-13"))
+    register = build_register("alpha", refs, store, as_of="2026-03-30")
+    model = ScriptedModel()
+    features = risk_features(register, declared={"team_size": 9}).values
+    assert model_probabilities(model, features) == {"delay": 0.7}
+    assert model.records == [{"percent_complete": 40.0, "spi": 0.8, "cpi": 0.97,
+                              "open_high_risks": 1, "team_size": 9}]  # fmt: skip
+    assert model_probabilities(model, {}) is None

@@ -94,3 +94,20 @@ def test_status_reads_progress_and_counts(registers: dict[str, Register]) -> Non
     assert status["progress"]["date"] == "2026-04-10"
     assert status["counts"]["actions_overdue"] >= 3  # due mid-April
     assert status["health"] == "red"
+
+
+def test_risk_features_are_filled_from_the_documents_with_their_source(
+    registers: dict[str, Register],
+) -> None:
+    from assistant.record.features import risk_features
+
+    declared = {"team_size": 24, "spi": 0.5, "industry": "government"}
+    fill = risk_features(registers["smart-gov-cloud"], declared=declared,
+                         wanted=["spi", "cpi", "team_size", "requirement_count"])  # fmt: skip
+    assert (fill.values["percent_complete"], fill.values["spi"], fill.values["cpi"]) == (
+        76.0, 0.86, 0.95,
+    )  # fmt: skip
+    assert fill.sources["spi"].endswith("2026-04-10-周例会.md (2026-04-10)")
+    assert fill.values["change_requests"] == 1 and "CR-003" in fill.sources["change_requests"]
+    assert fill.values["team_size"] == 24 and "project.toml" in fill.sources["team_size"]
+    assert fill.missing == ["requirement_count"]
