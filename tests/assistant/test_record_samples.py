@@ -111,3 +111,22 @@ def test_risk_features_are_filled_from_the_documents_with_their_source(
     assert fill.values["change_requests"] == 1 and "CR-003" in fill.sources["change_requests"]
     assert fill.values["team_size"] == 24 and "project.toml" in fill.sources["team_size"]
     assert fill.missing == ["requirement_count"]
+
+
+def test_portfolio_report_in_markdown_and_docx(
+    registers: dict[str, Register], tmp_path: Path
+) -> None:
+    from docx import Document
+
+    from assistant.record.portfolio import portfolio, write_portfolio
+
+    summaries = portfolio(list(registers.values()), lang="zh")
+    smart = next(s for s in summaries if s.project == "smart-gov-cloud")
+    assert smart.progress == "76% / 88%" and smart.spi == 0.86
+    assert any("M2" in r for r in smart.reasons)
+    md = write_portfolio(summaries, tmp_path / "p.md", lang="zh", as_of="2026-04-30")
+    text = md.read_text(encoding="utf-8")
+    assert "| 项目 | 健康度 |" in text and "smart-gov-cloud" in text and "## erp-rollout" in text
+    docx = write_portfolio(summaries, tmp_path / "p.docx", lang="zh", as_of="2026-04-30")
+    (table,) = Document(str(docx)).tables
+    assert len(table.rows) == 1 + len(PROJECTS)
