@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.drafts.text import has_owner_marker
 from assistant.drafts.vocabulary import words
 
 # Sections whose lines are never items: attendees, links, logistics, introductions.
@@ -69,7 +70,8 @@ BARE_AGREEMENT = re.compile(
 )
 # Headings of lists whose every line is an item ("遗留问题" in TC minutes lists old topics).
 ITEM_LIST_HEADING = words(
-    r"action items?", r"^actions?$", r"\btodo", "待办", "行动项", "决议", "决定", r"decisions?"
+    r"action items?", r"^actions?$", r"\btodo", r"follow[- ]?ups?", "待办", "行动项", "跟进事项",
+    "决议", "决定", r"decisions?",
 )
 ISSUE_REF = re.compile(r"(?:\[#\d+\]|#\d+)\s*$")
 RISK_CUE = re.compile(
@@ -107,7 +109,9 @@ def is_title(raw: str, text: str) -> bool:
     return numbered and len(text) <= SHORT_TITLE and bool(TITLE_WORDS.search(text))
 
 
-def refine(section: str | None, text: str, *, labelled: bool, risk_heading: bool) -> str | None:
+def refine(
+    section: str | None, text: str, *, labelled: bool, risk_heading: bool, listed: bool = True
+) -> str | None:
     """The draft classifier's section, corrected by the cues real minutes use: work given to
     someone is an action even under "结论"; an agreement is a decision unless work comes
     first; a risk needs a risk word unless a label or heading says so."""
@@ -118,6 +122,8 @@ def refine(section: str | None, text: str, *, labelled: bool, risk_heading: bool
         section = None
     if labelled and section is not None:
         return section
+    if section == "actions" and not (listed or action or decision or has_owner_marker(text)):
+        return None  # "遗留问题" in TC minutes lists carried-over topics, not work
     if decision and (action is None or decision.start() < action.start()):
         return "decisions" if section != "risks" else section
     if action and section in (None, "progress", "plan", "decisions"):

@@ -147,9 +147,11 @@ def line_mentions(text: str, line: Line) -> list[Mention]:
 def item_mention(text: str, line: Line) -> Mention | None:
     labelled = first_match(text, LABELS) is not None
     risk_heading = heading_section(line.heading, HEADINGS, max_title=SECTION_TITLE_CHARS)
+    listed = any(ITEM_LIST_HEADING.search(title) for title in line.heading.split(" > "))
     section = refine(
-        classify(text, line.heading), text, labelled=labelled, risk_heading=risk_heading == "risks"
-    )
+        classify(text, line.heading), text, labelled=labelled,
+        risk_heading=risk_heading == "risks", listed=listed,
+    )  # fmt: skip
     if section == "plan" and is_action(text):
         section = "actions"
     kind = SECTION_KIND.get(section or "")
