@@ -274,3 +274,12 @@ def test_status_scores_the_documents_features_with_the_model() -> None:
     assert model.records == [{"percent_complete": 40.0, "spi": 0.8, "cpi": 0.97,
                               "open_high_risks": 1, "team_size": 9}]  # fmt: skip
     assert model_probabilities(model, {}) is None
+
+
+def test_lettered_sub_items_stay_apart() -> None:
+    text = ("3.Protobuf 升级评审——徐学鹏\n"
+            "a.其他厂商策略对比——熊伟\n"
+            "b.周边团队信息收集——刘恺、胡欣蔚\n")  # fmt: skip
+    facts = facts_of(text, "tc.md", "2024-03-13")
+    owners = {m.owner for m in facts.mentions if m.kind == "action"}
+    assert owners == {"熊伟", "刘恺"}
