@@ -8,7 +8,8 @@ import re
 from datetime import timedelta
 
 from assistant.drafts.models import Citation, DraftItem, Overview
-from assistant.drafts.text import parse_iso, probability_impact, risk_level
+from assistant.drafts.text import parse_iso, probability_impact, risk_level, same_item
+from assistant.record.extract import written_status
 from assistant.record.models import RecordItem, Register
 from assistant.record.query import is_open
 from assistant.record.status import project_status
@@ -33,10 +34,23 @@ def record_sections(
     kept = [i for i in extracted if i.section not in ("actions", "risks")]
     actions = [as_draft_item(i, since, until) for i in mentioned if i.kind == "action"]
     risks = [as_draft_item(i, since, until) for i in mentioned if i.kind == "risk" and is_open(i)]
+    # Lines the line-by-line reading calls actions or risks and the record does not (it asks
+    # for stronger cues) stay in the report, with only a status the line itself writes.
+    recorded = actions + risks
+    extra = [
+        _as_written(i) for i in extracted
+        if i.section in ("actions", "risks")
+        and not any(r.section == i.section and same_item(r.text, i.text) for r in recorded)
+    ]  # fmt: skip
     milestones = [as_draft_item(i, since, until) for i in register.of_kind("milestone")]
-    return kept + actions + risks + milestones + next_period(register, until) + support(mentioned,
-                                                                                         since,
-                                                                                         until)
+    planned = next_period(register, until)
+    return kept + recorded + extra + milestones + planned + support(mentioned, since, until)
+
+
+def _as_written(item: DraftItem) -> DraftItem:
+    copy = item.model_copy()
+    copy.status = written_status(item.text)
+    return copy
 
 
 def _mentioned(item: RecordItem, since: str | None, until: str | None) -> bool:
