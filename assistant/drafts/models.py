@@ -20,7 +20,7 @@ DRAFT_KINDS: tuple[str, ...] = ("requirements", "weekly-report", "risk-list")
 # Section order is the order the templates and the DOCX writer show them in.
 SECTIONS: dict[str, tuple[str, ...]] = {
     "weekly-report": (
-        "progress", "milestones", "decisions", "actions", "risks", "issues", "plan", "support",
+        "progress", "milestones", "decisions", "actions", "plan", "risks", "issues", "support",
     ),
     "requirements": (
         "background",

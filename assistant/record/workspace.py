@@ -113,4 +113,5 @@ def workspace_portfolio(
     registers = [
         build_register(p, docs, store, cache=cache, as_of=day) for p in manifest.projects()
     ]
+    cache.prune(docs)  # every document of every project was read: the rest is stale
     return portfolio(registers, lang=lang)

@@ -47,6 +47,10 @@ def test_projects_tab_shows_every_project_and_one_register(app_url: str) -> None
         for name in ("smart-gov-cloud", "erp-rollout", "retail-crm-migration"):
             expect(overview).to_contain_text(name)
         expect(overview).to_contain_text("M2")  # a slipped milestone among the reasons' inputs
+        # As of the sample project's last minutes, not today: its health is amber, not red.
+        page.locator("#projects-as-of textarea, #projects-as-of input").first.fill("2026-04-12")
+        page.locator("#projects-refresh").click()
+        expect(overview).to_contain_text("amber")
         page.screenshot(path=str(ARTIFACTS / "projects-overview.png"), full_page=True)
 
         page.locator("#projects-pick input").click()

@@ -27,27 +27,29 @@ LABELS = {
     "open": "仅未关闭 / Open only",
     "overdue": "仅逾期 / Overdue only",
     "register": "登记册 / Register",
+    "as_of": "截至日期 / As of (YYYY-MM-DD)",
 }
 
 
-def overview_frame(ctx: UiContext) -> pd.DataFrame:
+def overview_frame(ctx: UiContext, as_of: str | None = None) -> pd.DataFrame:
     headers = list(HEADERS["en"])
     if not ctx.docs.projects():
         return pd.DataFrame([], columns=headers)
     index = ctx.docs.index()
-    summaries = workspace_portfolio(ctx.settings, index.manifest, index.store)
+    summaries = workspace_portfolio(ctx.settings, index.manifest, index.store, as_of=as_of or None)
     return pd.DataFrame(rows(summaries), columns=headers)
 
 
 def register_frame(
-    ctx: UiContext, project: str | None, kinds: list[str], open_only: bool, overdue: bool
-) -> pd.DataFrame:
+    ctx: UiContext, project: str | None, kinds: list[str], open_only: bool, overdue: bool,
+    as_of: str | None = None,
+) -> pd.DataFrame:  # fmt: skip
     if not project:
         return pd.DataFrame([], columns=list(REGISTER_COLUMNS))
     index = ctx.docs.index()
     register = project_register(
         ctx.settings, index.manifest, index.store, project, kinds=kinds, open_only=open_only,
-        overdue=overdue,
+        overdue=overdue, as_of=as_of or None,
     )  # fmt: skip
     records = []
     for item in register.items:
@@ -66,7 +68,10 @@ def build(ctx: UiContext) -> None:
             raise gr.Error(str(exc)) from None
 
     gr.Markdown(f"### {LABELS['overview']}")
-    refresh = gr.Button(LABELS["refresh"], scale=0, elem_id="projects-refresh")
+    with gr.Row():
+        as_of = gr.Textbox(label=LABELS["as_of"], placeholder="YYYY-MM-DD", scale=0,
+                           min_width=200, elem_id="projects-as-of")  # fmt: skip
+        refresh = gr.Button(LABELS["refresh"], scale=0, elem_id="projects-refresh")
     overview = gr.Dataframe(
         safe(overview_frame), interactive=False, wrap=True, elem_id="projects-overview"
     )
@@ -83,11 +88,12 @@ def build(ctx: UiContext) -> None:
         register_frame(ctx, None, [], False, False), interactive=False, wrap=True,
         elem_id="projects-register",
     )  # fmt: skip
-    inputs = [project, kinds, open_only, overdue]
+    inputs = [project, kinds, open_only, overdue, as_of]
 
-    def on_filter(p: str | None, k: list[str], o: bool, d: bool) -> pd.DataFrame:
-        return safe(register_frame, p, list(k or []), bool(o), bool(d))
+    def on_filter(p: str | None, k: list[str], o: bool, d: bool, day: str) -> pd.DataFrame:
+        return safe(register_frame, p, list(k or []), bool(o), bool(d), day.strip())
 
-    refresh.click(lambda: safe(overview_frame), inputs=None, outputs=overview)
-    for control in inputs:
+    refresh.click(lambda day: safe(overview_frame, day.strip()), inputs=as_of, outputs=overview)
+    for control in inputs[:-1]:
         control.change(on_filter, inputs=inputs, outputs=register)
+    as_of.submit(on_filter, inputs=inputs, outputs=register)
