@@ -84,7 +84,7 @@ _OWNER_MARKERS = (
     # "Marco is scheduling meetings"
     re.compile(r"^([A-Z][a-z]+)\s+(?:is|are)\s+[a-z]+ing\b"),
     re.compile(r"^请([\u4e00-\u9fff]{2,3}?)(?:老师|同学)?(?:在|于|尽快|负责|牵头|跟进|组织|协调)"),
-    re.compile(r"@([A-Za-z0-9][\w\-]*|[\u4e00-\u9fff]{2,4})"),
+    re.compile(r"(?<![\w.@])@([A-Za-z0-9][\w\-]*|[\u4e00-\u9fff]{2,4})(?![\w.]*\.[a-z]{2,}>?)"),
     # openEuler style: "... -- 谢秀奇", "--- 吴峰光/曹志", "--谢秀奇(10月底TC会议审视进展)"
     re.compile(
         r"(?:[-—–]{2,}|\s[-—–])\s*(" + _NAME + r")(?:\s*[/、,，]\s*[\w\u4e00-\u9fff]+)*\s*"

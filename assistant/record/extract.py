@@ -70,7 +70,10 @@ RESPONSE = re.compile(r"(?:应对措施|应对|措施|response|mitigation)\s*[:�
 NOT_AN_ITEM = re.compile(
     r"(GMT|UTC)\s*[+-]\d|标准时间|会议(链接|密码|接入|地点|时间)|点击链接|入会|https?://\S+$|"
     r"^(data|time|host|participants?|next host|recordings?|meeting (link|agenda))\b|"
-    r"^(会议议题|议题|与会人|参会人|主持人|下次会议主持|会议主题|会议纪要)\s*[:：]?",
+    r"^(会议议题|议题|与会人|参会人|主持人|下次会议主持|会议主题|会议纪要)\s*[:：]?|"
+    # Patches and mail headers quoted in meeting material are not items.
+    r"^(signed-off-by|reviewed-by|acked-by|tested-by|author|cc|from|to|subject)\s*:|"
+    r"^(diff --git|@@ |\+\+\+ |--- a/|index [0-9a-f]{7})",
     re.IGNORECASE,
 )
 

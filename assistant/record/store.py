@@ -34,7 +34,7 @@ from ingest.ports import VectorStore
 logger = logging.getLogger(__name__)
 
 # Bump when extraction changes: every cached document is then read again.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 RECORD_DIR = "record"
 
 

@@ -283,3 +283,12 @@ def test_lettered_sub_items_stay_apart() -> None:
     facts = facts_of(text, "tc.md", "2024-03-13")
     owners = {m.owner for m in facts.mentions if m.kind == "action"}
     assert owners == {"熊伟", "刘恺"}
+
+
+def test_patch_and_mail_lines_quoted_in_material_are_not_items() -> None:
+    text = ("## 行动项\n\n"
+            "- Signed-off-by: Akiva Goldberger <agoldberger@nvidia.com>\n"
+            "- @@ -1225,7 +1248,7 @@ static int mlx5_cmd_invoke(struct mlx5_core_dev *dev)\n"
+            "- @bob to update the kabi whitelist by next Tuesday\n")  # fmt: skip
+    facts = facts_of(text, "material.md", "2024-07-17")
+    assert [(m.kind, m.owner) for m in facts.mentions] == [("action", "bob")]
