@@ -45,6 +45,7 @@ def register(
     """The project's registers: decisions, actions, risks, issues, changes and milestones,
     one item per real-world item across all its documents, statuses as written."""
     from assistant.factory import open_index
+    from assistant.llm import chat_model_from_settings
     from assistant.record.workspace import project_register
 
     configure_logging()
@@ -55,6 +56,7 @@ def register(
             found = project_register(
                 settings, index.manifest, index.store, project, as_of=as_of,
                 kinds=[k.value for k in kind or []], open_only=open_only, overdue=overdue,
+                chat_model=chat_model_from_settings(settings.llm),
             )  # fmt: skip
         finally:
             index.close()

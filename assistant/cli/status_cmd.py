@@ -41,6 +41,7 @@ def status(
     """The project's state as its documents tell it: progress, milestones, open and overdue
     counts, and a health (green/amber/red) with the reasons."""
     from assistant.factory import open_index
+    from assistant.llm import chat_model_from_settings
     from assistant.record.workspace import status_of_project
 
     configure_logging()
@@ -51,6 +52,7 @@ def status(
             found = status_of_project(
                 settings, index.manifest, index.store, project, as_of=as_of,
                 risk_model=_risk_model(settings.risk_model_dir),
+                chat_model=chat_model_from_settings(settings.llm),
             )  # fmt: skip
         finally:
             index.close()

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from assistant.drafts.sources import in_order
 from assistant.errors import AssistantError
+from assistant.llm import ChatModel
 from assistant.record.extract import document_facts
 from assistant.record.identity import build_items
 from assistant.record.models import DocumentFacts, Register
@@ -50,13 +51,15 @@ class DocumentRef:
 
 
 class FactsCache:
-    """Per-document extraction results in a folder, one JSON file each."""
+    """Per-document extraction results in a folder, one JSON file each. `extractor` names who
+    read the documents (offline, or an LLM by its model name): each has its own files."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, extractor: str = "offline") -> None:
         self.folder = folder
+        self.extractor = extractor
 
     def key(self, doc: DocumentRef) -> str:
-        raw = f"{doc.root}\n{doc.source}\n{doc.file_hash}\n{EXTRACTOR_VERSION}"
+        raw = f"{doc.root}\n{doc.source}\n{doc.file_hash}\n{EXTRACTOR_VERSION}\n{self.extractor}"
         return hashlib.sha1(raw.encode()).hexdigest()
 
     def get(self, doc: DocumentRef) -> DocumentFacts | None:
@@ -103,7 +106,10 @@ class UnknownRecordProjectError(AssistantError):
 
 
 def document_facts_for(
-    documents: Sequence[DocumentRef], store: VectorStore, cache: FactsCache | None
+    documents: Sequence[DocumentRef],
+    store: VectorStore,
+    cache: FactsCache | None,
+    chat_model: ChatModel | None = None,
 ) -> list[DocumentFacts]:
     """Each document's facts: from the cache, else extracted from its chunks (and cached)."""
     found: dict[DocumentRef, DocumentFacts] = {}
@@ -115,7 +121,7 @@ def document_facts_for(
         else:
             found[doc] = cached
     if missing:
-        for doc, facts in _extract(missing, store).items():
+        for doc, facts in _extract(missing, store, chat_model).items():
             found[doc] = facts
             if cache is not None:
                 cache.put(doc, facts)
@@ -123,7 +129,7 @@ def document_facts_for(
 
 
 def _extract(
-    documents: Sequence[DocumentRef], store: VectorStore
+    documents: Sequence[DocumentRef], store: VectorStore, chat_model: ChatModel | None = None
 ) -> dict[DocumentRef, DocumentFacts]:
     wanted = {(d.root, d.source): d for d in documents}
     by_source = {d.source: d for d in documents}
@@ -136,7 +142,11 @@ def _extract(
             )
             if doc is not None:
                 grouped[doc].append(chunk)
-    return {doc: document_facts(in_order(chunks)) for doc, chunks in grouped.items()}
+    if chat_model is None:
+        return {doc: document_facts(in_order(chunks)) for doc, chunks in grouped.items()}
+    from assistant.record.generate import llm_document_facts  # only with an LLM configured
+
+    return {doc: llm_document_facts(in_order(c), chat_model) for doc, c in grouped.items()}
 
 
 def build_register(
@@ -146,6 +156,7 @@ def build_register(
     *,
     cache: FactsCache | None = None,
     as_of: str | None = None,
+    chat_model: ChatModel | None = None,
 ) -> Register:
     """The project's registers from its documents dated up to `as_of` (default today);
     undated documents always count."""
@@ -156,14 +167,16 @@ def build_register(
             f"Unknown project {project!r}: no ingested document belongs to it. "
             "Ingest its folder with `pmassist ingest PATH --project NAME` first."
         )
-    facts = [f for f in document_facts_for(mine, store, cache) if not f.date or f.date <= day]
+    facts = document_facts_for(mine, store, cache, chat_model)
+    facts = [f for f in facts if not f.date or f.date <= day]
     mentions = [m for f in facts for m in f.mentions]
     progress = sorted((p for f in facts for p in f.progress), key=lambda p: p.date or "")
     return Register(project=project, as_of=day, items=build_items(mentions), progress=progress)
 
 
-def workspace_cache(workspace: Path) -> FactsCache:
-    return FactsCache(Path(workspace) / RECORD_DIR / "facts")
+def workspace_cache(workspace: Path, chat_model: ChatModel | None = None) -> FactsCache:
+    extractor = f"llm:{chat_model.name}" if chat_model is not None else "offline"
+    return FactsCache(Path(workspace) / RECORD_DIR / "facts", extractor)
 
 
 def register_from_chunks(project: str, chunks: Iterable[Chunk], *, as_of: str) -> Register:

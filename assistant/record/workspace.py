@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from assistant.drafts.text import parse_iso
 from assistant.errors import AssistantError
+from assistant.llm import ChatModel
 from assistant.record.models import Register
 from assistant.record.query import select
 from assistant.record.status import ProjectStatus, project_status
@@ -41,11 +42,15 @@ def project_register(
     kinds: Sequence[str] = (),
     open_only: bool = False,
     overdue: bool = False,
+    chat_model: ChatModel | None = None,
 ) -> Register:
+    """With `chat_model`, each document is read by the model (validated, cached per model),
+    falling back to offline extraction for any document the model fails on."""
     day = check_as_of(as_of)
     docs = documents_of(manifest.records().values(), project)
+    cache = workspace_cache(settings.workspace, chat_model)
     register = build_register(
-        project, docs, store, cache=workspace_cache(settings.workspace), as_of=day
+        project, docs, store, cache=cache, as_of=day, chat_model=chat_model
     )
     return select(register, kinds=kinds, open_only=open_only, overdue=overdue)
 
@@ -59,10 +64,13 @@ class RiskScorer(Protocol):
 def status_of_project(
     settings: Settings, manifest: Manifest, store: VectorStore, project: str,
     *, as_of: str | None = None, risk_model: RiskScorer | None = None,
+    chat_model: ChatModel | None = None,
 ) -> ProjectStatus:  # fmt: skip
     """The project's status; with a risk model, its delay/overrun probabilities scored on the
     features its documents (and project.toml) state."""
-    register = project_register(settings, manifest, store, project, as_of=as_of)
+    register = project_register(
+        settings, manifest, store, project, as_of=as_of, chat_model=chat_model
+    )
     risk = None
     if risk_model is not None:
         risk = model_probabilities(risk_model, project_features(register, manifest))
