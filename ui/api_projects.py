@@ -42,12 +42,15 @@ def build_projects_router(settings: Settings, docs: DocumentServices) -> APIRout
     @router.get("")
     def projects(as_of: AsOf = None) -> dict[str, Any]:
         """Every project's status, as `status --json` per project."""
-        names = docs.projects()
-        return {"projects": [call(status_of_project, n, as_of=as_of).to_json() for n in names]}
+        names, model = docs.projects(), docs.risk_model()
+        return {"projects": [
+            call(status_of_project, n, as_of=as_of, risk_model=model).to_json() for n in names
+        ]}  # fmt: skip
 
     @router.get("/{name}/status")
     def project_status(name: str, as_of: AsOf = None) -> dict[str, Any]:
-        return dict(call(status_of_project, name, as_of=as_of).to_json())
+        model = docs.risk_model()  # the loaded risk model, if any: fills "risk"
+        return dict(call(status_of_project, name, as_of=as_of, risk_model=model).to_json())
 
     @router.get("/{name}/register")
     def project_register_route(

@@ -79,3 +79,14 @@ def test_api_key_applies(workspace: Path, tmp_path: Path) -> None:
         assert http.get("/api/v1/projects").status_code == 401
         good = http.get("/api/v1/projects", headers={"Authorization": "Bearer k3y"})
         assert good.status_code == 200
+
+
+def test_status_carries_the_risk_models_probabilities(workspace: Path, model_dir: Path) -> None:
+    settings = Settings(workspace=workspace, model_dir=model_dir)
+    with (
+        running_server(build_app(settings, with_ui=False)) as base_url,
+        httpx.Client(base_url=base_url, timeout=60) as http,
+    ):
+        body = http.get("/api/v1/projects/smart-gov-cloud/status").json()
+    # project.toml states team_size and project_type, which this small model uses.
+    assert set(body["risk"]) == {"delay"} and 0.0 <= body["risk"]["delay"] <= 1.0
