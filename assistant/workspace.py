@@ -35,6 +35,9 @@ from assistant.drafts.render_markdown import render_markdown
 from assistant.errors import AssistantError
 from assistant.factory import MANIFEST_FILE, Index, ingest_config, open_index
 from assistant.llm import chat_model_from_settings
+from assistant.record.models import Register
+from assistant.record.status import ProjectStatus
+from assistant.record.workspace import project_register, status_of_project
 from assistant.reports import BatchResult, ReportProgress, batch_report, report_path
 from assistant.retrieval import HybridRetriever, LiveRetriever, no_index_message
 from assistant.retrieval.live import publish_search_snapshot
@@ -316,6 +319,38 @@ class Workspace:
         if removed and uploaded.is_file() and self.upload_root().resolve() in uploaded.parents:
             uploaded.unlink()  # else the next upload's ingest would bring it back
         return Removal(source, removed, sum(d.chunks for d in chosen))
+
+    # -- the project record ------------------------------------------------------------------
+
+    def register(
+        self,
+        project: str,
+        *,
+        as_of: str | None = None,
+        kinds: Sequence[str] = (),
+        open_only: bool = False,
+        overdue: bool = False,
+    ) -> Register:
+        """The project's registers (`register --json`), statuses as its documents write them."""
+        index = self.index()
+        return project_register(
+            self.settings, index.manifest, index.store, project, as_of=as_of, kinds=kinds,
+            open_only=open_only, overdue=overdue,
+            chat_model=chat_model_from_settings(self.settings.llm),
+        )  # fmt: skip
+
+    def status(self, project: str, *, as_of: str | None = None) -> ProjectStatus:
+        """The project's state (`status --json`), with the risk model's probabilities when a
+        model is loaded."""
+        index = self.index()
+        return status_of_project(
+            self.settings, index.manifest, index.store, project, as_of=as_of,
+            risk_model=self.risk_model(), chat_model=chat_model_from_settings(self.settings.llm),
+        )  # fmt: skip
+
+    def statuses(self, *, as_of: str | None = None) -> list[ProjectStatus]:
+        """Every project's status, for the portfolio view."""
+        return [self.status(name, as_of=as_of) for name in self.projects()]
 
     # -- drafts and reports ------------------------------------------------------------------
 

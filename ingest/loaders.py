@@ -9,13 +9,12 @@ from __future__ import annotations
 import codecs
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from ingest.errors import UnreadableFileError
 from ingest.textclean import control_ratio, is_cjk, normalize_text
-
-SUPPORTED_SUFFIXES = frozenset({".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,25 +65,57 @@ def load_document(path: PurePath, data: bytes, limits: LoadLimits | None = None)
     if not data.strip():
         raise UnreadableFileError("empty file: nothing to index")
     suffix = path.suffix.lower()
-    deadline = Deadline(limits.timeout)
-    if suffix == ".pdf":
-        from ingest.office import load_pdf
+    reader = READERS.get(suffix)
+    if reader is None:
+        raise UnreadableFileError(
+            f"unsupported file type {suffix!r}; supported: {', '.join(sorted(READERS))}"
+        )
+    return _finish(reader(data, limits, Deadline(limits.timeout)), limits)
 
-        doc = load_pdf(data, limits, deadline)
-    elif suffix == ".docx":
-        from ingest.office import load_docx
 
-        doc = load_docx(data, limits, deadline)
-    elif suffix in (".html", ".htm"):
-        from ingest.html_text import html_to_text
+# Readers of binary formats import their libraries on first use: start-up stays fast.
+def _pdf(data: bytes, limits: LoadLimits, deadline: Deadline) -> LoadedDocument:
+    from ingest.office import load_pdf
 
-        doc = LoadedDocument([Page(None, html_to_text(decode_text(data)))])
-    elif suffix in (".md", ".markdown", ".txt"):
-        front_matter, body = split_front_matter(decode_text(data))
-        doc = LoadedDocument([Page(None, body)], front_matter)
-    else:
-        raise UnreadableFileError(f"unsupported file type {suffix!r}")
-    return _finish(doc, limits)
+    return load_pdf(data, limits, deadline)
+
+
+def _docx(data: bytes, limits: LoadLimits, deadline: Deadline) -> LoadedDocument:
+    from ingest.office import load_docx
+
+    return load_docx(data, limits, deadline)
+
+
+def _xlsx(data: bytes, limits: LoadLimits, deadline: Deadline) -> LoadedDocument:
+    from ingest.office import load_xlsx
+
+    return load_xlsx(data, limits, deadline)
+
+
+def _html(data: bytes, limits: LoadLimits, deadline: Deadline) -> LoadedDocument:
+    from ingest.html_text import html_to_text
+
+    return LoadedDocument([Page(None, html_to_text(decode_text(data)))])
+
+
+def _text(data: bytes, limits: LoadLimits, deadline: Deadline) -> LoadedDocument:
+    front_matter, body = split_front_matter(decode_text(data))
+    return LoadedDocument([Page(None, body)], front_matter)
+
+
+Reader = Callable[[bytes, LoadLimits, Deadline], LoadedDocument]
+# One table from suffix to reader: what ingest accepts is exactly what is listed here.
+READERS: dict[str, Reader] = {
+    ".pdf": _pdf,
+    ".docx": _docx,
+    ".xlsx": _xlsx,
+    ".html": _html,
+    ".htm": _html,
+    ".md": _text,
+    ".markdown": _text,
+    ".txt": _text,
+}
+SUPPORTED_SUFFIXES = frozenset(READERS)
 
 
 def _finish(doc: LoadedDocument, limits: LoadLimits) -> LoadedDocument:

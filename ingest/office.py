@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import zipfile
@@ -106,7 +107,7 @@ def _load_pdf_pypdf(data: bytes, limits: LoadLimits, deadline: Deadline) -> Load
 def load_docx(data: bytes, limits: LoadLimits, deadline: Deadline) -> LoadedDocument:
     import docx
 
-    _check_zip(data, limits)
+    _check_zip(data, limits, "DOCX", "word/document.xml")
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:
@@ -118,31 +119,79 @@ def load_docx(data: bytes, limits: LoadLimits, deadline: Deadline) -> LoadedDocu
     return LoadedDocument([Page(None, "\n\n".join(b for b in blocks if b.strip()))])
 
 
-def _check_zip(data: bytes, limits: LoadLimits) -> None:
+def _check_zip(data: bytes, limits: LoadLimits, kind: str, member: str) -> None:
     """Refuse non-zips and zip bombs using the sizes declared in the zip directory only."""
+    old = {"DOCX": ".doc", "XLSX": ".xls"}.get(kind, "")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise UnreadableFileError(
-            "not a DOCX file (not a zip archive); an old .doc must be saved as .docx first"
+            f"not a {kind} file (not a zip archive); an old {old} must be saved as "
+            f".{kind.lower()} first"
         ) from None
     with archive:
         infos = archive.infolist()
-        if "word/document.xml" not in {info.filename for info in infos}:
-            raise UnreadableFileError("not a DOCX file (no word/document.xml inside the zip)")
+        if member not in {info.filename for info in infos}:
+            raise UnreadableFileError(f"not a {kind} file (no {member} inside the zip)")
         total = sum(info.file_size for info in infos)
         if total > limits.max_unzipped_mb * 1024 * 1024:
             raise UnreadableFileError(
-                f"DOCX would unpack to {total / 2**20:.0f} MB, over the "
+                f"{kind} would unpack to {total / 2**20:.0f} MB, over the "
                 f"{limits.max_unzipped_mb:g} MB limit (possible zip bomb); not opened"
             )
         for info in infos:
             ratio = info.file_size / max(info.compress_size, 1)
             if info.file_size > 1024 * 1024 and ratio > limits.max_zip_ratio:
                 raise UnreadableFileError(
-                    f"DOCX member {info.filename} is compressed {ratio:.0f}:1 (limit "
+                    f"{kind} member {info.filename} is compressed {ratio:.0f}:1 (limit "
                     f"{limits.max_zip_ratio:g}:1; possible zip bomb); not opened"
                 )
+
+
+def load_xlsx(data: bytes, limits: LoadLimits, deadline: Deadline) -> LoadedDocument:
+    """Each sheet as a heading and a table whose first non-empty row is its header. Cached
+    values only: formulas are never evaluated and links never followed."""
+    import openpyxl
+
+    _check_zip(data, limits, "XLSX", "xl/workbook.xml")
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:
+        raise UnreadableFileError(f"damaged XLSX that cannot be opened ({_short(exc)})") from exc
+    blocks: list[str] = []
+    budget = limits.max_chars
+    try:
+        for sheet in book.worksheets:
+            rows: list[str] = []
+            for values in sheet.iter_rows(values_only=True):
+                deadline.check()
+                cells = [_cell_text(v) for v in values]
+                if not any(cells):
+                    continue
+                row = "| " + " | ".join(cells) + " |"
+                rows.append(row)
+                budget -= len(row)
+                if budget <= 0:
+                    break
+            if rows:
+                blocks.append(f"## {sheet.title}\n\n" + "\n".join(rows))
+            if budget <= 0:
+                break
+    finally:
+        book.close()
+    return LoadedDocument([Page(None, "\n\n".join(blocks))])
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).split()).replace("|", "/")
 
 
 def _docx_blocks(document: Any) -> Iterator[str]:

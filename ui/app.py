@@ -16,7 +16,7 @@ from assistant.settings import Settings
 from assistant.workspace import Workspace
 from ui.i18n import LANGUAGES, Relabel, t
 from ui.risk_holder import RiskModelHolder
-from ui.tabs import chat, documents, drafts, reports, risk
+from ui.tabs import chat, documents, drafts, projects, reports, risk
 from ui.tabs.context import UiContext, lang_code
 
 CSS = """
@@ -91,6 +91,7 @@ def _tabs(ctx: UiContext, relabel: Relabel) -> list[Any]:
         ("tab_drafts", drafts.build),
         ("tab_risk", risk.build),
         ("tab_reports", reports.build),
+        ("tab_projects", projects.build),
     ]
     index_changes: list[Any] = []
     for key, build_tab in tabs:

@@ -24,6 +24,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "tab_drafts": ("草稿", "Drafts"),
     "tab_risk": ("风险", "Risk"),
     "tab_reports": ("报告", "Reports"),
+    "tab_projects": ("项目", "Projects"),
     "project": ("项目", "Project"),
     "all_projects": ("全部项目", "All projects"),
     "doc_type": ("文档类型", "Document type"),

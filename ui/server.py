@@ -23,6 +23,7 @@ from assistant.workspace import Workspace
 from ui.api import RiskApi, build_router, install_openapi
 from ui.api_docs import install_offline_docs
 from ui.api_documents import documents_router
+from ui.api_projects import build_projects_router
 from ui.auth import ASGIApp, BodySizeLimit
 from ui.guards import (
     LoginThrottle,
@@ -79,6 +80,7 @@ def build_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
     app.include_router(build_router(settings, risk, DocumentServices(workspace)))
     app.include_router(documents_router(settings, workspace, upload_dir(settings) / "outputs"))
     install_offline_docs(app)
+    app.include_router(build_projects_router(settings, workspace))
     install_openapi(app, risk)
     _describe_untrusted_text(app)
     _add_guards(app, settings)

@@ -5,9 +5,11 @@ from assistant.cli import (  # noqa: F401  (importing registers the commands)
     demo_cmd,
     draft_cmd,
     ingest_cmd,
+    register_cmd,
     report_cmd,
     risk_cmd,
     serve_cmd,
+    status_cmd,
 )
 from assistant.cli.app import app
 

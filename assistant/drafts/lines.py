@@ -38,6 +38,8 @@ LONG_LINE = 300
 
 LEAD_IN = re.compile(r"^[^:：|]{1,30}[:：]$")
 
+LETTER_ITEM = re.compile(r"^[a-z][.)、]\s*\S")
+
 CONTINUATION = re.compile(r"^\s+(?![-*+•·|#]|\d+[.、)）])\S")
 
 
@@ -105,7 +107,12 @@ def _continues(previous: str, line: str) -> bool:
 def _wrapped(previous: str, line: str) -> bool:
     """A PDF's wrapped English line: no indent, but it starts in lower case mid-sentence."""
     starts_mid_sentence = (line[:1].isascii() and line[:1].islower()) or line[:1] == "("
-    return starts_mid_sentence and not previous.endswith((".", ":", ";"))
+    # "a.建议…", "b) …" start list items of their own.
+    return (
+        starts_mid_sentence
+        and not LETTER_ITEM.match(line)
+        and not previous.endswith((".", ":", ";"))
+    )
 
 
 def _is_cjk(char: str) -> bool:

@@ -19,7 +19,9 @@ DRAFT_KINDS: tuple[str, ...] = ("requirements", "weekly-report", "risk-list")
 
 # Section order is the order the templates and the DOCX writer show them in.
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "weekly-report": ("progress", "decisions", "actions", "risks", "issues", "plan"),
+    "weekly-report": (
+        "progress", "milestones", "decisions", "actions", "plan", "risks", "issues", "support",
+    ),
     "requirements": (
         "background",
         "goals",
@@ -32,7 +34,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "constraints",
         "decisions",
     ),
-    "risk-list": ("risks",),
+    "risk-list": ("risks", "issues"),
 }
 
 Level = Literal["high", "medium", "low"]
@@ -58,14 +60,16 @@ class DraftItem(BaseModel):
     text: str
     owner: str | None = None
     due: str | None = Field(None, description="ISO date when it could be resolved.")
-    status: Literal["open", "done", "closed"] | None = Field(
-        None, description="Actions: open/done; risks: open/closed."
+    status: str | None = Field(
+        None,
+        description="As the documents write it (未开始, In progress, 已完成...) when it comes "
+        "from the project record; open/done/closed when only a line's words say so.",
     )
     id: str | None = Field(None, description="FR-1, NFR-2, R-3... numbered when rendered.")
     probability: str | None = Field(
         None, description="high/medium/low, or a model probability such as 0.63."
     )
-    impact: Level | None = None
+    impact: str | None = Field(None, description="high/medium/low, or as written (高, 中).")
     level: Level | None = None
     response: Response | None = None
     category: str | None = None
@@ -74,6 +78,10 @@ class DraftItem(BaseModel):
         description="Risk register only: the project's own documents, another "
         "project's post-mortem, or the risk model.",
     )
+    planned: str | None = Field(None, description="Milestones: first planned date.")
+    forecast: str | None = Field(None, description="Milestones: latest forecast date.")
+    actual: str | None = Field(None, description="Milestones: date reached.")
+    slip_days: int | None = Field(None, description="Milestones: actual/forecast - planned.")
     date: str | None = Field(None, description="Date of the latest document mentioning it.")
     citations: list[Citation] = Field(default_factory=list)
 
@@ -90,9 +98,24 @@ class DraftItem(BaseModel):
             document.update(
                 probability=self.probability, impact=self.impact, response=self.response
             )
-        extras = ("id", "status", "level", "category", "origin")
+        extras = (
+            "id", "status", "level", "category", "origin", "planned", "forecast", "actual",
+            "slip_days",
+        )  # fmt: skip
         document.update({k: getattr(self, k) for k in extras if getattr(self, k) is not None})
         return document
+
+
+class Overview(BaseModel):
+    """A weekly report's 基本信息 and 总体状态, from the project record."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reporter: str | None = None
+    health: str | None = Field(None, description="green / amber / red")
+    reasons: list[str] = Field(default_factory=list)
+    progress: str | None = Field(None, description="Progress, plan, SPI, CPI as stated.")
+    progress_citation: Citation | None = None
 
 
 class Draft(BaseModel):
@@ -109,6 +132,9 @@ class Draft(BaseModel):
     until: str | None = None
     items: list[DraftItem] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    overview: Overview | None = Field(
+        None, description="Weekly report: basic information and overall status."
+    )
 
     @classmethod
     def begin(
@@ -142,4 +168,5 @@ class Draft(BaseModel):
             "output": output,
             "items": [item.to_json(self.kind) for item in self.items],
             "warnings": list(self.warnings),
+            **({"overview": self.overview.model_dump()} if self.overview else {}),
         }

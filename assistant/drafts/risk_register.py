@@ -10,11 +10,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from assistant.drafts.extract import weekly_items
 from assistant.drafts.generate import generate_items
 from assistant.drafts.items import category_of, response_of
 from assistant.drafts.lines import document_lines
-from assistant.drafts.merge import close_done_actions, merge_items
 from assistant.drafts.models import Citation, Draft, DraftItem, Lang
 from assistant.drafts.sources import check_scope, project_chunks
 from assistant.drafts.text import bigrams
@@ -26,6 +24,9 @@ from ml.errors import RiskModelError
 logger = logging.getLogger(__name__)
 
 LESSONS = 3
+# Offline lessons must share this much wording with the project's own risks (bigram cosine):
+# measured on the samples, unrelated post-mortem lines score below 0.05.
+LESSON_MIN_SIMILARITY = 0.08
 LESSON_CANDIDATES = 20
 TOP_DRIVERS = 3
 LESSON_HEADINGS = re.compile(
@@ -71,8 +72,7 @@ def risk_register(
     check_scope(store, project, since, until)
     chunks = project_chunks(store, project, since=since, until=until)
     draft = Draft.begin("risk-list", project, lang=lang, since=since, until=until, title=title)
-    mentioned = close_done_actions(merge_items(weekly_items(chunks)))
-    own = [i for i in mentioned if i.section == "risks"]
+    own, issues = recorded_risks(project, chunks, until)
     if chat_model is not None:
         draft = generate_items(draft, chunks, chat_model, fallback=own)
         own = [_as_own_risk(item) for item in draft.items]
@@ -83,8 +83,31 @@ def risk_register(
             items += model_items(project, project_features, risk_model, lang)
         except RiskModelError as exc:
             draft.warnings.append(_model_warning(lang, str(exc)))
-    draft.items = number_risks(items)
+    draft.items = number_risks(items) + issues
     return draft
+
+
+def recorded_risks(
+    project: str, chunks: list[Chunk], until: str | None
+) -> tuple[list[DraftItem], list[DraftItem]]:
+    """The project's own risks (with their own ids, statuses as written) and its open issues,
+    kept apart, from the project record."""
+    # The record package reads the drafts' line classifier: imported here to break the cycle.
+    from assistant.drafts.weekly_record import as_draft_item
+    from assistant.record.query import is_open
+    from assistant.record.store import register_from_chunks
+
+    register = register_from_chunks(project, chunks, as_of=until or "9999-12-31")
+    risks = [_as_own_risk(as_draft_item(i, None, until)) for i in register.of_kind("risk")]
+    for risk, item in zip(risks, register.of_kind("risk"), strict=True):
+        risk.response = response_of(item.response or "") or response_of(item.text)
+        risk.id = item.id if item.own_id else None
+    issues = [
+        as_draft_item(i, None, until, section="issues")
+        for i in register.of_kind("issue")
+        if is_open(i)
+    ]
+    return risks, issues
 
 
 def _as_own_risk(item: DraftItem) -> DraftItem:
@@ -93,9 +116,19 @@ def _as_own_risk(item: DraftItem) -> DraftItem:
     return item
 
 
+ID_PREFIX = {"project": "R", "lesson": "L", "model": "RM"}
+
+
 def number_risks(items: list[DraftItem]) -> list[DraftItem]:
-    for n, item in enumerate(items, start=1):
-        item.id = f"R-{n}"
+    """The project's own ids stay (R-05 is R-05); the rest are numbered per origin: R-n after
+    the project's highest number, L-n for borrowed lessons, RM-n for the model's."""
+    taken = [int(m[1]) for i in items if i.id and (m := re.fullmatch(r"R-?(\d+)", i.id))]
+    counters = {"R": max(taken, default=0), "L": 0, "RM": 0}
+    for item in items:
+        if not item.id:
+            prefix = ID_PREFIX.get(item.origin or "project", "R")
+            counters[prefix] += 1
+            item.id = f"{prefix}-{counters[prefix]}"
         item.status = item.status or "open"
         item.category = item.category or category_of(item.text)
         item.response = item.response or ("accept" if item.level == "low" else "mitigate")
@@ -127,9 +160,17 @@ def lessons(
         line = _lesson_line(chunk, query)
         if line is None or any(line == i.citations[0].text for i in items):
             continue
+        if retriever is None and line_similarity(line, query) < LESSON_MIN_SIMILARITY:
+            continue  # offline, only a lesson that says what this project's risks say
         seen_projects[chunk.project] += 1
         items.append(_lesson_item(chunk, line, lang))
     return items
+
+
+def line_similarity(line: str, query: str) -> float:
+    """Cosine of the character-bigram sets of a lesson line and the project's risks."""
+    a, b = bigrams(line), bigrams(query)
+    return len(a & b) / math.sqrt(len(a) * len(b)) if a and b else 0.0
 
 
 def _rank_by_overlap(query: str, store: VectorStore, project: str) -> list[Chunk]:

@@ -74,8 +74,17 @@ _ZH_VERBS = r"(?:来)?(?:负责|牵头|跟进|督促|组织|推动|落实|编写
 # Markers that name who owns a piece of work; a line carrying one is an action.
 _OWNER_MARKERS = (
     re.compile(r"(?:负责人|责任人|负责|owner|assignee)\s*[:：]\s*(" + _NAME + ")", re.IGNORECASE),
+    re.compile(r"(?:负责人|责任人)\s+([\u4e00-\u9fff]{2,4})"),
     re.compile(r"由([\u4e00-\u9fff]{2,3})" + _ZH_VERBS),
-    re.compile(r"@([A-Za-z0-9][\w\-]*|[\u4e00-\u9fff]{2,4})"),
+    # "由compiler SIG牵头实施", "交由Compiler SIG分析": a team named in Latin letters.
+    re.compile(r"由\s*([A-Za-z][A-Za-z0-9_-]*(?:\s+[A-Za-z][A-Za-z0-9_-]*)?(?:\s*(?:组|团队))?)\s*"
+               r"(?:来)?(?:负责|牵头|跟进|组织|分析|处理|实施)"),
+    # "赵川峰后续反馈内容", "秀奇会后牵头负责写成oecp": a name first, then the follow-up.
+    re.compile(r"^(?:结论[:：]\s*)?([\u4e00-\u9fff]{2,3}?)(?:后续|会后|牵头|负责)"),
+    # "Marco is scheduling meetings"
+    re.compile(r"^([A-Z][a-z]+)\s+(?:is|are)\s+[a-z]+ing\b"),
+    re.compile(r"^请([\u4e00-\u9fff]{2,3}?)(?:老师|同学)?(?:在|于|尽快|负责|牵头|跟进|组织|协调)"),
+    re.compile(r"(?<![\w.@])@([A-Za-z0-9][\w\-]*|[\u4e00-\u9fff]{2,4})(?![\w.]*\.[a-z]{2,}>?)"),
     # openEuler style: "... -- 谢秀奇", "--- 吴峰光/曹志", "--谢秀奇(10月底TC会议审视进展)"
     re.compile(
         r"(?:[-—–]{2,}|\s[-—–])\s*(" + _NAME + r")(?:\s*[/、,，]\s*[\w\u4e00-\u9fff]+)*\s*"
@@ -93,8 +102,17 @@ _OWNER_PATTERNS = (
 # Words that follow "负责人：" or " - " where a name would, but are not names.
 _NOT_NAMES = {
     "会议", "待定", "项目", "全体", "所有", "支持", "完成", "通过", "同意", "暂无", "讨论", "确认",
-    "无", "tbd", "none", "n/a", "the", "all",
+    "无", "各位", "大家", "tbd", "none", "n/a", "the", "all",
 }  # fmt: skip
+
+
+# An owner is a person or a team, never a place ("中国标准时间 - 北京") or a meeting tool.
+_PLACES = re.compile(
+    r"^(北京|上海|深圳|广州|杭州|南京|成都|武汉|西安|天津|重庆|苏州|香港|台北|东京|"
+    r"线上|线下|腾讯会议|飞书|钉钉|zoom|beijing|shanghai|london|online|remote|"
+    r"utc|gmt|cst|pst|est)$",
+    re.IGNORECASE,
+)
 
 
 def _named(text: str, patterns: tuple[re.Pattern[str], ...]) -> str | None:
@@ -102,7 +120,7 @@ def _named(text: str, patterns: tuple[re.Pattern[str], ...]) -> str | None:
         match = pattern.search(text)
         if match:
             name = match.group(1).strip().rstrip("，,。.;；")
-            if name and name.lower() not in _NOT_NAMES:
+            if name and name.lower() not in _NOT_NAMES and not _PLACES.match(name):
                 return name
     return None
 
@@ -130,8 +148,14 @@ _EN_DM = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(" + _MONTH_RE + r")\b", re.
 _WEEKDAYS_ZH = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _CN_WEEKDAY = re.compile(r"(下)?(?:周|星期|礼拜)([一二三四五六日天])")
 _EN_WEEKDAY = re.compile(
-    r"\b(?:by|before|on|until|due)\s+(next\s+)?(monday|tuesday|wednesday|thursday|friday|"
-    r"saturday|sunday)\b",
+    r"\b(?:(?:by|before|on|until|due)\s+(next\s+)?|(next)\s+)(monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
+# "4.27前", "截止 4.27": a month.day only next to a deadline word (22.03 is a version).
+_DOTTED_MD = re.compile(
+    r"(?:(?:截止|截至|due|by)\s*)(\d{1,2})\.(\d{1,2})(?![\d.])|"
+    r"(?<![\d.])(\d{1,2})\.(\d{1,2})(?![\d.])\s*(?:前|之前|日前|号前)",
     re.IGNORECASE,
 )
 _DATE_ANY = re.compile(
@@ -196,8 +220,11 @@ def find_due(text: str, doc_date: str | None) -> str | None:
     for m in _CN_WEEKDAY.finditer(text):
         candidates.append((m.start(), _weekday(doc, _WEEKDAYS_ZH[m[2]], bool(m[1]))))
     for m in _EN_WEEKDAY.finditer(text):
-        day = list(calendar.day_name).index(m[2].capitalize())
-        candidates.append((m.start(), _weekday(doc, day, bool(m[1]))))
+        day = list(calendar.day_name).index(m[3].capitalize())
+        candidates.append((m.start(), _weekday(doc, day, bool(m[1] or m[2]))))
+    for m in _DOTTED_MD.finditer(text):
+        month_day = (m[1], m[2]) if m[1] else (m[3], m[4])
+        candidates.append((m.start(), _near_year(int(month_day[0]), int(month_day[1]), doc)))
     found = [(pos, d) for pos, d in candidates if d is not None]
     return min(found, key=lambda pair: pair[0])[1].isoformat() if found else None
 

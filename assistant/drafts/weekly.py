@@ -18,6 +18,9 @@ from ingest.ports import VectorStore
 
 # Requirements and post-mortems describe the whole project, not what happened this week.
 WEEKLY_DOC_TYPES = (DocType.MEETING_NOTES.value, DocType.OTHER.value)
+# The record also reads the requirements: their milestone tables are the plan.
+RECORD_DOC_TYPES = (*WEEKLY_DOC_TYPES, DocType.REQUIREMENTS.value)
+RECORD_SECTIONS = ("actions", "risks", "milestones", "plan", "support")
 
 
 def weekly_report(
@@ -29,6 +32,7 @@ def weekly_report(
     lang: Lang = "zh",
     chat_model: ChatModel | None = None,
     title: str | None = None,
+    reporter: str | None = None,
 ) -> Draft:
     """A weekly report for `project` from its minutes and reports dated since..until.
 
@@ -41,12 +45,29 @@ def weekly_report(
     elif since is None:
         since = week_before(until)
     chunks = project_chunks(store, project, since=since, until=until, doc_types=WEEKLY_DOC_TYPES)
+    # The record package reads the drafts' line classifier: imported here to break the cycle.
+    from assistant.drafts.weekly_record import overview, record_sections
+    from assistant.record.store import register_from_chunks
+
     draft = Draft.begin("weekly-report", project, lang=lang, since=since, until=until, title=title)
-    extracted = extracted_weekly(chunks)
+    # The record reads every document up to the end of the period: open actions carry over.
+    history = project_chunks(store, project, until=until, doc_types=RECORD_DOC_TYPES)
+    register = register_from_chunks(project, history, as_of=until or "9999-12-31")
+    extracted = in_section_order(
+        record_sections(extracted_weekly(chunks), register, since=since, until=until),
+        "weekly-report",
+    )
+    draft.overview = overview(register, lang=lang, reporter=reporter)
     if chat_model is None:
         draft.items = extracted
         return draft
-    return generate_items(draft, chunks, chat_model, fallback=extracted)
+    generated = generate_items(draft, chunks, chat_model, fallback=extracted)
+    # The model writes prose sections; the record's tables (ids, statuses as written) stay.
+    if generated.mode == "llm":
+        recorded = [i for i in extracted if i.section in RECORD_SECTIONS]
+        prose = [i for i in generated.items if i.section not in RECORD_SECTIONS]
+        generated.items = in_section_order(prose + recorded, "weekly-report")
+    return generated
 
 
 def extracted_weekly(chunks: list[Chunk]) -> list[DraftItem]:

@@ -39,6 +39,10 @@ def passage_ids(request_body: dict[str, Any]) -> dict[str, str]:
     return found
 
 
+def ids_of(server: OpenAIServer) -> dict[str, str]:
+    return passage_ids(server.chat_requests()[0].body)
+
+
 VALID = {
     "items": [
         {"section": "decisions", "text": "消息队列选用 RocketMQ", "sources": ["P1"]},
@@ -55,12 +59,17 @@ def test_llm_weekly_report_uses_the_validated_reply(
     draft = weekly_report("alpha", store=index.store, since="2026-03-01", until="2026-03-15",
                           chat_model=chat(openai_server))  # fmt: skip
     assert draft.mode == "llm" and not draft.warnings
-    assert [i.section for i in draft.items] == ["decisions", "actions"]
-    action = draft.items[1]
-    assert (action.owner, action.due, action.status) == ("王五", "2026-03-06", "done")
+    # The model writes the prose sections; actions keep the record's ids and statuses as
+    # written ("已完成", not the model's "done").
+    assert [i.text for i in draft.section("decisions")] == ["消息队列选用 RocketMQ"]
+    action = next(i for i in draft.section("actions") if "接口清单" in i.text)
+    assert (action.id, action.owner, action.due, action.status) == (
+        "A-01", "王五", "2026-03-06", "已完成",
+    )  # fmt: skip
+    decision = draft.section("decisions")[0]
+    assert {c.source for c in decision.citations} == {ids_of(openai_server)["P1"]}
     body = openai_server.chat_requests()[0].body
     ids = passage_ids(body)
-    assert {c.source for c in action.citations} == {ids["P1"], ids["P2"]}
     assert set(ids.values()) == {WEEK1, WEEK2}  # only the range's documents were sent
     system = body["messages"][0]["content"]
     assert "数据，不是指令" in system and "decisions" in system
@@ -160,7 +169,11 @@ def test_draft_cli_with_llm_settings_talks_to_the_server(
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert document["mode"] == "llm" and document["items"][1]["owner"] == "王五"
+    actions = [i for i in document["items"] if i["section"] == "actions"]
+    assert document["mode"] == "llm" and actions[0]["owner"] == "王五"
+    assert {"progress", "decisions", "actions", "risks", "issues"} <= {
+        i["section"] for i in document["items"]
+    } | {"progress", "risks", "issues"}  # the contract's sections (the reply has two)
 
 
 def test_llm_requirements_are_numbered_and_cited(index: Any) -> None:

@@ -23,8 +23,9 @@ def weekly(lang: str = "zh") -> Draft:
     items = [
         DraftItem(section="progress", text="统一认证模块开发完成 60%", citations=cite()),
         DraftItem(section="decisions", text="消息队列选用 RocketMQ", citations=cite()),
-        DraftItem(section="actions", text="整理接口清单", owner="王五", due="2026-03-06",
-                  status="done", citations=cite("| A-01 | 整理接口清单 |")),
+        DraftItem(section="actions", text="整理接口清单", id="A-01", owner="王五",
+                  due="2026-03-06", status="In progress",
+                  citations=cite("| A-01 | 整理接口清单 |")),
         DraftItem(section="risks", text="接口文档缺失", probability="high", impact="high",
                   level="high", status="open", citations=cite()),
     ]  # fmt: skip
@@ -37,16 +38,19 @@ def weekly(lang: str = "zh") -> Draft:
 def test_markdown_has_sections_tables_and_numbered_sources() -> None:
     markdown = render_markdown(weekly())
     assert markdown.startswith("# 阿尔法项目 周报")
-    for heading in ("## 本周进展", "## 决议", "## 行动项", "## 风险", "## 问题", "## 引用来源"):
+    for heading in ("## 基本信息", "## 总体状态", "## 本周完成", "## 里程碑", "## 决议",
+                    "## 行动项", "## 下周计划", "## 风险", "## 问题", "## 需协调/需支持事项",
+                    "## 引用来源"):  # fmt: skip
         assert heading in markdown
-    assert "| 1 | 整理接口清单 | 王五 | 2026-03-06 | 已完成 | [2] |" in markdown
+    # The status is the document's words, in a Chinese report too ("In progress" stays).
+    assert "| A-01 | 整理接口清单 | 王五 | 2026-03-06 | In progress | [2] |" in markdown
     assert '`alpha/纪要.md` 第2页: "原文"' in markdown
     assert "| 高 | 高 | 高 |" in markdown
 
 
 def test_markdown_in_english() -> None:
     markdown = render_markdown(weekly("en"))
-    assert "## Action items" in markdown and "| done |" in markdown and "p. 2" in markdown
+    assert "## Action items" in markdown and "| In progress |" in markdown and "p. 2" in markdown
 
 
 @pytest.mark.parametrize(
@@ -85,10 +89,11 @@ def test_docx_has_headings_tables_and_east_asian_font(tmp_path: Path) -> None:
     assert headings[0] == ("Heading 1", "阿尔法项目 周报")
     assert ("Heading 2", "行动项") in headings and ("Heading 2", "风险") in headings
     actions, risks = document.tables
-    assert [c.text for c in actions.rows[0].cells] == ["内容", "负责人", "截止日期", "状态", "引用"]
-    assert [c.text for c in actions.rows[1].cells] == ["整理接口清单", "王五", "2026-03-06",
-                                                       "已完成", "[2]"]  # fmt: skip
-    assert risks.rows[1].cells[0].text == "接口文档缺失"
+    assert [c.text for c in actions.rows[0].cells] == ["编号", "内容", "负责人", "截止日期", "状态",
+                                                       "引用"]  # fmt: skip
+    assert [c.text for c in actions.rows[1].cells] == ["A-01", "整理接口清单", "王五", "2026-03-06",
+                                                       "In progress", "[2]"]  # fmt: skip
+    assert risks.rows[1].cells[1].text == "接口文档缺失"
     for name in ("Normal", "Heading 1", "Heading 2"):
         fonts = document.styles[name].element.rPr.find(qn("w:rFonts"))
         assert fonts.get(qn("w:eastAsia")) == "Microsoft YaHei"
@@ -115,7 +120,7 @@ def test_risk_register_docx_is_one_full_table(tmp_path: Path) -> None:
     (table,) = document.tables
     assert table.columns[1].width > 3 * table.columns[2].width  # the description is wide
     assert [c.text for c in table.rows[1].cells] == [
-        "R-1", "接口文档缺失", "技术", "高", "高", "高", "减轻", "王磊", "进行中", "本项目文档",
+        "R-1", "接口文档缺失", "技术", "高", "高", "高", "减轻", "王磊", "open", "本项目文档",
         "[1]",
     ]  # fmt: skip
 

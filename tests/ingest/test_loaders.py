@@ -245,3 +245,49 @@ def test_pdf_text_comes_from_pdfium_with_unix_line_ends(tmp_path: Path) -> None:
     assert document is not None  # PDFium read it: pypdf was not needed
     assert [page.number for page in document.pages] == [1, 2]
     assert "\r" not in document.text and "项目经理负责协调" in document.text
+
+
+def _workbook(tmp_path: Path) -> bytes:
+    import datetime as dt
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    actions = book.active
+    actions.title = "行动项"
+    actions.append(["编号", "事项", "负责人", "截止日期", "状态"])
+    actions.append(["A-14", "确认割接当晚业务验证清单", "周敏", dt.datetime(2026, 4, 15), "未开始"])
+    actions.append([None, None, None, None, None])  # blank rows are skipped
+    actions.append(["A-15", "核对中间件参数 | RocketMQ", "孙浩", "2026-04-16", "=HYPERLINK(\"x\")"])
+    risks = book.create_sheet("Risks")
+    risks.append(["ID", "Risk", "Probability", "Impact"])
+    risks.append(["R-05", "Cutover window too short", "Low", "High"])
+    path = tmp_path / "register.xlsx"
+    book.save(path)
+    return path.read_bytes()
+
+
+def test_xlsx_sheets_become_tables_with_their_header(tmp_path: Path) -> None:
+    doc = load_document(PurePath("register.xlsx"), _workbook(tmp_path))
+    text = doc.text
+    assert "## 行动项" in text and "## Risks" in text
+    assert "| 编号 | 事项 | 负责人 | 截止日期 | 状态 |" in text
+    assert "| A-14 | 确认割接当晚业务验证清单 | 周敏 | 2026-04-15 | 未开始 |" in text
+    assert "核对中间件参数 / RocketMQ" in text  # a pipe in a cell cannot split the row
+    assert "| R-05 | Cutover window too short | Low | High |" in text
+
+
+def test_xlsx_formulas_are_never_evaluated(tmp_path: Path) -> None:
+    # A formula without a cached value reads as nothing, never as its result or its text.
+    text = load_document(PurePath("register.xlsx"), _workbook(tmp_path)).text
+    assert "HYPERLINK" not in text
+
+
+def test_not_an_xlsx_is_refused_with_reason() -> None:
+    with pytest.raises(UnreadableFileError, match="not a XLSX file"):
+        load_document(PurePath("old.xlsx"), b"PK-not-really-a-zip" * 10)
+
+
+def test_unsupported_suffix_names_the_supported_ones() -> None:
+    with pytest.raises(UnreadableFileError, match=r"unsupported file type '\.xls'.*\.xlsx"):
+        load_document(PurePath("old.xls"), b"data")

@@ -139,7 +139,7 @@ def test_skipped_files_are_neither_ingested_nor_failed(index: Index, tmp_path: P
     (root / ".hidden.md").write_text("hidden", encoding="utf-8")
     (root / ".git" / "notes.md").write_text("git internals", encoding="utf-8")
     (root / "~$draft.docx").write_bytes(b"office lock file")
-    (root / "sheet.xlsx").write_bytes(b"unsupported")
+    (root / "sheet.xls").write_bytes(b"unsupported")
     (root / "project.toml").write_text('name = "x"\n', encoding="utf-8")
     (outside / "secret.md").write_text("outside secret", encoding="utf-8")
     (root / "link.md").symlink_to(outside / "secret.md")

@@ -1,0 +1,250 @@
+"""Offline extraction of one document's register mentions, in Chinese and English.
+
+The draft extractor's line reading and classification (`assistant.drafts`) decide which lines
+are decisions, actions, risks and issues; this module turns them into `Mention`s that keep the
+document's own ids and statuses as written, adds change requests, milestones and "A-11 完成"
+status notes, and reads register tables column by column (`record.tables`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import cast
+
+from assistant.drafts.extract import SECTION_TITLE_CHARS, classify, is_action
+from assistant.drafts.items import make_item
+from assistant.drafts.lines import Line, clean, document_lines
+from assistant.drafts.text import find_due, probability_impact
+from assistant.drafts.vocabulary import HEADINGS, LABELS, SKIP_LINE, first_match, heading_section
+from assistant.record.cues import (
+    BARE_AGREEMENT,
+    ITEM_LIST_HEADING,
+    NOT_ITEM_HEADING,
+    NOT_ITEM_LINE,
+    github_owner,
+    is_title,
+    refine,
+    without_links,
+)
+from assistant.record.models import DocumentFacts, Kind, Mention, ProgressNote
+from assistant.record.tables import Table, table_row
+from assistant.record.words import (
+    CHANGE,
+    CPI,
+    LEADING_ID,
+    MILESTONE,
+    OWN_ID,
+    PERCENT,
+    PLANNED_PERCENT,
+    SLIPPED,
+    SPI,
+    STATUS_PHRASE,
+    id_kind,
+    is_closed,
+    own_ids,
+    status_phrase,
+)
+from ingest.model import Chunk, DocType
+
+LINE_ITEM_DOC_TYPES = (DocType.MEETING_NOTES.value, DocType.OTHER.value)
+SECTION_KIND: dict[str, Kind] = {
+    "actions": "action",
+    "decisions": "decision",
+    "risks": "risk",
+    "issues": "issue",
+}
+MIN_CHARS = 4
+EXPLICIT_STATUS = re.compile(r"(?:状态|status)\s*[:：]\s*([^，,;；。|]{1,12})", re.IGNORECASE)
+BRACKETED_STATUS = re.compile(r"[（(]\s*(" + STATUS_PHRASE.pattern + r")[^)）]{0,20}[)）]",
+                              re.IGNORECASE)  # fmt: skip
+# "关闭 AI-05", "closes R-03": a closing verb right before an id.
+CLOSES_ID = re.compile(r"(关闭|closes|closed)\s*(" + OWN_ID.pattern + ")", re.IGNORECASE)
+# "（A-11 完成）", "A-02 已关闭", "R-03: closed": an id followed closely by its status.
+ID_STATUS = re.compile(
+    "(" + OWN_ID.pattern + r")\s*(?:[:：]\s*)?(?:已于[^，,。]{0,12})?"
+    "(" + STATUS_PHRASE.pattern + ")",
+    re.IGNORECASE,
+)
+RESPONSE = re.compile(r"(?:应对措施|应对|措施|response|mitigation)\s*[:：]\s*(.+)", re.IGNORECASE)
+NOT_AN_ITEM = re.compile(
+    r"(GMT|UTC)\s*[+-]\d|标准时间|会议(链接|密码|接入|地点|时间)|点击链接|入会|https?://\S+$|"
+    r"^(data|time|host|participants?|next host|recordings?|meeting (link|agenda))\b|"
+    r"^(会议议题|议题|与会人|参会人|主持人|下次会议主持|会议主题|会议纪要)\s*[:：]?|"
+    # Patches and mail headers quoted in meeting material are not items.
+    r"^(signed-off-by|reviewed-by|acked-by|tested-by|author|cc|from|to|subject)\s*:|"
+    r"^(diff --git|@@ |\+\+\+ |--- a/|index [0-9a-f]{7})",
+    re.IGNORECASE,
+)
+
+
+def document_facts(chunks: Sequence[Chunk]) -> DocumentFacts:
+    """The mentions and progress figures of one document (its chunks, in order)."""
+    first = chunks[0]
+    facts = DocumentFacts(source=first.source, date=first.date)
+    tables: dict[str, Table] = {}
+    previous: tuple[str, Line] | None = None  # the last line that was not an item
+    for line in document_lines(chunks):
+        if line.text.startswith("|"):
+            mention = table_row(line, tables)
+            if mention is not None:
+                facts.mentions.append(mention)
+            continue
+        tables.pop(line.chunk.source, None)
+        text = clean(without_links(line.text))
+        if BARE_AGREEMENT.match(text) and previous is not None:
+            facts.mentions.append(agreed(previous, text))
+            continue
+        if not_an_item(text, line):
+            previous = (text, line) if len(text) >= MIN_CHARS else previous
+            continue
+        found = line_mentions(text, line)
+        facts.mentions.extend(found)
+        previous = None if found else (text, line)
+        note = progress_note(text, line)
+        if note is not None:
+            facts.progress.append(note)
+    return facts
+
+
+def agreed(previous: tuple[str, Line], agreement: str) -> Mention:
+    """ "Adding TSC as owners ..." followed by "No objections.": the first line, decided."""
+    text, line = previous
+    return Mention(
+        kind="decision", text=f"{text} — {agreement}", date=line.chunk.date,
+        citation=line.citation(),
+    )  # fmt: skip
+
+
+def not_an_item(text: str, line: Line) -> bool:
+    """Meta lines (time zone, links, attendees), sections listing people, agenda titles."""
+    if len(text) < MIN_CHARS or SKIP_LINE.search(text) or NOT_AN_ITEM.search(text):
+        return True
+    if NOT_ITEM_LINE.search(text):
+        return True
+    if any(NOT_ITEM_HEADING.search(title.strip()) for title in line.heading.split(" > ")):
+        return True
+    # Under "## Action items" or "决议" every line is meant as an item, never a title.
+    listed = any(ITEM_LIST_HEADING.search(title) for title in line.heading.split(" > "))
+    return not listed and is_title(line.text, text)
+
+
+def line_mentions(text: str, line: Line) -> list[Mention]:
+    """Every mention one line makes: status notes for ids, a milestone, a change request, and
+    the decision/action/risk/issue the line states."""
+    # Requirements and post-mortems describe the whole project: their tables (milestones)
+    # count, their prose is not this week's decisions and actions.
+    stated = line.chunk.doc_type in LINE_ITEM_DOC_TYPES
+    item = item_mention(text, line) if stated else None
+    # "A-02 完成测试环境搭建" defines A-02; its verb is not a status note about it.
+    found = [n for n in id_status_notes(text, line) if item is None or n.own_id != item.own_id]
+    found += milestone_mentions(text, line)
+    change = change_mention(text, line)
+    if change is not None:
+        found.append(change)
+    if item is not None:
+        found.append(item)
+    return found
+
+
+def item_mention(text: str, line: Line) -> Mention | None:
+    labelled = first_match(text, LABELS) is not None
+    risk_heading = heading_section(line.heading, HEADINGS, max_title=SECTION_TITLE_CHARS)
+    listed = any(ITEM_LIST_HEADING.search(title) for title in line.heading.split(" > "))
+    section = refine(
+        classify(text, line.heading), text, labelled=labelled,
+        risk_heading=risk_heading == "risks", listed=listed,
+    )  # fmt: skip
+    if section == "plan" and is_action(text):
+        section = "actions"
+    kind = SECTION_KIND.get(section or "")
+    if kind is None:
+        return None
+    leading = LEADING_ID.match(text)
+    own = leading.group(1) if leading else None
+    body = text[leading.end():] if leading else text
+    if own is not None:
+        if STATUS_PHRASE.match(body.strip()):
+            return None  # "AI-06 done: ..." is a status note about AI-06, made elsewhere
+        kind = cast(Kind, id_kind(own) or kind)  # "R-03 ..." is a risk whatever its words
+        section = next((s for s, k in SECTION_KIND.items() if k == kind), section)
+    draft = make_item(section or "", body, line)
+    owner = draft.owner or (github_owner(line.text) if kind == "action" else None)
+    mention = Mention(
+        kind=kind, text=draft.text, own_id=own, owner=owner, due=draft.due,
+        status=None if kind == "decision" else written_status(body),
+        date=line.chunk.date, citation=line.citation(),
+    )  # fmt: skip
+    if kind == "risk":
+        probability, impact = probability_impact(body)
+        mention.probability, mention.impact = probability, impact
+        response = RESPONSE.search(body)
+        mention.response = response.group(1).strip() if response else None
+    return mention
+
+
+def written_status(text: str) -> str | None:
+    """A status the line states as a status ("状态：进行中", "（已完成）"), as written; a verb
+    in the task ("完成 CR-003 影响分析") is not a status."""
+    explicit = EXPLICIT_STATUS.search(text)
+    if explicit:
+        return explicit.group(1).strip()
+    bracketed = BRACKETED_STATUS.search(text)
+    return bracketed.group(1) if bracketed else None
+
+
+def id_status_notes(text: str, line: Line) -> list[Mention]:
+    pairs = [(m.group(1), m.group(m.lastindex or 0)) for m in ID_STATUS.finditer(text)]
+    pairs += [(m.group(2), m.group(1)) for m in CLOSES_ID.finditer(text)]
+    return [
+        Mention(
+            kind=_kind_of(own), text=text, own_id=own, status=status, update_only=True,
+            date=line.chunk.date, citation=line.citation(),
+        )
+        for own, status in pairs
+    ]
+
+
+def _kind_of(own: str) -> Kind:
+    kinds = dict(own_ids(own))
+    return kinds.get(own, "action")  # type: ignore[return-value]
+
+
+def milestone_mentions(text: str, line: Line) -> list[Mention]:
+    """ "里程碑 M2 由 3 月 20 日顺延至 3 月 31 日", "M2 已于 3 月 31 日完成", "(milestone M1)"."""
+    ids = [own for own, kind in own_ids(text) if kind == "milestone"]
+    if not ids or not MILESTONE.search(text):
+        return []
+    date = line.chunk.date
+    mention = Mention(
+        kind="milestone", text=text, own_id=ids[0], update_only=True, date=date,
+        citation=line.citation(), status=status_phrase(text),
+    )  # fmt: skip
+    slipped = SLIPPED.search(text)
+    if slipped:
+        before, after = [g for g in slipped.groups() if g][:2]
+        mention.planned, mention.forecast = find_due(before, date), find_due(after, date)
+    elif mention.status and STATUS_PHRASE.search(mention.status) and is_closed(mention.status):
+        mention.actual = find_due(text, date) or date
+    return [mention]
+
+
+def change_mention(text: str, line: Line) -> Mention | None:
+    ids = [own for own, kind in own_ids(text) if kind == "change"]
+    if not ids or not CHANGE.search(text):
+        return None
+    return Mention(
+        kind="change", text=text, own_id=ids[0], status=status_phrase(text),
+        date=line.chunk.date, citation=line.citation(),
+    )  # fmt: skip
+
+
+def progress_note(text: str, line: Line) -> ProgressNote | None:
+    values = {
+        "percent": PERCENT.search(text), "planned_percent": PLANNED_PERCENT.search(text),
+        "spi": SPI.search(text), "cpi": CPI.search(text),
+    }  # fmt: skip
+    if not any(values.values()):
+        return None
+    numbers = {k: float(m.group(1)) if m else None for k, m in values.items()}
+    return ProgressNote(**numbers, date=line.chunk.date, source=line.chunk.source)
