@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.factory import open_index
+from assistant.factory import open_index  # noqa: E402
 from assistant.record import RecordItem, build_register, documents_of  # noqa: E402
 from assistant.record.identity import canonical_id  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
