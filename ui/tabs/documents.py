@@ -16,6 +16,7 @@ from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.manifest import DocumentInfo
 from ingest.pipeline import IngestReport
 from ui.i18n import doc_type_label, t
+from ui.sanitize import MARKDOWN_HTML, safe_html
 from ui.tabs.context import ANY, UiContext, all_projects, lang_code
 
 FILE_TYPES = sorted(SUPPORTED_SUFFIXES)  # what ingest reads (ingest.loaders)
@@ -71,7 +72,7 @@ class DocumentHandlers:
             )
         except (IngestError, AssistantError) as exc:
             raise gr.Error(str(exc)) from None
-        return summary_markdown(result, lang)
+        return safe_html(summary_markdown(result, lang))
 
     def ask_to_remove(self, source: str | None, language: str) -> tuple[str, Any]:
         """The confirmation, naming the document and its chunk count."""
@@ -82,7 +83,8 @@ class DocumentHandlers:
         if not found:
             raise gr.Error(t("not_indexed", lang, source=source))
         chunks = sum(d.chunks for d in found)
-        return t("confirm_remove", lang, source=source, chunks=chunks), gr.update(visible=True)
+        question = safe_html(t("confirm_remove", lang, source=source, chunks=chunks))
+        return question, gr.update(visible=True)
 
     def remove(
         self, source: str | None, chosen: str | None, language: str
@@ -95,7 +97,7 @@ class DocumentHandlers:
         except (IngestError, AssistantError) as exc:
             raise gr.Error(str(exc)) from None
         done = t("removed", lang, source=source, chunks=removal.chunks)
-        return done, gr.update(visible=False), *self.listing(chosen, language)
+        return safe_html(done), gr.update(visible=False), *self.listing(chosen, language)
 
 
 def _upload_row(ctx: UiContext) -> tuple[Any, Any, Any]:
@@ -134,7 +136,7 @@ def _remove_row(ctx: UiContext) -> tuple[Any, Any, Any, Any, Any, Any]:
             gr.Button(t("remove", "zh"), variant="stop", scale=0, elem_id="remove"), value="remove"
         )
     with gr.Row(visible=False, elem_id="confirm-remove") as confirm_row:
-        question = gr.Markdown(elem_id="confirm-question")
+        question = gr.Markdown(elem_id="confirm-question", **MARKDOWN_HTML)
         confirm = add(
             gr.Button(t("confirm", "zh"), variant="stop", scale=0, elem_id="confirm"),
             value="confirm",
@@ -148,7 +150,7 @@ def build(ctx: UiContext) -> list[Any]:
     add = ctx.relabel.add
     handlers = DocumentHandlers(ctx)
     upload, project, ingest = _upload_row(ctx)
-    result = gr.Markdown(elem_id="ingest-result")
+    result = gr.Markdown(elem_id="ingest-result", **MARKDOWN_HTML)
     with gr.Row():
         filter_project = add(
             gr.Dropdown(all_projects(ctx.workspace.projects(), "zh"), value=ANY,

@@ -10,6 +10,7 @@ from assistant.errors import AssistantError
 from assistant.reports import BatchResult
 from ingest.errors import IngestError
 from ui.i18n import draft_kind_choices, language_choices, t
+from ui.sanitize import MARKDOWN_HTML, safe_html
 from ui.tabs.context import UiContext, lang_code
 
 
@@ -53,7 +54,7 @@ def build(ctx: UiContext) -> None:
             choices=language_choices,
         )
     run = add(gr.Button(t("run_report", "zh"), variant="primary"), value="run_report")
-    summary = gr.Markdown(elem_id="report-summary")
+    summary = gr.Markdown(elem_id="report-summary", **MARKDOWN_HTML)
     files = add(
         gr.File(label=t("downloads", "zh"), file_count="multiple", interactive=False),
         label="downloads",
@@ -73,7 +74,7 @@ def build(ctx: UiContext) -> None:
             )
         except (AssistantError, IngestError) as exc:
             raise gr.Error(str(exc)) from None
-        return report_markdown(result, shown), [str(p) for p in result.written]
+        return safe_html(report_markdown(result, shown)), [str(p) for p in result.written]
 
     inputs = [kind, projects, formats, lang, ctx.language]
     run.click(on_run, inputs=inputs, outputs=[summary, files])
