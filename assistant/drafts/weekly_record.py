@@ -40,11 +40,19 @@ def record_sections(
     extra = [
         _as_written(i) for i in extracted
         if i.section in ("actions", "risks")
-        and not any(r.section == i.section and same_item(r.text, i.text) for r in recorded)
+        and not any(r.section == i.section and _same(r, i) for r in recorded)
     ]  # fmt: skip
     milestones = [as_draft_item(i, since, until) for i in register.of_kind("milestone")]
     planned = next_period(register, until)
     return kept + recorded + extra + milestones + planned + support(mentioned, since, until)
+
+
+def _same(recorded: DraftItem, line: DraftItem) -> bool:
+    """The record's item and a line read on its own are one item: same text, or the line
+    opens with the record item's own id ("A-01 张伟 … 状态：进行中")."""
+    if recorded.id and line.text.split(maxsplit=1)[:1] == [recorded.id]:
+        return True
+    return same_item(recorded.text, line.text)
 
 
 def _as_written(item: DraftItem) -> DraftItem:

@@ -100,3 +100,27 @@ def test_risk_register_keeps_the_projects_ids_and_borrows_nothing_unrelated(inde
     # Offline, the retail project's post-mortem shares no wording with these risks.
     assert not [i for i in draft.section("risks") if i.origin == "lesson"]
     assert draft.section("issues") and not any(i.origin for i in draft.section("issues"))
+
+
+def test_an_action_listed_as_id_owner_date_text_appears_once(tmp_path: Path) -> None:
+    """A line read on its own ("A-01 张伟 2025-03-20 … 状态：进行中") and the record's item A-01
+    are one action in the 周报, with the status the minutes write."""
+    notes = tmp_path / "docs" / "alpha" / "meeting_notes"
+    notes.mkdir(parents=True)
+    (notes / "2025-03-10-weekly.md").write_text(
+        "# 周例会会议纪要\n\n日期：2025-03-10\n\n## 行动项\n\n"
+        # an image whose title runs over two lines (a form seen in poisoned minutes)
+        '- A-01 张伟 2025-03-20 完成压测报告 ![x](http://127.0.0.1:9/a.png "a\n  b") 状态：进行中\n'
+        "- A-02 李娜 2025-03-25 更新部署手册 状态：未开始\n",
+        encoding="utf-8",
+    )
+    settings = Settings(workspace=tmp_path / "ws")
+    assert not ingest_into_workspace(settings, [tmp_path / "docs"]).failed
+    opened = open_index(settings)
+    try:
+        found = weekly_report("alpha", store=opened.store, since="2025-03-04", until="2025-03-10")
+    finally:
+        opened.close()
+    actions = found.section("actions")
+    assert len(actions) == 2, [a.text for a in actions]
+    assert {a.id: a.status for a in actions} == {"A-01": "进行中", "A-02": "未开始"}
