@@ -17,7 +17,7 @@ from assistant.cli.common import (
     load_settings,
     user_errors,
 )
-from assistant.record.models import KINDS
+from assistant.record.kinds import KINDS
 
 RegisterKind = StrEnum("RegisterKind", {k: k for k in KINDS})  # type: ignore[misc]
 

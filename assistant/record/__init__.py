@@ -2,30 +2,34 @@
 and milestones built from every ingested document, and the project status they add up to.
 
 `build_register` reads the manifest's documents (extraction cached per content hash in the
-workspace); `select` filters a register; `project_status` sums it up.
+workspace); `select` filters a register; `project_status` sums it up. Names are imported when
+first used (PEP 562): the CLI lists the register kinds without loading the extractors.
 """
 
-from assistant.record.models import KINDS, Mention, RecordItem, Register
-from assistant.record.query import is_open, is_overdue, select
-from assistant.record.store import (
-    DocumentRef,
-    FactsCache,
-    build_register,
-    documents_of,
-    workspace_cache,
-)
+from __future__ import annotations
 
-__all__ = [
-    "KINDS",
-    "DocumentRef",
-    "FactsCache",
-    "Mention",
-    "RecordItem",
-    "Register",
-    "build_register",
-    "documents_of",
-    "is_open",
-    "is_overdue",
-    "select",
-    "workspace_cache",
-]
+import importlib
+from typing import Any
+
+_WHERE = {
+    "KINDS": "kinds",
+    "Mention": "models",
+    "RecordItem": "models",
+    "Register": "models",
+    "is_open": "query",
+    "is_overdue": "query",
+    "select": "query",
+    "DocumentRef": "store",
+    "FactsCache": "store",
+    "build_register": "store",
+    "documents_of": "store",
+    "workspace_cache": "store",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)

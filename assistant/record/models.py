@@ -1,20 +1,18 @@
 """The project record: what one document says (`Mention`) and the registers built from all of
 them (`RecordItem`, one per real-world item across every week it appears in).
 
-The register kinds are defined once here (`KINDS`); the CLI choices, the REST query and the UI
+The register kinds are defined once in kinds.py (`KINDS`); the CLI choices, the REST query and the UI
 filters are derived from this tuple.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.drafts.models import Citation
-
-Kind = Literal["decision", "action", "risk", "issue", "change", "milestone"]
-KINDS: tuple[str, ...] = ("decision", "action", "risk", "issue", "change", "milestone")
+from assistant.record.kinds import KINDS, Kind  # noqa: F401 (re-exported)
 
 # What a progress line says about the whole project ("总体完成 76%（计划 88%），SPI 0.86").
 PROGRESS_FIELDS = ("percent", "planned_percent", "spi", "cpi")

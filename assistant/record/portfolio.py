@@ -4,15 +4,12 @@ this; `portfolio_markdown` / `portfolio_docx` write the PMO's document."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.errors import AssistantError
 from assistant.record.models import RecordItem, Register
 from assistant.record.query import is_open, is_overdue
 from assistant.record.status import ProjectStatus, is_high, project_status
@@ -144,20 +141,12 @@ def portfolio_docx(summaries: Sequence[ProjectSummary], *, lang: str, as_of: str
 def write_portfolio(
     summaries: Sequence[ProjectSummary], path: Path, *, lang: str, as_of: str
 ) -> Path:
-    """The portfolio report as FILE.md or FILE.docx, written atomically."""
-    suffix = path.suffix.lower()
-    if suffix not in (".md", ".docx"):
-        raise AssistantError(f"{path}: the portfolio report is .md or .docx; rename it.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=suffix + ".tmp")
-    os.close(handle)
-    try:
-        if suffix == ".md":
-            text = portfolio_markdown(summaries, lang=lang, as_of=as_of)
-            Path(tmp).write_text(text, encoding="utf-8")
-        else:
-            portfolio_docx(summaries, lang=lang, as_of=as_of).save(tmp)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    """The portfolio report as FILE.md or FILE.docx (the drafts' formats), written atomically."""
+    from assistant.drafts.output import atomic_write, format_of
+
+    if format_of(path) == "md":
+        text = portfolio_markdown(summaries, lang=lang, as_of=as_of)
+        atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
+    else:
+        atomic_write(path, portfolio_docx(summaries, lang=lang, as_of=as_of).save)
     return path
