@@ -55,6 +55,16 @@ class BatchResult:
         }
 
 
+# The PMO's one document over every project (assistant.record.portfolio), beside the draft
+# kinds that `report` writes once per project.
+PORTFOLIO = "portfolio"
+
+
+def report_kind_names() -> list[str]:
+    """What `pmassist report --kind` (and POST /api/v1/reports) accepts."""
+    return [*draft_kind_names(), PORTFOLIO]
+
+
 def parse_formats(text: str) -> list[str]:
     """ "md,docx" -> ["md", "docx"], refusing anything else."""
     formats = [f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()]

@@ -36,9 +36,15 @@ from assistant.errors import AssistantError
 from assistant.factory import MANIFEST_FILE, Index, ingest_config, open_index
 from assistant.llm import chat_model_from_settings
 from assistant.record.models import Register
+from assistant.record.portfolio import write_portfolio
 from assistant.record.status import ProjectStatus
-from assistant.record.workspace import project_register, status_of_project
-from assistant.reports import BatchResult, ReportProgress, batch_report, report_path
+from assistant.record.workspace import (
+    check_as_of,
+    project_register,
+    status_of_project,
+    workspace_portfolio,
+)
+from assistant.reports import PORTFOLIO, BatchResult, ReportProgress, batch_report, report_path
 from assistant.retrieval import HybridRetriever, LiveRetriever, no_index_message
 from assistant.retrieval.live import publish_search_snapshot
 from assistant.settings import Settings
@@ -395,13 +401,30 @@ class Workspace:
         lang: str | None = None,
         progress: ReportProgress | None = None,
     ) -> BatchResult:
-        """`pmassist report`: one file per project and format; every project when none given."""
+        """`pmassist report`: one file per project and format; every project when none given.
+        The portfolio kind writes one document over all projects (the PMO's overview)."""
+        if kind == PORTFOLIO:
+            return self.portfolio(out_dir, formats=formats, as_of=until, lang=lang or "zh")
         check_draft_kind(kind)
         chosen = list(projects) or self.projects()
         return batch_report(
             kind, chosen, self.draft_deps(), out_dir, formats=formats, since=since, until=until,
             lang=lang, progress=progress,
         )  # fmt: skip
+
+    def portfolio(
+        self, out_dir: Path, *, formats: Sequence[str], as_of: str | None, lang: str
+    ) -> BatchResult:
+        """Every project's health, progress, milestones and reasons in one file per format."""
+        index = self.index()
+        summaries = workspace_portfolio(
+            self.settings, index.manifest, index.store, as_of=as_of, lang=lang
+        )
+        day = check_as_of(as_of)
+        return BatchResult(written=[
+            write_portfolio(summaries, out_dir / f"{PORTFOLIO}.{fmt}", lang=lang, as_of=day)
+            for fmt in formats
+        ])  # fmt: skip
 
     # -- risk --------------------------------------------------------------------------------
 

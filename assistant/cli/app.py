@@ -47,6 +47,13 @@ def choices_from(**loaders: Callable[[], Sequence[str]]) -> type[TyperCommand]:
     return CommandWithChoices
 
 
+def report_kind_names() -> list[str]:
+    """The draft kinds and the portfolio (assistant.reports)."""
+    from assistant.reports import report_kind_names as kinds  # loads the drafts: when used
+
+    return kinds()
+
+
 def draft_kind_names() -> list[str]:
     """The registered draft kinds (assistant.drafts.build is the one list)."""
     from assistant.drafts.build import draft_kind_names as registered  # ~0.6 s: when used

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assistant.cli.app import app, choices_from, draft_kind_names
+from assistant.cli.app import app, choices_from, report_kind_names
 from assistant.cli.common import (
     JsonOpt,
     WorkspaceOpt,
@@ -25,9 +25,11 @@ if TYPE_CHECKING:
     from assistant.reports import BatchResult
 
 
-@app.command(cls=choices_from(kind=draft_kind_names))
+@app.command(cls=choices_from(kind=report_kind_names))
 def report(
-    kind: Annotated[str, typer.Option("--kind", help="Draft kind to generate.")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="Draft kind to generate, or portfolio (all projects).")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Folder for the files (created).")],
     project: Annotated[
         list[str] | None, typer.Option("--project", help="A project; repeat for several.")

@@ -1,8 +1,8 @@
 """The project record: what one document says (`Mention`) and the registers built from all of
 them (`RecordItem`, one per real-world item across every week it appears in).
 
-The register kinds are defined once in kinds.py (`KINDS`); the CLI choices, the REST query and the UI
-filters are derived from this tuple.
+The register kinds are defined once in kinds.py (`KINDS`); the CLI choices, the REST query
+and the UI filters are derived from that tuple.
 """
 
 from __future__ import annotations

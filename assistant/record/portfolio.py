@@ -89,10 +89,15 @@ HEADERS = {
 TITLE = {"en": "Portfolio status", "zh": "项目组合状态"}
 
 
-def rows(summaries: Sequence[ProjectSummary]) -> list[list[Any]]:
+HEALTH = {"zh": {"green": "绿", "amber": "黄", "red": "红"}}
+
+
+def rows(summaries: Sequence[ProjectSummary], lang: str = "en") -> list[list[Any]]:
+    """One row per project; the health in the report's language (green/amber/red, 绿/黄/红)."""
+    health = HEALTH.get(lang, {})
     return [
-        [s.project, s.health, s.progress or "—", s.spi, s.cpi, s.next_milestone or "—",
-         len(s.overdue_actions), "; ".join(s.top_risks) or "—", "; ".join(s.reasons)]
+        [s.project, health.get(s.health, s.health), s.progress or "—", s.spi, s.cpi,
+         s.next_milestone or "—", len(s.overdue_actions), "; ".join(s.top_risks) or "—", "; ".join(s.reasons)]
         for s in summaries
     ]  # fmt: skip
 
@@ -104,7 +109,7 @@ def portfolio_markdown(summaries: Sequence[ProjectSummary], *, lang: str, as_of:
     lines = [f"# {TITLE['zh' if lang == 'zh' else 'en']} ({as_of})", ""]
     lines.append("| " + " | ".join(headers) + " |")
     lines.append("|" + "---|" * len(headers))
-    for row in rows(summaries):
+    for row in rows(summaries, lang):
         lines.append("| " + " | ".join(table_cell("—" if v is None else v) for v in row) + " |")
     for s in summaries:
         lines += ["", f"## {table_cell(s.project)}", ""]
@@ -128,7 +133,7 @@ def portfolio_docx(summaries: Sequence[ProjectSummary], *, lang: str, as_of: str
     table.style = document.styles["Table Grid"]
     for cell, header in zip(table.rows[0].cells, headers, strict=True):
         cell.text = header
-    for row in rows(summaries):
+    for row in rows(summaries, lang):
         for cell, value in zip(table.add_row().cells, row[:-1], strict=True):
             cell.text = "—" if value is None else str(value)
     for s in summaries:

@@ -64,3 +64,19 @@ def test_user_errors_exit_2(workspace: Path, args: list[str], message: str) -> N
     result = CliRunner().invoke(app, [*args, "--workspace", str(workspace)])
     assert result.exit_code == 2 and message in result.output
     assert "Traceback" not in result.output
+
+
+def test_portfolio_report_is_one_document_over_every_project(
+    workspace: Path, tmp_path: Path
+) -> None:
+    args = ["--all-projects", "--out", str(tmp_path), "--format", "md,docx", "--until", "2026-04-12"]
+    code, out = run(workspace, "report", "--kind", "portfolio", *args, "--json")
+    assert code == 0, out
+    written = json.loads(out)["written"]
+    assert sorted(Path(p).name for p in written) == ["portfolio.docx", "portfolio.md"]
+    text = (tmp_path / "portfolio.md").read_text("utf-8")
+    assert "# 项目组合状态 (2026-04-12)" in text
+    for project in ("erp-rollout", "retail-crm-migration", "smart-gov-cloud"):
+        assert f"## {project}" in text
+    table = [line for line in text.splitlines() if line.startswith("| smart-gov-cloud |")]
+    assert table and table[0].split("|")[2].strip() in {"绿", "黄", "红"}
