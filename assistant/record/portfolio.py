@@ -97,7 +97,8 @@ def rows(summaries: Sequence[ProjectSummary], lang: str = "en") -> list[list[Any
     health = HEALTH.get(lang, {})
     return [
         [s.project, health.get(s.health, s.health), s.progress or "—", s.spi, s.cpi,
-         s.next_milestone or "—", len(s.overdue_actions), "; ".join(s.top_risks) or "—", "; ".join(s.reasons)]
+         s.next_milestone or "—", len(s.overdue_actions), "; ".join(s.top_risks) or "—",
+         "; ".join(s.reasons)]
         for s in summaries
     ]  # fmt: skip
 
