@@ -69,7 +69,8 @@ def test_user_errors_exit_2(workspace: Path, args: list[str], message: str) -> N
 def test_portfolio_report_is_one_document_over_every_project(
     workspace: Path, tmp_path: Path
 ) -> None:
-    args = ["--all-projects", "--out", str(tmp_path), "--format", "md,docx", "--until", "2026-04-12"]
+    args = ["--all-projects", "--out", str(tmp_path), "--format", "md,docx"]
+    args += ["--until", "2026-04-12"]
     code, out = run(workspace, "report", "--kind", "portfolio", *args, "--json")
     assert code == 0, out
     written = json.loads(out)["written"]
