@@ -11,6 +11,7 @@ import pandas as pd
 
 from assistant.settings import data_dir
 from ml.errors import RiskModelError
+from ml.export import write_csv
 from ui.api import score_with
 from ui.i18n import t
 from ui.risk_holder import LoadedModel, NoRiskModelError
@@ -108,8 +109,7 @@ def _batch(ctx: UiContext, targets: tuple[str, ...]) -> None:
         except (RiskModelError, ValueError, UnicodeDecodeError) as exc:
             raise gr.Error(f"{Path(csv_file).name}: {exc}") from None
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = ctx.output_dir("risk") / f"scored-{stamp}.csv"
-        frame.to_csv(out, index=False, encoding="utf-8-sig")  # BOM: Excel reads UTF-8 CJK
+        out = write_csv(frame, ctx.output_dir("risk") / f"scored-{stamp}.csv")
         return frame, str(out)
 
     button.click(on_batch, inputs=upload, outputs=[table, download])
