@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from assistant.cli.app import risk_app
 from assistant.cli.common import (
@@ -113,6 +114,16 @@ def score(
 TABLE_ROWS = 100  # more than a terminal shows; `--json` carries every project
 
 
+def shown(value: object) -> Text:
+    """Data from a file as inert terminal text: a Text is never parsed as rich markup (an id
+    `[/bold]` crashed the table, `[link=...]` became a live link), and control characters
+    (ESC sequences that recolour or retitle the terminal) are shown escaped, as `\\x1b`."""
+    text = str(value)
+    if any(not ch.isprintable() for ch in text):
+        text = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+    return Text(text)
+
+
 def _print_scores(results: list[dict[str, Any]], targets: list[str]) -> None:
     table = Table("id", *targets, "top drivers")
     for i, result in enumerate(results[:TABLE_ROWS], start=1):
@@ -125,7 +136,7 @@ def _print_scores(results: list[dict[str, Any]], targets: list[str]) -> None:
             f"{d['feature']}={d['value']} ({d['effect']:+.2f} {d['target']})"
             for d in result["drivers"][:3]
         )
-        table.add_row(result["id"] or str(i), *cells, drivers)
+        table.add_row(shown(result["id"] or str(i)), *cells, shown(drivers))
     console = Console()
     console.print(table)
     if len(results) > TABLE_ROWS:
