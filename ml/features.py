@@ -248,8 +248,11 @@ def read_projects(path: Path) -> pd.DataFrame:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise RiskInputError(None, None, f"{path} is not valid JSON: {exc}") from None
         return records_frame(document)
+    from ml.tables import csv_format  # ml.tables imports this module
+
+    encoding, separator = csv_format(path)
     try:
-        return pd.read_csv(path, encoding="utf-8-sig")
+        return pd.read_csv(path, encoding=encoding, sep=separator)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise RiskInputError(None, None, f"{path} is not a readable CSV: {exc}") from None
 

@@ -7,13 +7,15 @@ or JSON file of projects.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ml.features import read_projects
+from ml.errors import RiskInputError
 from ml.model import RiskModel
 from ml.persist import save_model
 from ml.spec import load_spec
+from ml.tables import CHUNK_ROWS, project_chunks
 from ml.train import read_training_csv, train_risk_model
 
 
@@ -46,5 +48,20 @@ def training_summary(model: RiskModel, model_dir: Path) -> dict[str, Any]:
 
 
 def score_file(model: RiskModel, path: Path) -> list[dict[str, Any]]:
-    """Results for every project in a CSV or JSON file, in file order."""
-    return model.score_frame(read_projects(path))
+    """Results for every project in a CSV or JSON file, in file order (all in memory: for
+    files of any size use `score_chunks`)."""
+    return [result for chunk in score_chunks(model, path) for result in chunk]
+
+
+def score_chunks(
+    model: RiskModel, path: Path, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[list[dict[str, Any]]]:
+    """The results of a CSV or JSON file, `chunk_rows` projects at a time, in file order:
+    memory stays bounded whatever the file's size. Errors name the row in the whole file."""
+    wanted = {f.name for f in model.features} | {model.card.id_column or ""}
+    for first, frame in project_chunks(path, wanted, chunk_rows):
+        try:
+            yield model.score_frame(frame)
+        except RiskInputError as exc:
+            row = exc.row + first - 1 if exc.row is not None else None
+            raise RiskInputError(row, exc.column, exc.message) from None

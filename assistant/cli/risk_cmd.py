@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -85,7 +88,9 @@ def score(
     input_path: Annotated[
         Path,
         typer.Option(
-            "--input", help='Projects to score: CSV, or JSON (list or {"projects": [...]}).'
+            "--input",
+            help='Projects to score: CSV (any size: read in chunks), or JSON (list or '
+            '{"projects": [...]}, at most 100 MB).',
         ),
     ],
     model: Annotated[
@@ -95,20 +100,55 @@ def score(
     json_output: JsonOpt = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Probability, level, drivers (and P50/P80 overrun) for each project."""
+    """Probability, level, drivers (and P50/P80 overrun) for each project.
+
+    A CSV is scored in chunks of 50,000 rows, so its size is not limited by memory; with
+    --json the results are written as they are scored. An error exits 2 naming the row and
+    column; JSON written before it is then incomplete.
+    """
     from ml.persist import load_model
-    from ml.service import score_file
+    from ml.service import score_chunks
 
     configure_logging()
     settings = load_settings(workspace)
     model_dir = model or settings.risk_model_dir
     with user_errors():
         risk_model = load_model(model_dir)
-        results = score_file(risk_model, input_path)
-    if json_output:
-        emit_json({"model": str(model_dir), "results": results})
-        return
-    _print_scores(results, risk_model.target_names)
+        chunks = score_chunks(risk_model, input_path)
+        if json_output:
+            _stream_json(str(model_dir), chunks)
+            return
+        shown_rows, levels, total = _summarised(chunks, risk_model.target_names)
+    _print_scores(shown_rows, risk_model.target_names, levels, total)
+
+
+def _stream_json(model_dir: str, chunks: Iterator[list[dict[str, Any]]]) -> None:
+    """{"model": ..., "results": [...]} written chunk by chunk (one JSON document)."""
+    out = sys.stdout
+    out.write(json.dumps({"model": model_dir}, ensure_ascii=False)[:-1] + ', "results": [')
+    first = True
+    for chunk in chunks:
+        for result in chunk:
+            text = json.dumps(result, ensure_ascii=False, default=str)
+            out.write(text if first else ",\n" + text)
+            first = False
+    out.write("]}\n")
+    out.flush()
+
+
+def _summarised(
+    chunks: Iterator[list[dict[str, Any]]], targets: list[str]
+) -> tuple[list[dict[str, Any]], dict[str, Counter[str]], int]:
+    """The first TABLE_ROWS results, the level counts per target over all, the number."""
+    first: list[dict[str, Any]] = []
+    levels: dict[str, Counter[str]] = {name: Counter() for name in targets}
+    total = 0
+    for chunk in chunks:
+        first.extend(chunk[: max(0, TABLE_ROWS - len(first))])
+        for name in targets:
+            levels[name].update(r[name]["level"] for r in chunk)
+        total += len(chunk)
+    return first, levels, total
 
 
 TABLE_ROWS = 100  # more than a terminal shows; `--json` carries every project
@@ -124,7 +164,12 @@ def shown(value: object) -> Text:
     return Text(text)
 
 
-def _print_scores(results: list[dict[str, Any]], targets: list[str]) -> None:
+def _print_scores(
+    results: list[dict[str, Any]],
+    targets: list[str],
+    levels: dict[str, Counter[str]],
+    total: int,
+) -> None:
     table = Table("id", *targets, "top drivers")
     for i, result in enumerate(results[:TABLE_ROWS], start=1):
         cells = []
@@ -139,11 +184,10 @@ def _print_scores(results: list[dict[str, Any]], targets: list[str]) -> None:
         table.add_row(shown(result["id"] or str(i)), *cells, shown(drivers))
     console = Console()
     console.print(table)
-    if len(results) > TABLE_ROWS:
+    if total > TABLE_ROWS:
         # A portfolio-sized batch: rendering every row would take minutes and scroll away;
         # the counts per level are what a PM reads first.
-        console.print(f"{len(results) - TABLE_ROWS:,} more projects not shown (--json has all).")
+        console.print(f"{total - TABLE_ROWS:,} more projects not shown (--json has all).")
         for name in targets:
-            levels = Counter(r[name]["level"] for r in results)
-            counts = ", ".join(f"{levels[lv]:,} {lv}" for lv in ("high", "medium", "low"))
-            console.print(f"{name}: {counts} (all {len(results):,} projects)")
+            counts = ", ".join(f"{levels[name][lv]:,} {lv}" for lv in ("high", "medium", "low"))
+            console.print(f"{name}: {counts} (all {total:,} projects)")
