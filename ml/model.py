@@ -216,8 +216,8 @@ class RiskModel:
         level = LEVEL_NAMES[code]  # object array: three shared str objects, not one per row
         if quantiles and target.quantiles is not None and target.quantiles.p50:
             p50, p80 = target.quantiles.predict(p)
-            return TargetScores(p, level, p50, p80)
-        return TargetScores(p, level)
+            return TargetScores(p, level, p50, p80, no_skill=target.no_skill)
+        return TargetScores(p, level, no_skill=target.no_skill)
 
     def driver_candidates(self) -> list[int]:
         """Indices of the features drivers are computed for (all, unless capped)."""

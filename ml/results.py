@@ -29,6 +29,7 @@ class TargetScores:
     level: np.ndarray  # object array of the three shared level strings
     p50: np.ndarray | None = None
     p80: np.ndarray | None = None
+    no_skill: bool = False  # the card's validation: these probabilities carry no information
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,14 @@ def _rows(
 
 
 def _target_dicts(scores: TargetScores) -> list[dict[str, Any]]:
+    dicts = _score_dicts(scores)
+    if scores.no_skill:  # said on every result: a reader of one result must see it
+        for d in dicts:
+            d["no_skill"] = True
+    return dicts
+
+
+def _score_dicts(scores: TargetScores) -> list[dict[str, Any]]:
     probability = _json_values(scores.probability)
     level = scores.level.tolist()
     if scores.p50 is None or scores.p80 is None:

@@ -37,12 +37,15 @@ def training_summary(model: RiskModel, model_dir: Path) -> dict[str, Any]:
             "positives": target.positives,
             "rows": target.rows,
             "model": target.model,
+            "no_skill": target.no_skill,
             "validation": validation,
         }
     return {
         "model_dir": str(model_dir),
         "rows": card.rows,
         "features": [f.name for f in card.features],
+        "columns": card.columns.model_dump(mode="json"),
+        "warnings": [w.model_dump(mode="json") for w in card.warnings],
         "targets": targets,
     }
 

@@ -89,6 +89,11 @@ class RiskSpec(BaseModel):
     categorical: list[str] = Field(
         default_factory=list, description="Columns forced categorical (otherwise inferred)."
     )
+    keep: list[str] = Field(
+        default_factory=list,
+        description="Columns kept as features even when training flags them as leakage "
+        "(they are known when a project is scored).",
+    )
     targets: dict[str, TargetSpec] = Field(description="Target name -> definition.")
 
     @model_validator(mode="after")

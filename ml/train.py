@@ -17,6 +17,13 @@ from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from ml.card import FeatureCard, Levels, ModelCard, TargetCard
+from ml.columns import (
+    ColumnReport,
+    ExcludedColumn,
+    TrainingWarning,
+    UsedColumn,
+    screen_columns,
+)
 from ml.errors import RiskSpecError
 from ml.features import Feature, coerce_frame, infer_features
 from ml.model import RiskModel, TargetEstimators
@@ -82,12 +89,14 @@ def _train(
 ) -> RiskModel:
     columns = [str(c) for c in frame.columns]
     spec.check_columns(columns)
-    names = spec.feature_columns(columns)
-    features = infer_features(frame, names, spec.categorical)
+    screened = screen_columns(frame, spec, seed)
+    features = infer_features(frame, screened.candidates, spec.categorical)
     if not features:
         raise RiskSpecError(
-            "no feature columns with values are left after id, time, drop and outcome columns"
+            "no feature columns are left after id, time, drop, outcome, empty, constant and "
+            "leakage columns: " + ", ".join(f"{e.name} ({e.reason})" for e in screened.excluded)
         )
+    warnings = [*screened.warnings, *data_warnings(frame, spec)]
     x = coerce_frame(frame, features)
     order, days = _time_order(frame, spec.time)
     frame, x = frame.iloc[order].reset_index(drop=True), x.iloc[order].reset_index(drop=True)
@@ -97,6 +106,7 @@ def _train(
             name, target, frame, x, features, spec, (seed, cv_repeats), days
         )
     _share_encodings(targets, estimators, x)
+    warnings += [skill_warning(n, t) for n, t in targets.items() if t.no_skill]
     reference = _reference_values(x, features)
     card = ModelCard(
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -109,10 +119,81 @@ def _train(
         features=[_feature_card(f, reference[f.name]) for f in features],
         targets=targets,
         driver_features=[f.name for f in features],
+        columns=column_report(columns, features, screened.excluded),
+        warnings=warnings,
     )
+    for warning in warnings:
+        logger.warning("%s: %s", warning.code, warning.message)
     model = RiskModel(card, estimators)
     card.driver_features = _rank_drivers(model, frame, seed)
     return model
+
+
+SMALL_DATA_ROWS = 100
+SMALL_DATA_POSITIVES = 20
+
+
+def column_report(
+    columns: list[str], features: list[Feature], excluded: list[ExcludedColumn]
+) -> ColumnReport:
+    """Every column of the file in its order: used (type, stage) or excluded (reason)."""
+    kinds = {f.name: f.kind for f in features}
+    reasons = {e.name: e for e in excluded}
+    report = ColumnReport()
+    for name in columns:
+        if name in kinds:
+            report.used.append(UsedColumn(name=name, type=kinds[name], stage="plan"))
+        else:
+            report.excluded.append(
+                reasons.get(name) or ExcludedColumn(name=name, reason="no values")
+            )
+    return report
+
+
+def data_warnings(frame: pd.DataFrame, spec: RiskSpec) -> list[TrainingWarning]:
+    """`duplicate_ids` (the same id on several rows) and `small_data` per target."""
+    warnings = []
+    if spec.id:
+        ids = frame[spec.id].dropna().astype(str)
+        repeated = ids[ids.duplicated(keep=False)]
+        if len(repeated):
+            examples = ", ".join(repeated.unique()[:5])
+            warnings.append(
+                TrainingWarning(
+                    code="duplicate_ids",
+                    message=f"{repeated.nunique()} ids appear on more than one row "
+                    f"(e.g. {examples}): the same project counted twice makes validation "
+                    "optimistic; remove the duplicates.",
+                    columns=[spec.id],
+                )
+            )
+    for name, target in spec.targets.items():
+        y, known = target.labels(frame)
+        rows, positives = int(known.sum()), int(y[known].sum())
+        fewer = min(positives, rows - positives)
+        if rows < SMALL_DATA_ROWS or fewer < SMALL_DATA_POSITIVES:
+            warnings.append(
+                TrainingWarning(
+                    code="small_data",
+                    message=f"target {name}: {rows} rows with a known outcome, {fewer} in the "
+                    f"smaller class; below {SMALL_DATA_ROWS} rows or {SMALL_DATA_POSITIVES} per "
+                    "class the validation is too uncertain to trust.",
+                    target=name,
+                )
+            )
+    return warnings
+
+
+def skill_warning(name: str, target: TargetCard) -> TrainingWarning:
+    interval = target.validation.roc_auc_interval
+    shown = f"{interval[0]:.3f}-{interval[1]:.3f}" if interval else "unknown"
+    return TrainingWarning(
+        code="no_skill",
+        message=f"target {name}: held-out ROC AUC {target.validation.roc_auc:.3f} (95% interval "
+        f"{shown}) is not clearly better than the class prior (0.5): its probabilities carry "
+        "no information about a project; do not use them to rank projects.",
+        target=name,
+    )
 
 
 def _share_encodings(
@@ -206,7 +287,9 @@ def _train_target(
             lambda rows: make(chosen, rows), x_t, y, ratio, spec.time is not None, seed
         )
     base_rate = float(y.mean())
+    interval = validation.roc_auc_interval
     card = TargetCard(
+        no_skill=interval is None or interval[0] <= 0.5,
         definition=target.definition(),
         kind=target.kind,
         positives=int(y.sum()),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.pipeline import Pipeline
@@ -55,6 +55,9 @@ class Validation(BaseModel):
     folds: int
     candidates: dict[str, Scores]
     calibration: list[CalibrationBin]
+    roc_auc_interval: list[float] | None = Field(
+        None, description="95% bootstrap interval of the chosen model's held-out ROC AUC."
+    )
 
 
 @dataclass
@@ -65,6 +68,31 @@ class Pooled:
     prior: list[np.ndarray] = field(default_factory=list)
     scores: dict[str, list[float]] = field(default_factory=dict)
     predictions: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    first_pass: int = 1  # how many of the folds make one pass over the rows
+
+
+INTERVAL_ROUNDS = 200
+INTERVAL_ROWS = 20_000
+
+
+def auc_interval(
+    ys: list[np.ndarray], ps: list[np.ndarray], seed: int = 0
+) -> list[float] | None:
+    """95% bootstrap interval of the pooled ROC AUC (at most INTERVAL_ROWS rows resampled)."""
+    y, p = np.concatenate(ys), np.concatenate(ps)
+    if len(np.unique(y)) < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    size = min(len(y), INTERVAL_ROWS)
+    aucs = []
+    for _ in range(INTERVAL_ROUNDS):
+        rows = rng.integers(0, len(y), size)
+        if 0 < y[rows].sum() < size:
+            aucs.append(roc_auc_score(y[rows], p[rows]))
+    if not aucs:
+        return None
+    low, high = np.percentile(aucs, [2.5, 97.5])
+    return [round(float(low), 4), round(float(high), 4)]
 
 
 def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[CalibrationBin]:
@@ -132,11 +160,15 @@ def time_ordered(
     return chosen, _summarise("time-ordered 80/20", chosen, pooled, folds=1, test_rows=len(test))
 
 
+def kfold_splits(y: np.ndarray) -> int:
+    return 5 if np.bincount(y).min() >= 5 else 3
+
+
 def repeated_kfold_splits(
     y: np.ndarray, seed: int, repeats: int | None = None
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """5-fold x 5 repeats; fewer repeats on large data (or when the caller asks)."""
-    n_splits = 5 if np.bincount(y).min() >= 5 else 3
+    n_splits = kfold_splits(y)
     if repeats is None:
         repeats = 5 if len(y) <= 5000 else 2 if len(y) <= 50000 else 1
     splitter = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=repeats, random_state=seed)
@@ -151,7 +183,7 @@ def repeated_kfold(
     seed: int,
     repeats: int | None = None,
 ) -> tuple[str, Validation]:
-    pooled = Pooled()
+    pooled = Pooled(first_pass=kfold_splits(y))
     folds = 0
     for train, test in repeated_kfold_splits(y, seed, repeats):
         folds += 1
@@ -178,6 +210,8 @@ def _summarise(scheme: str, chosen: str, pooled: Pooled, folds: int, test_rows: 
     baseline = per_fold(pooled.prior)
     logistic = candidates.get("logistic_regression", candidates[chosen])
     y_all = np.concatenate(pooled.y)
+    first = pooled.first_pass  # the folds of one pass hold every row once
+    interval = auc_interval(pooled.y[:first], pooled.predictions[chosen][:first])
     return Validation(
         scheme=scheme,
         roc_auc=candidates[chosen].roc_auc,
@@ -190,4 +224,5 @@ def _summarise(scheme: str, chosen: str, pooled: Pooled, folds: int, test_rows: 
         folds=folds,
         candidates=candidates,
         calibration=calibration_table(y_all, np.concatenate(pooled.predictions[chosen])),
+        roc_auc_interval=interval,
     )

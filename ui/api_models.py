@@ -19,6 +19,11 @@ class TargetScore(BaseModel):
     level: Literal["low", "medium", "high"]
     p50: float | None = Field(None, description="Median predicted actual/planned - 1.")
     p80: float | None = Field(None, description="80th percentile of actual/planned - 1.")
+    no_skill: bool | None = Field(
+        None,
+        description="true when the model's validation was not clearly better than the class "
+        "prior: this target's probabilities carry no information (see the card's warnings).",
+    )
 
 
 class Driver(BaseModel):

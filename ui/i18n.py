@@ -80,6 +80,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "level": ("等级", "level"),
     "written": ("已写出", "Written"),
     "failed": ("失败", "Failed"),
+    # --- risk model (h3-risk, issue #16): keep this block together at the end ---
+    "risk_no_skill": (
+        "验证表明该模型在此目标上不优于基准比例：这个概率不含信息，请勿据此排序项目。",
+        "Validation shows no skill for this target: this probability carries no "
+        "information; do not rank projects by it.",
+    ),
 }
 
 

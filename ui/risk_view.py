@@ -41,6 +41,8 @@ def result_markdown(result: RiskResult, lang: str) -> str:
         )
         if score.p50 is not None and score.p80 is not None:
             line += f" · P50 {score.p50:+.0%} · P80 {score.p80:+.0%}"
+        if score.no_skill:
+            line += f"  \n  ⚠ {t('risk_no_skill', lang)}"
         lines.append(line)
     return "\n".join(lines)
 
@@ -72,7 +74,7 @@ def results_frame(ids: list[str], results: list[RiskResult]) -> pd.DataFrame:
             score = getattr(result, target)
             if score is not None:
                 row[f"{target}_probability"] = round(score.probability, 3)
-                row[f"{target}_level"] = score.level
+                row[f"{target}_level"] = score.level + (" (no_skill)" if score.no_skill else "")
         top = sorted(result.drivers, key=lambda d: abs(d.effect), reverse=True)[:3]
         row["top_drivers"] = ", ".join(d.feature for d in top)
         rows.append(row)

@@ -38,6 +38,14 @@ def train(
         typer.Option("--out", help="Model directory; default <workspace>/models/risk."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed for validation and models.")] = 0,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Exit 2 when training warns (leakage, no_skill, small_data, duplicate_ids); "
+            "the model is still saved so its card can be read.",
+        ),
+    ] = False,
     json_output: JsonOpt = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
@@ -55,16 +63,29 @@ def train(
                 summary = train_to_dir(data, spec, model_dir, seed)
     if json_output:
         emit_json(summary)
-        return
-    _print_training(summary)
+    else:
+        _print_training(summary)
+    if strict and summary["warnings"]:
+        codes = ", ".join(sorted({w["code"] for w in summary["warnings"]}))
+        stderr.print(f"error: --strict and training warned ({codes})", markup=False)
+        raise typer.Exit(2)
 
 
 def _print_training(summary: dict[str, Any]) -> None:
     console = Console()
     console.print(
-        f"model saved to {summary['model_dir']} ({summary['rows']} rows, "
-        f"{len(summary['features'])} features)"
+        shown(
+            f"model saved to {summary['model_dir']} ({summary['rows']} rows, "
+            f"{len(summary['features'])} features)"
+        )
     )
+    columns = Table("column", "used as / excluded because", title="columns")
+    for used in summary["columns"]["used"]:
+        columns.add_row(shown(used["name"]), shown(f"{used['type']} ({used['stage']})"))
+    for excluded in summary["columns"]["excluded"]:
+        why = excluded["reason"] + (f": {excluded['detail']}" if excluded.get("detail") else "")
+        columns.add_row(shown(excluded["name"]), Text(f"excluded: {why}", style="yellow"))
+    console.print(columns)
     table = Table(
         "target", "positives", "model", "scheme", "ROC AUC", "Brier", "logistic AUC", "prior Brier"
     )
@@ -81,6 +102,10 @@ def _print_training(summary: dict[str, Any]) -> None:
             f"{v['baseline_brier']:.3f}",
         )
     console.print(table)
+    for warning in summary["warnings"]:
+        console.print(
+            Text(f"warning [{warning['code']}] ", style="bold yellow"), shown(warning["message"])
+        )
 
 
 @risk_app.command("score")
@@ -89,7 +114,7 @@ def score(
         Path,
         typer.Option(
             "--input",
-            help='Projects to score: CSV (any size: read in chunks), or JSON (list or '
+            help="Projects to score: CSV (any size: read in chunks), or JSON (list or "
             '{"projects": [...]}, at most 100 MB).',
         ),
     ],
@@ -176,7 +201,8 @@ def _print_scores(
         for name in targets:
             t = result[name]
             extra = f" P50 {t['p50']:+.0%} P80 {t['p80']:+.0%}" if "p50" in t else ""
-            cells.append(f"{t['probability']:.0%} {t['level']}{extra}")
+            skill = " (no_skill)" if t.get("no_skill") else ""
+            cells.append(f"{t['probability']:.0%} {t['level']}{extra}{skill}")
         drivers = ", ".join(
             f"{d['feature']}={d['value']} ({d['effect']:+.2f} {d['target']})"
             for d in result["drivers"][:3]
@@ -184,6 +210,13 @@ def _print_scores(
         table.add_row(shown(result["id"] or str(i)), *cells, shown(drivers))
     console = Console()
     console.print(table)
+    skill_less = [n for n in targets if results and results[0][n].get("no_skill")]
+    for name in skill_less:
+        console.print(
+            f"{name}: no_skill: the model's validation was not clearly better than the class "
+            "prior, so these probabilities carry no information; do not rank projects by them.",
+            style="yellow",
+        )
     if total > TABLE_ROWS:
         # A portfolio-sized batch: rendering every row would take minutes and scroll away;
         # the counts per level are what a PM reads first.
