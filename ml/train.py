@@ -185,13 +185,15 @@ def data_warnings(frame: pd.DataFrame, spec: RiskSpec) -> list[TrainingWarning]:
 
 
 def skill_warning(name: str, target: TargetCard) -> TrainingWarning:
-    interval = target.validation.roc_auc_interval
-    shown = f"{interval[0]:.3f}-{interval[1]:.3f}" if interval else "unknown"
+    v = target.validation
+    auc = f"{v.roc_auc_interval[0]:.3f}-{v.roc_auc_interval[1]:.3f}" if v.roc_auc_interval else "?"
+    gain = v.brier_gain_interval
+    gained = f"{gain[0]:+.4f} to {gain[1]:+.4f}" if gain else "?"
     return TrainingWarning(
         code="no_skill",
-        message=f"target {name}: held-out ROC AUC {target.validation.roc_auc:.3f} (95% interval "
-        f"{shown}) is not clearly better than the class prior (0.5): its probabilities carry "
-        "no information about a project; do not use them to rank projects.",
+        message=f"target {name}: held-out ROC AUC {v.roc_auc:.3f} (95% interval {auc}), Brier "
+        f"gain over the class prior {gained}: not clearly better than the prior, so its "
+        "probabilities carry no information about a project; do not use them to rank projects.",
         target=name,
     )
 
@@ -287,9 +289,8 @@ def _train_target(
             lambda rows: make(chosen, rows), x_t, y, ratio, spec.time is not None, seed
         )
     base_rate = float(y.mean())
-    interval = validation.roc_auc_interval
     card = TargetCard(
-        no_skill=interval is None or interval[0] <= 0.5,
+        no_skill=validation.no_skill(),
         definition=target.definition(),
         kind=target.kind,
         positives=int(y.sum()),

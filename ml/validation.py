@@ -58,6 +58,16 @@ class Validation(BaseModel):
     roc_auc_interval: list[float] | None = Field(
         None, description="95% bootstrap interval of the chosen model's held-out ROC AUC."
     )
+    brier_gain_interval: list[float] | None = Field(
+        None,
+        description="95% bootstrap interval of the class prior's Brier minus the model's "
+        "(above 0: the probabilities are better than the base rate).",
+    )
+
+    def no_skill(self) -> bool:
+        """Not clearly better than the class prior: either interval reaches 0.5 / 0."""
+        auc, gain = self.roc_auc_interval, self.brier_gain_interval
+        return auc is None or gain is None or auc[0] <= 0.5 or gain[0] <= 0.0
 
 
 @dataclass
@@ -75,24 +85,31 @@ INTERVAL_ROUNDS = 200
 INTERVAL_ROWS = 20_000
 
 
-def auc_interval(
-    ys: list[np.ndarray], ps: list[np.ndarray], seed: int = 0
-) -> list[float] | None:
-    """95% bootstrap interval of the pooled ROC AUC (at most INTERVAL_ROWS rows resampled)."""
-    y, p = np.concatenate(ys), np.concatenate(ps)
+def skill_intervals(
+    ys: list[np.ndarray], ps: list[np.ndarray], priors: list[np.ndarray], seed: int = 0
+) -> tuple[list[float] | None, list[float] | None]:
+    """95% bootstrap intervals of the pooled ROC AUC and of the Brier gain over the class
+    prior (prior Brier - model Brier, paired on the same resampled rows; at most
+    INTERVAL_ROWS rows per resample)."""
+    y, p, prior = np.concatenate(ys), np.concatenate(ps), np.concatenate(priors)
     if len(np.unique(y)) < 2:
-        return None
+        return None, None
     rng = np.random.default_rng(seed)
     size = min(len(y), INTERVAL_ROWS)
-    aucs = []
+    aucs, gains = [], []
     for _ in range(INTERVAL_ROUNDS):
         rows = rng.integers(0, len(y), size)
         if 0 < y[rows].sum() < size:
             aucs.append(roc_auc_score(y[rows], p[rows]))
+            gains.append(np.mean((prior[rows] - y[rows]) ** 2 - (p[rows] - y[rows]) ** 2))
     if not aucs:
-        return None
-    low, high = np.percentile(aucs, [2.5, 97.5])
-    return [round(float(low), 4), round(float(high), 4)]
+        return None, None
+
+    def interval(values: list[float]) -> list[float]:
+        low, high = np.percentile(values, [2.5, 97.5])
+        return [round(float(low), 4), round(float(high), 4)]
+
+    return interval(aucs), interval(gains)
 
 
 def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[CalibrationBin]:
@@ -211,7 +228,9 @@ def _summarise(scheme: str, chosen: str, pooled: Pooled, folds: int, test_rows: 
     logistic = candidates.get("logistic_regression", candidates[chosen])
     y_all = np.concatenate(pooled.y)
     first = pooled.first_pass  # the folds of one pass hold every row once
-    interval = auc_interval(pooled.y[:first], pooled.predictions[chosen][:first])
+    auc_ci, gain_ci = skill_intervals(
+        pooled.y[:first], pooled.predictions[chosen][:first], pooled.prior[:first]
+    )
     return Validation(
         scheme=scheme,
         roc_auc=candidates[chosen].roc_auc,
@@ -224,5 +243,6 @@ def _summarise(scheme: str, chosen: str, pooled: Pooled, folds: int, test_rows: 
         folds=folds,
         candidates=candidates,
         calibration=calibration_table(y_all, np.concatenate(pooled.predictions[chosen])),
-        roc_auc_interval=interval,
+        roc_auc_interval=auc_ci,
+        brier_gain_interval=gain_ci,
     )
