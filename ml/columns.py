@@ -31,6 +31,7 @@ from pydantic import BaseModel, Field
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
+from ml.features import is_numeric_column, numbers_of
 from ml.spec import RiskSpec
 
 RESTATES = 0.98
@@ -118,10 +119,7 @@ def _unusable(column: pd.Series, categorical: bool) -> str | None:
     unique = present.astype(str).nunique()
     if unique == 1:
         return "constant"
-    numeric = (
-        pd.api.types.is_numeric_dtype(present)
-        or pd.to_numeric(present, errors="coerce").notna().all()
-    )
+    numeric = is_numeric_column(present)
     many = len(present) >= UNIQUE_MIN_ROWS and unique >= UNIQUE_SHARE * len(present)
     if many and (categorical or not numeric):
         return "unique per row"
@@ -202,7 +200,7 @@ def _quoted(names) -> str:
 
 def finite_numbers(column: pd.Series) -> pd.Series:
     """The column as numbers, with text and +-inf as missing (coercion reports them later)."""
-    numbers = pd.to_numeric(column, errors="coerce").astype(float)
+    numbers = numbers_of(column)
     return numbers.where(np.isfinite(numbers))
 
 

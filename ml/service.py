@@ -19,9 +19,12 @@ from ml.tables import CHUNK_ROWS, project_chunks
 from ml.train import read_training_csv, train_risk_model
 
 
-def train_to_dir(data: Path, spec_path: Path | None, out: Path, seed: int = 0) -> dict[str, Any]:
-    """Train on `data` with the spec (None = built-in portfolio spec), save to `out`."""
-    frame, sha256 = read_training_csv(data)
+def train_to_dir(
+    data: Path, spec_path: Path | None, out: Path, seed: int = 0, sheet: str | None = None
+) -> dict[str, Any]:
+    """Train on `data` (CSV or .xlsx `sheet`) with the spec (None = built-in portfolio spec),
+    save to `out`."""
+    frame, sha256 = read_training_csv(data, sheet)
     model = train_risk_model(frame, load_spec(spec_path), data_sha256=sha256, seed=seed)
     save_model(model, out)
     return training_summary(model, out)
@@ -50,19 +53,19 @@ def training_summary(model: RiskModel, model_dir: Path) -> dict[str, Any]:
     }
 
 
-def score_file(model: RiskModel, path: Path) -> list[dict[str, Any]]:
-    """Results for every project in a CSV or JSON file, in file order (all in memory: for
-    files of any size use `score_chunks`)."""
-    return [result for chunk in score_chunks(model, path) for result in chunk]
+def score_file(model: RiskModel, path: Path, sheet: str | None = None) -> list[dict[str, Any]]:
+    """Results for every project in a CSV, .xlsx or JSON file, in file order (all in memory:
+    for files of any size use `score_chunks`)."""
+    return [result for chunk in score_chunks(model, path, sheet=sheet) for result in chunk]
 
 
 def score_chunks(
-    model: RiskModel, path: Path, chunk_rows: int = CHUNK_ROWS
+    model: RiskModel, path: Path, chunk_rows: int = CHUNK_ROWS, sheet: str | None = None
 ) -> Iterator[list[dict[str, Any]]]:
     """The results of a CSV or JSON file, `chunk_rows` projects at a time, in file order:
     memory stays bounded whatever the file's size. Errors name the row in the whole file."""
     wanted = {f.name for f in model.features} | {model.card.id_column or ""}
-    for first, frame in project_chunks(path, wanted, chunk_rows):
+    for first, frame in project_chunks(path, wanted, chunk_rows, sheet):
         try:
             yield model.score_frame(frame)
         except RiskInputError as exc:

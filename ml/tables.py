@@ -1,5 +1,5 @@
 """Read the tables PMs have: CSV in UTF-8 (with or without BOM) or GBK/GB18030, `,` or `;`
-separated, read whole for training or in chunks for scoring.
+separated, read whole for training or in chunks for scoring; .xlsx through ml.xlsx.
 
 Scoring streams: `project_chunks` reads only the columns the model uses, `CHUNK_ROWS` rows at a
 time, so a CSV of any size is scored in bounded memory (a 1 GB CSV read whole took 7.5 GB).
@@ -18,6 +18,7 @@ import pandas as pd
 
 from ml.errors import RiskInputError
 from ml.features import records_frame
+from ml.xlsx import read_xlsx
 
 CHUNK_ROWS = 50_000
 SAMPLE_BYTES = 1 << 20
@@ -64,7 +65,7 @@ def csv_format(path: Path) -> tuple[str, str]:
 
 
 def project_chunks(
-    path: Path, columns: set[str], chunk_rows: int = CHUNK_ROWS
+    path: Path, columns: set[str], chunk_rows: int = CHUNK_ROWS, sheet: str | None = None
 ) -> Iterator[tuple[int, pd.DataFrame]]:
     """(first 1-based row, frame of at most `chunk_rows` rows) over a CSV or JSON file of
     projects; a CSV keeps only `columns` (other columns are ignored by the model anyway)."""
@@ -73,6 +74,9 @@ def project_chunks(
         raise RiskInputError(None, None, f"input file {path} does not exist (or is a folder)")
     if path.suffix.lower() == ".json":
         yield 1, read_json_projects(path)
+        return
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        yield 1, read_xlsx(path, sheet)
         return
     encoding, separator = csv_format(path)
     try:

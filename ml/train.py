@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import platform
 from datetime import UTC, datetime
@@ -24,7 +25,8 @@ from ml.columns import (
     UsedColumn,
     screen_columns,
 )
-from ml.errors import RiskSpecError
+from ml.dates import parse_dates
+from ml.errors import RiskInputError, RiskSpecError
 from ml.features import Feature, coerce_frame, infer_features
 from ml.model import RiskModel, TargetEstimators
 from ml.pipelines import (
@@ -38,7 +40,9 @@ from ml.pipelines import (
 )
 from ml.quantiles import fit_table, held_out_quality
 from ml.spec import RiskSpec, TargetSpec
+from ml.tables import SAMPLE_BYTES, detect_encoding, sniff_separator
 from ml.validation import TIME_TEST_SHARE, Validation, repeated_kfold, time_ordered
+from ml.xlsx import read_xlsx
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +53,10 @@ HALF_LIVES = (None, 0.25, 0.5, 1.0)  # recency weighting, as fractions of the ti
 TUNE_MIN_ROWS = 2000  # below this the inner split is too small to rank 8 settings
 
 
-def read_training_csv(path: Path) -> tuple[pd.DataFrame, str]:
-    """The CSV and the SHA-256 of its bytes (recorded in the card)."""
+def read_training_csv(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, str]:
+    """The table of past projects and the SHA-256 of its bytes (recorded in the card): a CSV
+    in UTF-8 (BOM or not) or GBK/GB18030, `,` `;` or tab separated, or an .xlsx (its first
+    sheet, or `sheet`)."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -58,11 +64,19 @@ def read_training_csv(path: Path) -> tuple[pd.DataFrame, str]:
         raise RiskSpecError(f"training data {path} does not exist") from None
     except OSError as exc:
         raise RiskSpecError(f"cannot read training data {path}: {exc.strerror}") from None
+    digest = hashlib.sha256(raw).hexdigest()
     try:
-        frame = pd.read_csv(path, encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            return read_xlsx(path, sheet), digest
+        encoding = detect_encoding(raw)
+        text = raw.decode(encoding)
+        frame = pd.read_csv(io.StringIO(text), sep=sniff_separator(text[:SAMPLE_BYTES]))
+    except RiskInputError as exc:
+        raise RiskSpecError(str(exc)) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise RiskSpecError(f"{path} is not a readable CSV: {exc}") from None
-    return frame, hashlib.sha256(raw).hexdigest()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, digest
 
 
 def train_risk_model(
@@ -227,7 +241,7 @@ def _time_order(frame: pd.DataFrame, time: str | None) -> tuple[np.ndarray, np.n
     """Row order by the time column, and each sorted row's time in days (None: no column)."""
     if not time:
         return np.arange(len(frame)), None
-    stamps = pd.to_datetime(frame[time], errors="coerce", format="mixed")
+    stamps = _dates(frame[time], time)
     bad = stamps.isna().to_numpy()
     if bad.any():
         row = int(np.argmax(bad))
@@ -238,6 +252,22 @@ def _time_order(frame: pd.DataFrame, time: str | None) -> tuple[np.ndarray, np.n
     order = np.argsort(stamps.to_numpy(), kind="stable")
     days = (stamps - stamps.min()).dt.total_seconds().to_numpy()[order] / 86400.0
     return order, days
+
+
+def _dates(values: pd.Series, column: str) -> pd.Series:
+    """ISO dates and times fast (pandas); any other form through ml.dates (2024/3/5,
+    2024年3月5日, day/month decided per column; RiskInputError naming the row if unclear)."""
+    try:
+        return pd.to_datetime(values, format="ISO8601")
+    except (ValueError, TypeError):
+        pass
+    try:
+        return parse_dates(values, column)
+    except RiskInputError as exc:
+        raise RiskSpecError(
+            f"{exc}; the time column orders validation, so every row needs a date "
+            "(or drop `time` from the spec)"
+        ) from None
 
 
 def recency_weights(days: np.ndarray, half_life: float | None) -> np.ndarray | None:

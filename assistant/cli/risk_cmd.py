@@ -25,10 +25,20 @@ from assistant.cli.common import (
     user_errors,
 )
 
+SheetOpt = Annotated[
+    str | None, typer.Option("--sheet", help="Sheet of an .xlsx file (default: the first).")
+]
+
 
 @risk_app.command("train")
 def train(
-    data: Annotated[Path, typer.Option("--data", help="CSV of past projects.")],
+    data: Annotated[
+        Path,
+        typer.Option(
+            "--data",
+            help="Past projects: CSV (UTF-8 or GBK, , or ; separated) or .xlsx.",
+        ),
+    ],
     spec: Annotated[
         Path | None,
         typer.Option("--spec", help="Risk spec TOML; default: the portfolio.csv spec."),
@@ -38,6 +48,7 @@ def train(
         typer.Option("--out", help="Model directory; default <workspace>/models/risk."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed for validation and models.")] = 0,
+    sheet: SheetOpt = None,
     strict: Annotated[
         bool,
         typer.Option(
@@ -57,10 +68,10 @@ def train(
     model_dir = out or settings.risk_model_dir
     with user_errors():
         if json_output:
-            summary = train_to_dir(data, spec, model_dir, seed)
+            summary = train_to_dir(data, spec, model_dir, seed, sheet)
         else:
             with stderr.status(f"training on {data} ..."):
-                summary = train_to_dir(data, spec, model_dir, seed)
+                summary = train_to_dir(data, spec, model_dir, seed, sheet)
     if json_output:
         emit_json(summary)
     else:
@@ -114,10 +125,11 @@ def score(
         Path,
         typer.Option(
             "--input",
-            help="Projects to score: CSV (any size: read in chunks), or JSON (list or "
-            '{"projects": [...]}, at most 100 MB).',
+            help="Projects to score: CSV (any size: read in chunks), .xlsx, or JSON (list "
+            'or {"projects": [...]}, at most 100 MB).',
         ),
     ],
+    sheet: SheetOpt = None,
     model: Annotated[
         Path | None,
         typer.Option("--model", help="Model directory; default <workspace>/models/risk."),
@@ -139,7 +151,7 @@ def score(
     model_dir = model or settings.risk_model_dir
     with user_errors():
         risk_model = load_model(model_dir)
-        chunks = score_chunks(risk_model, input_path)
+        chunks = score_chunks(risk_model, input_path, sheet=sheet)
         if json_output:
             _stream_json(str(model_dir), chunks)
             return
