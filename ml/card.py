@@ -69,6 +69,14 @@ class TargetCard(BaseModel):
         description="Gradient boosting weighted recent projects: weight halves every this "
         "fraction of the training time span (chosen on the inner split; None: equal weights).",
     )
+    calibration: str = Field(
+        "sigmoid",
+        description="How the probabilities are calibrated: none, sigmoid or isotonic, the "
+        "lowest held-out Brier on the model-choice rows (ml.calibration).",
+    )
+    calibration_briers: dict[str, float] | None = Field(
+        None, description="Held-out Brier of each calibration for the chosen model."
+    )
     encoding_of: str | None = Field(
         None,
         description="An earlier target whose fitted feature encoding is identical to this "

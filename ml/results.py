@@ -169,14 +169,22 @@ def top_columns(size: np.ndarray, k: int) -> np.ndarray:
     A partition then a sort of k columns: a full row sort costs several times more.
     """
     columns = size.shape[1]
-    if k < columns:
-        # the k largest are the last k after partitioning at columns - k (partitioning the
-        # negated sizes at k - 1 measured twice as slow)
-        part = np.sort(np.argpartition(size, columns - k, axis=1)[:, columns - k :], axis=1)
-    else:
-        part = np.broadcast_to(np.arange(columns), size.shape)
+    if k >= columns:
+        return np.argsort(-size, axis=1, kind="stable")
+    # the k largest are the last k after partitioning at columns - k (partitioning the
+    # negated sizes at k - 1 measured twice as slow)
+    partitioned = np.argpartition(size, columns - k, axis=1)
+    part = np.sort(partitioned[:, columns - k :], axis=1)
     within = np.argsort(-np.take_along_axis(size, part, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(part, within, axis=1)
+    top = np.take_along_axis(part, within, axis=1)
+    # A tie across the cut (an isotonic calibration's steps give equal effects) may have put
+    # a later column in: those rows take the full stable sort, so ties go by column order.
+    smallest_in = np.take_along_axis(size, top[:, -1:], axis=1)[:, 0]
+    largest_out = np.take_along_axis(size, partitioned[:, : columns - k], axis=1).max(axis=1)
+    tied = np.flatnonzero(smallest_in == largest_out)
+    if tied.size:
+        top[tied] = np.argsort(-size[tied], axis=1, kind="stable")[:, :k]
+    return top
 
 
 def round4(values: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
+from ml.calibration import choose_calibration
 from ml.card import FeatureCard, Levels, ModelCard, TargetCard
 from ml.columns import (
     ColumnReport,
@@ -297,13 +298,17 @@ def _train_target(
         _tune_boosting(features, x_t, y, days_t, seed) if days_t is not None else (None, None)
     )
 
-    def make(candidate: str, rows: int):
-        return make_classifier(candidate, features, rows, seed, tuned)
-
     def weights(candidate: str, rows: np.ndarray) -> np.ndarray | None:
         if candidate != GRADIENT_BOOSTING or days_t is None:
             return None
         return recency_weights(days_t[rows], half_life)
+
+    calibration, calibration_briers = _calibrations(
+        features, x_t, y, seed, tuned, weights, timed=days_t is not None
+    )
+
+    def make(candidate: str, rows: int):
+        return make_classifier(candidate, features, rows, seed, tuned, calibration[candidate])
 
     timed_weights = weights if days_t is not None else None
     chosen, validation = _validate(make, x_t, y, timed_weights, seed, cv_repeats)
@@ -332,8 +337,25 @@ def _train_target(
         quantiles=quantiles,
         boosting_parameters=tuned,
         recency_half_life=half_life if chosen == GRADIENT_BOOSTING else None,
+        calibration=calibration[chosen],
+        calibration_briers=calibration_briers[chosen],
     )
     return card, estimators
+
+
+def _calibrations(features, x, y, seed, tuned, weights, *, timed: bool):
+    """Each candidate's calibration (ml.calibration), chosen on the rows that choose the
+    model: the earliest 80% when validation is time-ordered (the test part stays unseen),
+    else all rows."""
+    rows = round(len(y) * (1 - TIME_TEST_SHARE)) if timed else len(y)
+    chosen, briers = {}, {}
+    for candidate in CANDIDATES:
+        raw = make_classifier(candidate, features, rows, seed, tuned, calibration="none")
+        chosen[candidate], briers[candidate] = choose_calibration(
+            raw, x.iloc[:rows], y[:rows], seed, lambda r, c=candidate: weights(c, r)
+        )
+    logger.info("calibration per candidate: %s (%s)", chosen, briers)
+    return chosen, briers
 
 
 def _tune_boosting(
