@@ -38,6 +38,7 @@ from ml.errors import RiskInputError
 from ml.features import Feature, coerce_columns, record_columns, records_frame
 from ml.prepared import PreparedPipeline, linear_effects
 from ml.results import LEVEL_NAMES, ScoreTable, TargetScores, TopDrivers
+from ml.spec import TargetSpec
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,17 @@ CHUNK_ROWS = 200_000
 SMALL_BATCH = 5_000
 RECORD_ROWS = 1_000  # up to this many records are checked without building a DataFrame
 TOP_DRIVERS = 5
+
+
+def missing_counts(columns: Columns, rows: int) -> np.ndarray:
+    """Per row, how many features are missing (the model imputes or routes them)."""
+    counts = np.zeros(rows, dtype=np.int64)
+    for values in columns.values():
+        if values.dtype.kind == "f":
+            counts += np.isnan(values)
+        else:
+            counts += np.fromiter((v is None for v in values), dtype=bool, count=rows)
+    return counts
 
 
 @dataclass
@@ -159,11 +171,12 @@ class RiskModel:
                 encodings[shared] = self._encoded(parts, columns, rows)
             encoded = encodings[shared]
             probability = parts.probability(encoded)
-            targets[name] = self._target_scores(name, probability, quantiles)
+            targets[name] = self._target_scores(name, probability, quantiles, columns)
             if drivers and self.top_drivers > 0 and rows:
                 effects.append(self._effects(parts, encoded, probability))
         top = TopDrivers.of(effects, self.top_drivers) if effects else None
-        return ScoreTable(ids, targets, top, [f.name for f in self.features], columns)
+        names = [f.name for f in self.features]
+        return ScoreTable(ids, targets, top, names, columns, missing_counts(columns, rows))
 
     def _encoded(self, parts: PreparedPipeline, columns: Columns, rows: int) -> np.ndarray:
         """The encoded matrix; a number so extreme that its encoding overflows (say 1e308
@@ -209,15 +222,30 @@ class RiskModel:
             return [None if pd.isna(v) else str(v) for v in values.tolist()]
         return [None] * len(frame)
 
-    def _target_scores(self, name: str, p: np.ndarray, quantiles: bool = True) -> TargetScores:
+    def _target_scores(
+        self, name: str, p: np.ndarray, quantiles: bool = True, columns: Columns | None = None
+    ) -> TargetScores:
         target = self.card.targets[name]
         levels = target.levels
         code = (p >= levels.medium).astype(np.intp) + (p >= levels.high)
         level = LEVEL_NAMES[code]  # object array: three shared str objects, not one per row
         if quantiles and target.quantiles is not None and target.quantiles.p50:
             p50, p80 = target.quantiles.predict(p)
-            return TargetScores(p, level, p50, p80, no_skill=target.no_skill)
+            extra = self._extra(name, p50, p80, columns)
+            return TargetScores(p, level, p50, p80, no_skill=target.no_skill, extra=extra)
         return TargetScores(p, level, no_skill=target.no_skill)
+
+    def _extra(
+        self, name: str, p50: np.ndarray, p80: np.ndarray, columns: Columns | None
+    ) -> tuple[np.ndarray, np.ndarray, str] | None:
+        """P50/P80 as extra days or 万元: ratio x the project's planned value x unit factor."""
+        spec = TargetSpec.model_validate(self.card.spec["targets"][name])
+        units = spec.extra_units()
+        if units is None or columns is None or spec.planned not in columns:
+            return None
+        factor, unit = units
+        planned = np.asarray(columns[spec.planned], dtype=float) * factor
+        return p50 * planned, p80 * planned, unit
 
     def driver_candidates(self) -> list[int]:
         """Indices of the features drivers are computed for (all, unless capped)."""

@@ -30,6 +30,9 @@ class TargetScores:
     p50: np.ndarray | None = None
     p80: np.ndarray | None = None
     no_skill: bool = False  # the card's validation: these probabilities carry no information
+    # P50/P80 in the PM's units: (extra at P50, extra at P80, "days" or "万元"), from the
+    # project's planned value; NaN where the project has none.
+    extra: tuple[np.ndarray, np.ndarray, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class ScoreTable:
     drivers: TopDrivers | None  # None when drivers were not asked for
     feature_names: list[str]
     columns: Mapping[str, np.ndarray]  # the coerced inputs: the value of each listed driver
+    imputed: np.ndarray | None = None  # per project, how many features were missing
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -87,7 +91,11 @@ class ScoreTable:
         # are built, and none of them can form a cycle.
         with _gc_paused():
             drivers = self._driver_lists()
-            return _rows(self.ids, {n: _target_dicts(s) for n, s in self.targets.items()}, drivers)
+            rows = _rows(self.ids, {n: _target_dicts(s) for n, s in self.targets.items()}, drivers)
+            if self.imputed is not None:
+                for row, count in zip(rows, self.imputed.tolist(), strict=True):
+                    row["imputed"] = count
+            return rows
 
     def _values(self, rows: np.ndarray, chosen: np.ndarray) -> np.ndarray:
         """The input value of feature chosen[i] in row rows[i], JSON-ready, gathered feature
@@ -145,6 +153,11 @@ def _rows(
 
 def _target_dicts(scores: TargetScores) -> list[dict[str, Any]]:
     dicts = _score_dicts(scores)
+    if scores.extra is not None:
+        p50, p80, unit = scores.extra
+        for d, e50, e80 in zip(dicts, _extra_values(p50), _extra_values(p80), strict=True):
+            if e50 is not None and e80 is not None:
+                d["p50_extra"], d["p80_extra"], d["extra_unit"] = e50, e80, unit
     if scores.no_skill:  # said on every result: a reader of one result must see it
         for d in dicts:
             d["no_skill"] = True
@@ -204,6 +217,11 @@ def _object_values(values: np.ndarray) -> np.ndarray:
         out[np.isnan(rounded)] = None
         return out
     return values
+
+
+def _extra_values(values: np.ndarray) -> list[float | None]:
+    rounded = np.round(values, 1)
+    return [None if v != v else v for v in rounded.tolist()]
 
 
 def _json_values(values: np.ndarray) -> list[Any]:

@@ -146,6 +146,8 @@ def _risk_result(result: Any) -> m.RiskResult:
             fields[target] = targets[target]
     if fields["id"] is not None:
         fields["id"] = str(fields["id"])
+    if "imputed" in plain:
+        fields["imputed"] = plain["imputed"]
     return m.RiskResult(**fields)
 
 

@@ -19,6 +19,11 @@ class TargetScore(BaseModel):
     level: Literal["low", "medium", "high"]
     p50: float | None = Field(None, description="Median predicted actual/planned - 1.")
     p80: float | None = Field(None, description="80th percentile of actual/planned - 1.")
+    p50_extra: float | None = Field(
+        None, description="P50 in the PM's units: extra days or extra 万元 for this project."
+    )
+    p80_extra: float | None = Field(None, description="P80 in the same units as p50_extra.")
+    extra_unit: Literal["days", "万元"] | None = Field(None, description="Unit of p50/p80_extra.")
     no_skill: bool | None = Field(
         None,
         description="true when the model's validation was not clearly better than the class "
@@ -40,6 +45,9 @@ class RiskResult(BaseModel):
     delay: TargetScore | None = None
     overrun: TargetScore | None = None
     drivers: list[Driver] = Field(default_factory=list)
+    imputed: int | None = Field(
+        None, description="How many of the model's features this project left empty."
+    )
 
 
 class RiskBatchResult(BaseModel):

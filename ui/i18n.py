@@ -86,6 +86,23 @@ TEXT: dict[str, tuple[str, str]] = {
         "Validation shows no skill for this target: this probability carries no "
         "information; do not rank projects by it.",
     ),
+    "risk_reliability": (
+        "可靠性（验证集：预测概率 vs 实际发生率）",
+        "Reliability (held-out: predicted probability vs observed rate)",
+    ),
+    "risk_reliability_ideal": ("完全校准", "perfectly calibrated"),
+    "risk_quantiles_explained": (
+        "P50/P80：与此项目风险相近的历史项目中，一半（P50）或五分之四（P80）的超出不超过该值"
+        "（按本项目的计划工期和预算换算成天数和万元）。",
+        "P50/P80: among past projects with a similar risk, half (P50) or four in five (P80) "
+        "overran by no more than this (in days and 万元 from this project's planned "
+        "duration and budget).",
+    ),
+    "risk_mostly_missing": (
+        "{missing} / {total} 个特征为空，按缺失值处理：结果主要反映历史平均，请补充数据。",
+        "{missing} of {total} features are empty and treated as missing: the result mostly "
+        "reflects the past average; fill in more fields.",
+    ),
 }
 
 

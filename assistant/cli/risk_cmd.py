@@ -156,7 +156,8 @@ def score(
             _stream_json(str(model_dir), chunks)
             return
         shown_rows, levels, total = _summarised(chunks, risk_model.target_names)
-    _print_scores(shown_rows, risk_model.target_names, levels, total)
+    features = len(risk_model.features)
+    _print_scores(shown_rows, risk_model.target_names, levels, total, features)
 
 
 def _stream_json(model_dir: str, chunks: Iterator[list[dict[str, Any]]]) -> None:
@@ -206,6 +207,7 @@ def _print_scores(
     targets: list[str],
     levels: dict[str, Counter[str]],
     total: int,
+    features: int,
 ) -> None:
     table = Table("id", *targets, "top drivers")
     for i, result in enumerate(results[:TABLE_ROWS], start=1):
@@ -213,6 +215,9 @@ def _print_scores(
         for name in targets:
             t = result[name]
             extra = f" P50 {t['p50']:+.0%} P80 {t['p80']:+.0%}" if "p50" in t else ""
+            if "extra_unit" in t:
+                unit, fmt = t["extra_unit"], "+.0f" if t["extra_unit"] == "days" else "+.1f"
+                extra += f" ({t['p50_extra']:{fmt}}/{t['p80_extra']:{fmt}} {unit})"
             skill = " (no_skill)" if t.get("no_skill") else ""
             cells.append(f"{t['probability']:.0%} {t['level']}{extra}{skill}")
         drivers = ", ".join(
@@ -222,6 +227,19 @@ def _print_scores(
         table.add_row(shown(result["id"] or str(i)), *cells, shown(drivers))
     console = Console()
     console.print(table)
+    if any("p50" in r[n] for r in results for n in targets):
+        console.print(
+            "P50/P80: among past projects with a similar risk, half (P50) or four in five (P80) "
+            "overran by no more than this (in days and 万元 from the project's planned "
+            "duration and budget)."
+        )
+    mostly_missing = [r for r in results if r.get("imputed", 0) * 2 > features]
+    if mostly_missing:
+        console.print(
+            f"warning: {len(mostly_missing)} shown project(s) leave most of the {features} "
+            "features empty: their scores mostly reflect the past average.",
+            style="yellow",
+        )
     skill_less = [n for n in targets if results and results[0][n].get("no_skill")]
     for name in skill_less:
         console.print(

@@ -20,6 +20,7 @@ from ui.risk_view import (
     drivers_frame,
     empty_results,
     portfolio_frame,
+    reliability_frame,
     result_markdown,
     sample_projects,
     score_csv,
@@ -83,7 +84,8 @@ def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any], lang: st
             scored = score_with(_current(ctx), [record])[0]
         except RiskModelError as exc:
             raise gr.Error(str(exc)) from None
-        return result_markdown(scored, lang_code(language)), drivers_frame(scored)
+        text = result_markdown(scored, lang_code(language), features=len(features))
+        return text, drivers_frame(scored)
 
     button.click(on_score, inputs=[ctx.language, *inputs], outputs=[result, chart])
 
@@ -153,6 +155,17 @@ def build(ctx: UiContext) -> None:
             gr.Markdown(t("no_model", lang, dir=ctx.holder.model_dir), elem_id="risk-no-model")
             return
         _form(ctx, loaded, prefill, lang)
+        gr.LinePlot(
+            reliability_frame(loaded.card.raw, lang),
+            x="predicted",
+            y="observed",
+            color="series",
+            x_lim=[0, 1],
+            y_lim=[0, 1],
+            label=t("risk_reliability", lang),
+            elem_id="risk-reliability",
+            key=f"risk-reliability-{lang}",
+        )
 
     loaded = ctx.holder.optional()
     targets = loaded.card.targets if loaded else ("delay", "overrun")
