@@ -21,6 +21,7 @@ one prediction.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from ml.card import ModelCard
 from ml.compiled import Columns
 from ml.errors import RiskInputError
 from ml.features import Feature, coerce_columns, record_columns, records_frame
+from ml.levers import card_levers, lever_lists
 from ml.prepared import PreparedPipeline, linear_effects
 from ml.results import LEVEL_NAMES, ScoreTable, TargetScores, TopDrivers
 from ml.spec import TargetSpec
@@ -97,6 +99,7 @@ class RiskModel:
         self._reference = coerce_columns(pd.DataFrame(reference), self.features)
         self._parts: dict[int, PreparedPipeline] = {}
         self._feature_names = np.array([f.name for f in self.features], dtype=object)
+        self._levers = card_levers(card)
 
     @property
     def target_names(self) -> list[str]:
@@ -176,7 +179,24 @@ class RiskModel:
                 effects.append(self._effects(parts, encoded, probability))
         top = TopDrivers.of(effects, self.top_drivers) if effects else None
         names = [f.name for f in self.features]
-        return ScoreTable(ids, targets, top, names, columns, missing_counts(columns, rows))
+        levers = None
+        if drivers and self._levers and rows:
+            probabilities = {n: t.probability for n, t in targets.items()}
+            levers = lever_lists(self._levers, columns, rows, probabilities, self._probabilities)
+        table = ScoreTable(ids, targets, top, names, columns, missing_counts(columns, rows))
+        return dataclasses.replace(table, levers=levers)
+
+    def _probabilities(self, columns: Columns, rows: int) -> dict[str, np.ndarray]:
+        """Each target's probability for `columns` (levers rescore changed projects)."""
+        encodings: dict[str, np.ndarray] = {}
+        out = {}
+        for name, estimators in self.estimators.items():
+            parts = self._parts_of(estimators.classifier)
+            shared = self.card.targets[name].encoding_of or name
+            if shared not in encodings:
+                encodings[shared] = self._encoded(parts, columns, rows)
+            out[name] = parts.probability(encodings[shared])
+        return out
 
     def _encoded(self, parts: PreparedPipeline, columns: Columns, rows: int) -> np.ndarray:
         """The encoded matrix; a number so extreme that its encoding overflows (say 1e308
@@ -241,10 +261,11 @@ class RiskModel:
         """P50/P80 as extra days or 万元: ratio x the project's planned value x unit factor."""
         spec = TargetSpec.model_validate(self.card.spec["targets"][name])
         units = spec.extra_units()
-        if units is None or columns is None or spec.planned not in columns:
+        planned_column = spec.planned
+        if units is None or columns is None or planned_column not in (columns or {}):
             return None
         factor, unit = units
-        planned = np.asarray(columns[spec.planned], dtype=float) * factor
+        planned = columns[str(planned_column)].astype(np.float64) * factor
         return p50 * planned, p80 * planned, unit
 
     def driver_candidates(self) -> list[int]:

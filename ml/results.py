@@ -81,6 +81,7 @@ class ScoreTable:
     feature_names: list[str]
     columns: Mapping[str, np.ndarray]  # the coerced inputs: the value of each listed driver
     imputed: np.ndarray | None = None  # per project, how many features were missing
+    levers: list[list[dict[str, Any]]] | None = None  # ml.levers, when the model has levers
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -92,6 +93,9 @@ class ScoreTable:
         with _gc_paused():
             drivers = self._driver_lists()
             rows = _rows(self.ids, {n: _target_dicts(s) for n, s in self.targets.items()}, drivers)
+            if self.levers is not None:
+                for row, levers in zip(rows, self.levers, strict=True):
+                    row["levers"] = levers
             if self.imputed is not None:
                 for row, count in zip(rows, self.imputed.tolist(), strict=True):
                     row["imputed"] = count

@@ -106,6 +106,19 @@ class RiskSpec(BaseModel):
         description="Columns kept as features even when training flags them as leakage "
         "(they are known when a project is scored).",
     )
+    levers: list[str] = Field(
+        default_factory=list,
+        description="Numeric features a PM can act on; each result lists the probability "
+        "after moving them to the training median or by `lever_steps` (ml.levers).",
+    )
+    lever_steps: dict[str, float] = Field(
+        default_factory=dict,
+        description="A realistic improvement per lever, e.g. open_high_risks = -2.",
+    )
+    labels: dict[str, tuple[str, str]] = Field(
+        default_factory=dict,
+        description='Feature labels: name = ["中文", "English"] (built-ins for the portfolio).',
+    )
     targets: dict[str, TargetSpec] = Field(description="Target name -> definition.")
 
     @model_validator(mode="after")
@@ -146,6 +159,14 @@ class RiskSpec(BaseModel):
 PORTFOLIO_SPEC = RiskSpec(
     id="project_id",
     time="start_date",
+    levers=[
+        "open_high_risks",
+        "change_requests",
+        "staff_turnover",
+        "requirement_volatility",
+        "team_size",
+    ],
+    lever_steps={"open_high_risks": -2.0, "change_requests": -2.0},
     targets={
         "delay": TargetSpec(
             actual="actual_duration_months",

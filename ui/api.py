@@ -146,8 +146,9 @@ def _risk_result(result: Any) -> m.RiskResult:
             fields[target] = targets[target]
     if fields["id"] is not None:
         fields["id"] = str(fields["id"])
-    if "imputed" in plain:
-        fields["imputed"] = plain["imputed"]
+    for key in ("imputed", "levers"):
+        if key in plain:
+            fields[key] = plain[key]
     return m.RiskResult(**fields)
 
 

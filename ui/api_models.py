@@ -38,6 +38,17 @@ class Driver(BaseModel):
     target: str | None = Field(None, description="The target this effect is on.")
 
 
+class Lever(BaseModel):
+    feature: str
+    from_: float = Field(alias="from", description="The project's value now.")
+    to: float = Field(description="The value after a realistic improvement.")
+    target: str
+    probability: float = Field(ge=0, le=1, description="The target's probability after it.")
+    change: float = Field(description="probability after - probability now (negative).")
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
 class RiskResult(BaseModel):
     """One scored project; only the targets the model was trained on appear."""
 
@@ -45,6 +56,9 @@ class RiskResult(BaseModel):
     delay: TargetScore | None = None
     overrun: TargetScore | None = None
     drivers: list[Driver] = Field(default_factory=list)
+    levers: list[Lever] | None = Field(
+        None, description="What would lower the risk most (the spec's levers), best first."
+    )
     imputed: int | None = Field(
         None, description="How many of the model's features this project left empty."
     )

@@ -98,6 +98,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "overran by no more than this (in days and 万元 from this project's planned "
         "duration and budget).",
     ),
+    "risk_levers": ("可采取的措施（改善后概率）", "What would lower the risk (probability after)"),
     "risk_mostly_missing": (
         "{missing} / {total} 个特征为空，按缺失值处理：结果主要反映历史平均，请补充数据。",
         "{missing} of {total} features are empty and treated as missing: the result mostly "

@@ -13,8 +13,9 @@ from typing import Any
 
 import pandas as pd
 
+from ml.labels import feature_label
 from ui.api import score_with
-from ui.api_models import RiskResult
+from ui.api_models import Lever, RiskResult
 from ui.i18n import t
 from ui.risk_holder import LoadedModel
 
@@ -28,7 +29,13 @@ class SampleProject:
     features: dict[str, Any]
 
 
-def result_markdown(result: RiskResult, lang: str, features: int | None = None) -> str:
+def result_markdown(
+    result: RiskResult,
+    lang: str,
+    features: int | None = None,
+    spec: dict[str, Any] | None = None,
+) -> str:
+    """The scores in the PM's words; `spec` (the card's) gives the feature labels."""
     lines = []
     explained = False
     for target in TARGETS:
@@ -49,10 +56,24 @@ def result_markdown(result: RiskResult, lang: str, features: int | None = None) 
         lines.append(line)
     if explained:
         lines.append(f"\n{t('risk_quantiles_explained', lang)}")
+    if result.levers:
+        lines.append(f"\n**{t('risk_levers', lang)}**")
+        lines += [f"- {lever_text(lever, lang, spec)}" for lever in result.levers]
     if features and result.imputed is not None and result.imputed * 2 > features:
         warning = t("risk_mostly_missing", lang, missing=result.imputed, total=features)
         lines.append(f"\n⚠ {warning}")
     return "\n".join(lines)
+
+
+def lever_text(lever: Lever, lang: str, spec: dict[str, Any] | None = None) -> str:
+    """"未关闭高风险数 4 → 2 ⇒ 延期概率 62%" / "open high risks 4 → 2 ⇒ Delay probability 62%"."""
+    label = feature_label(lever.feature, lang, spec)
+    target = t(f"target_{lever.target}", lang) if lever.target in TARGETS else lever.target
+    joiner = "" if lang == "zh" else " "
+    return (
+        f"{label} {lever.from_:g} → {lever.to:g} ⇒ {target}{joiner}{t('probability', lang)} "
+        f"{lever.probability:.0%} ({lever.change:+.0%})"
+    )
 
 
 def _extra(value: float | None, unit: str | None, lang: str) -> str:
@@ -64,11 +85,15 @@ def _extra(value: float | None, unit: str | None, lang: str) -> str:
     return f" ({value:+.1f} 万元)"
 
 
-def drivers_frame(result: RiskResult, top: int = 8) -> pd.DataFrame:
+def drivers_frame(
+    result: RiskResult, top: int = 8, lang: str = "zh", spec: dict[str, Any] | None = None
+) -> pd.DataFrame:
     drivers = sorted(result.drivers, key=lambda d: abs(d.effect), reverse=True)[:top]
     return pd.DataFrame(
         {
-            "feature": [f"{d.feature} = {_shown(d.value)}" for d in drivers],
+            "feature": [
+                f"{feature_label(d.feature, lang, spec)} = {_shown(d.value)}" for d in drivers
+            ],
             "effect": [float(d.effect) for d in drivers],
             "target": [d.target or "" for d in drivers],
         }

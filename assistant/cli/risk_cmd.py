@@ -209,7 +209,7 @@ def _print_scores(
     total: int,
     features: int,
 ) -> None:
-    table = Table("id", *targets, "top drivers")
+    table = Table("id", *targets, "top drivers", "best levers")
     for i, result in enumerate(results[:TABLE_ROWS], start=1):
         cells = []
         for name in targets:
@@ -224,7 +224,11 @@ def _print_scores(
             f"{d['feature']}={d['value']} ({d['effect']:+.2f} {d['target']})"
             for d in result["drivers"][:3]
         )
-        table.add_row(shown(result["id"] or str(i)), *cells, shown(drivers))
+        levers = ", ".join(
+            f"{v['feature']} {v['from']:g}→{v['to']:g}: {v['target']} {v['probability']:.0%}"
+            for v in result.get("levers", [])[:2]
+        )
+        table.add_row(shown(result["id"] or str(i)), *cells, shown(drivers), shown(levers))
     console = Console()
     console.print(table)
     if any("p50" in r[n] for r in results for n in targets):

@@ -3,8 +3,8 @@ when most fields are empty, and the batch table carries them (#16 point 7)."""
 
 from __future__ import annotations
 
-from ui.api_models import RiskResult, TargetScore
-from ui.risk_view import result_markdown, results_frame
+from ui.api_models import Driver, Lever, RiskResult, TargetScore
+from ui.risk_view import drivers_frame, result_markdown, results_frame
 
 
 def scored(imputed: int = 2) -> RiskResult:
@@ -39,3 +39,18 @@ def test_batch_table_has_p50_p80_in_days_and_wan_yuan() -> None:
     assert row["delay_p50_days"] == 48.0 and row["delay_p80_days"] == 113.0
     assert row["overrun_p80_wan_yuan"] == 50.0 and row["delay_p50"] == 0.2
     assert row["missing_features"] == 2
+
+
+def test_levers_in_the_chosen_language() -> None:
+    result = scored()
+    lever = {"feature": "open_high_risks", "from": 4, "to": 2, "target": "delay"}
+    result.levers = [Lever.model_validate({**lever, "probability": 0.62, "change": -0.14})]
+    assert "未关闭高风险数 4 → 2 ⇒ 延期概率 62% (-14%)" in result_markdown(result, "zh")
+    assert "open high risks 4 → 2 ⇒ Delay probability 62%" in result_markdown(result, "en")
+
+
+def test_driver_chart_uses_labels() -> None:
+    result = scored()
+    result.drivers = [Driver(feature="team_size", value=12, effect=0.1, target="delay")]
+    assert drivers_frame(result, lang="zh")["feature"].tolist() == ["团队人数 = 12"]
+    assert drivers_frame(result, lang="en")["feature"].tolist() == ["team size = 12"]

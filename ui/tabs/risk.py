@@ -12,6 +12,7 @@ import pandas as pd
 from assistant.settings import data_dir
 from ml.errors import RiskModelError
 from ml.export import write_csv
+from ml.labels import feature_label
 from ui.api import score_with
 from ui.i18n import t
 from ui.risk_holder import LoadedModel, NoRiskModelError
@@ -35,12 +36,12 @@ def _current(ctx: UiContext) -> LoadedModel:
         raise gr.Error(str(exc)) from None
 
 
-def _input_for(feature: FeatureSpec, value: Any) -> Any:
+def _input_for(feature: FeatureSpec, value: Any, label: str) -> Any:
     if feature.kind == "categorical":
         return gr.Dropdown(
             list(feature.categories),
             value=value,
-            label=feature.name,
+            label=label,
             allow_custom_value=feature.open_categories,
             elem_id=f"risk-{feature.name}",
             interactive=True,  # built inside gr.render: say so, it is not inferred there
@@ -50,7 +51,7 @@ def _input_for(feature: FeatureSpec, value: Any) -> Any:
         info = f"{feature.low:g} – {feature.high:g}"
     return gr.Number(
         value=value,
-        label=feature.name,
+        label=label,
         info=info,
         elem_id=f"risk-{feature.name}",
         interactive=True,
@@ -59,11 +60,15 @@ def _input_for(feature: FeatureSpec, value: Any) -> Any:
 
 def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any], lang: str) -> None:
     features = list(loaded.card.features)
+    spec = loaded.card.raw.get("spec")
     with gr.Accordion(t("risk_form", lang), open=True):
         inputs = []
         for start in range(0, len(features), 4):
             with gr.Row():
-                inputs += [_input_for(f, prefill.get(f.name)) for f in features[start : start + 4]]
+                inputs += [
+                    _input_for(f, prefill.get(f.name), feature_label(f.name, lang, spec))
+                    for f in features[start : start + 4]
+                ]
         button = gr.Button(t("score", lang), variant="primary", elem_id="risk-score")
         # Explicitly empty: a form rebuilt for the other language must not keep showing the
         # previous score, worded in the previous language and for the previous inputs.
@@ -84,8 +89,9 @@ def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any], lang: st
             scored = score_with(_current(ctx), [record])[0]
         except RiskModelError as exc:
             raise gr.Error(str(exc)) from None
-        text = result_markdown(scored, lang_code(language), features=len(features))
-        return text, drivers_frame(scored)
+        lang = lang_code(language)
+        text = result_markdown(scored, lang, features=len(features), spec=spec)
+        return text, drivers_frame(scored, lang=lang, spec=spec)
 
     button.click(on_score, inputs=[ctx.language, *inputs], outputs=[result, chart])
 
