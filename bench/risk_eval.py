@@ -273,6 +273,45 @@ def kitchenham(datasets: Path, workdir: Path) -> dict[str, Any]:
     return results
 
 
+def guards(datasets: Path, workdir: Path) -> dict[str, Any]:
+    """#16's guards on real data (Kitchenham): a column restating the outcome must be flagged
+    as leakage and excluded; a shuffled target must give no_skill."""
+    frame = kitchenham_frame(datasets)
+    rng = np.random.default_rng(0)
+    leaky = frame.assign(  # the delay in percent, rounded, as a status report would state it
+        schedule_variance_pct=((frame["actual_days"] / frame["planned_days"] - 1) * 100).round()
+    )
+    spec = {
+        "id": "project",
+        "categorical": ["client_code", "project_type", "estimate_method"],
+        "targets": {
+            "delay": {"actual": "actual_days", "planned": "planned_days", "threshold": 0.10}
+        },
+    }
+    leak = _train(leaky, spec, workdir, "kitchenham-leak")
+    excluded = {c["name"]: c["reason"] for c in leak["columns"]["excluded"]}
+    shuffled = frame.assign(
+        late_days=rng.permutation((frame["actual_days"] - frame["planned_days"]).to_numpy())
+    )
+    noise_spec = {
+        "id": "project",
+        "drop": ["actual_days", "actual_effort_hours"],
+        "categorical": ["client_code", "project_type", "estimate_method"],
+        "targets": {"delay": {"column": "late_days", "threshold": 0}},
+    }
+    noise = _train(shuffled, noise_spec, workdir, "kitchenham-shuffled")
+    result = {
+        "leakage_column_excluded_as": excluded.get("schedule_variance_pct"),
+        "leakage_warning": [w["columns"] for w in leak["warnings"] if w["code"] == "leakage"],
+        "leak_model_roc_auc": round(leak["targets"]["delay"]["validation"]["roc_auc"], 4),
+        "shuffled_no_skill": noise["targets"]["delay"]["no_skill"],
+        "shuffled_roc_auc": round(noise["targets"]["delay"]["validation"]["roc_auc"], 4),
+        "shuffled_warnings": [w["code"] for w in noise["warnings"]],
+    }
+    print(f"guards: {result}")
+    return result
+
+
 def throughput(workdir: Path, rows: int = 100_000, rounds: int = 7) -> dict[str, Any]:
     """Rows/s of the `risk score` path vs the bare fitted pipelines, interleaved, medians.
 
@@ -378,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("datasets", type=Path, help="Folder holding jira_delayed_issues/ etc.")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "risk_eval.json")
     parser.add_argument(
-        "--skip", nargs="*", default=[], choices=["jira", "kitchenham", "throughput"]
+        "--skip", nargs="*", default=[], choices=["jira", "kitchenham", "guards", "throughput"]
     )
     parser.add_argument(
         "--variants",
@@ -396,6 +435,8 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
         if "kitchenham" not in args.skip:
             results["kitchenham"] = kitchenham(args.datasets, workdir)
+        if "guards" not in args.skip:
+            results["guards"] = guards(args.datasets, workdir)
         if "throughput" not in args.skip:
             results["throughput"] = throughput(workdir)
         if "jira" not in args.skip:

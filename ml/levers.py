@@ -4,15 +4,19 @@ The spec names the actionable features (`levers = [...]`; the portfolio spec: op
 change requests, staff turnover, requirement volatility, team size). For each project and
 lever the feature is moved to a realistic value: by the spec's step (`lever_steps`, e.g. -2
 open high risks: "close two") or else to the training reference (median), within the training
-range. The project is scored again with only that change, for every target; a lever is listed
-when it lowers a target's probability by at least MIN_DROP, strongest first, at most TOP per
-project: {"feature", "from", "to", "target", "probability", "change"}.
+range. The projects it changes are scored again with only that change, for every target; a
+lever is listed when it lowers a target's probability by at least MIN_DROP, strongest first,
+at most TOP per project: {"feature", "from", "to", "target", "probability", "change"}.
+
+Like drivers, the levers of a batch are arrays (`LeverTable`); the dicts are built only when
+result objects are asked for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -52,37 +56,81 @@ def card_levers(card: ModelCard) -> list[Lever]:
     return levers
 
 
-def lever_lists(
+@dataclass(frozen=True)
+class LeverTable:
+    """Per project, its best levers: (rows, k) arrays indexing `pairs` (lever, target);
+    `listed` marks real entries (fewer than k levers help some projects)."""
+
+    pairs: list[tuple[str, str]]
+    index: np.ndarray
+    listed: np.ndarray
+    before: np.ndarray  # the lever feature's value now
+    after: np.ndarray  # the value it is moved to
+    probability: np.ndarray
+    change: np.ndarray
+
+    def lists(self) -> list[list[dict[str, Any]]]:
+        rows = []
+        for r in range(len(self.index)):
+            row = []
+            for j in np.flatnonzero(self.listed[r]).tolist():
+                feature, target = self.pairs[int(self.index[r, j])]
+                row.append(
+                    {
+                        "feature": feature,
+                        "from": float(self.before[r, j]),
+                        "to": float(self.after[r, j]),
+                        "target": target,
+                        "probability": float(self.probability[r, j]),
+                        "change": float(self.change[r, j]),
+                    }
+                )
+            rows.append(row)
+        return rows
+
+
+def lever_table(
     levers: list[Lever],
     columns: Columns,
     rows: int,
     probabilities: dict[str, np.ndarray],
     rescore: Callable[[Columns, int], dict[str, np.ndarray]],
-) -> list[list[dict]]:
-    """Per project, its levers (see the module docstring). `rescore(columns, rows)` gives
+) -> LeverTable:
+    """Every project's best levers (see the module docstring). `rescore(columns, rows)` gives
     each target's probability for changed columns."""
-    found: list[list[dict]] = [[] for _ in range(rows)]
+    pairs = [(lever.feature, target) for lever in levers for target in probabilities]
+    change = np.full((rows, len(pairs)), np.inf)
+    after_p = np.full((rows, len(pairs)), np.nan)
+    before = np.full((rows, len(pairs)), np.nan)
+    after_v = np.full((rows, len(pairs)), np.nan)
+    k = 0
     for lever in levers:
         values = np.asarray(columns[lever.feature], dtype=float)
         new = lever.moved(values)
         at = np.flatnonzero(np.isfinite(values) & (new != values))
-        if not at.size:
-            continue
-        changed = {name: column[at] for name, column in columns.items()}
-        changed[lever.feature] = new[at]
-        after = rescore(changed, len(at))
-        for target, p_after in after.items():
-            drop = probabilities[target][at] - p_after
-            for i in np.flatnonzero(drop >= MIN_DROP).tolist():
-                row = int(at[i])
-                found[row].append(
-                    {
-                        "feature": lever.feature,
-                        "from": round(float(values[row]), 4),
-                        "to": round(float(new[row]), 4),
-                        "target": target,
-                        "probability": round(float(p_after[i]), 4),
-                        "change": round(float(-drop[i]), 4),
-                    }
-                )
-    return [sorted(levers_of, key=lambda d: d["change"])[:TOP] for levers_of in found]
+        if at.size:
+            changed = {name: column[at] for name, column in columns.items()}
+            changed[lever.feature] = new[at]
+            after = rescore(changed, len(at))
+        for target in probabilities:
+            if at.size:
+                drop = probabilities[target][at] - after[target]
+                change[at, k] = np.where(drop >= MIN_DROP, -drop, np.inf)
+                after_p[at, k], before[at, k], after_v[at, k] = after[target], values[at], new[at]
+            k += 1
+    top = min(TOP, len(pairs))
+    index = np.argsort(change, axis=1, kind="stable")[:, :top]
+
+    def take(a: np.ndarray) -> np.ndarray:
+        return np.take_along_axis(a, index, axis=1)
+
+    chosen = take(change)
+    return LeverTable(
+        pairs,
+        index,
+        np.isfinite(chosen),
+        np.round(take(before), 4),
+        np.round(take(after_v), 4),
+        np.round(take(after_p), 4),
+        np.round(chosen, 4),
+    )

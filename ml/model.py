@@ -37,7 +37,7 @@ from ml.card import ModelCard
 from ml.compiled import Columns
 from ml.errors import RiskInputError
 from ml.features import Feature, coerce_columns, record_columns, records_frame
-from ml.levers import card_levers, lever_lists
+from ml.levers import card_levers, lever_table
 from ml.prepared import PreparedPipeline, linear_effects
 from ml.results import LEVEL_NAMES, ScoreTable, TargetScores, TopDrivers
 from ml.spec import TargetSpec
@@ -182,7 +182,7 @@ class RiskModel:
         levers = None
         if drivers and self._levers and rows:
             probabilities = {n: t.probability for n, t in targets.items()}
-            levers = lever_lists(self._levers, columns, rows, probabilities, self._probabilities)
+            levers = lever_table(self._levers, columns, rows, probabilities, self._probabilities)
         table = ScoreTable(ids, targets, top, names, columns, missing_counts(columns, rows))
         return dataclasses.replace(table, levers=levers)
 

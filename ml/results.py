@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from ml.levers import LeverTable
+
 LEVEL_NAMES = np.array(["low", "medium", "high"], dtype=object)
 
 
@@ -81,7 +83,7 @@ class ScoreTable:
     feature_names: list[str]
     columns: Mapping[str, np.ndarray]  # the coerced inputs: the value of each listed driver
     imputed: np.ndarray | None = None  # per project, how many features were missing
-    levers: list[list[dict[str, Any]]] | None = None  # ml.levers, when the model has levers
+    levers: LeverTable | None = None  # ml.levers, when the model has levers
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -94,7 +96,7 @@ class ScoreTable:
             drivers = self._driver_lists()
             rows = _rows(self.ids, {n: _target_dicts(s) for n, s in self.targets.items()}, drivers)
             if self.levers is not None:
-                for row, levers in zip(rows, self.levers, strict=True):
+                for row, levers in zip(rows, self.levers.lists(), strict=True):
                     row["levers"] = levers
             if self.imputed is not None:
                 for row, count in zip(rows, self.imputed.tolist(), strict=True):

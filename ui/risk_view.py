@@ -70,9 +70,10 @@ def lever_text(lever: Lever, lang: str, spec: dict[str, Any] | None = None) -> s
     label = feature_label(lever.feature, lang, spec)
     target = t(f"target_{lever.target}", lang) if lever.target in TARGETS else lever.target
     joiner = "" if lang == "zh" else " "
+    change = f"{lever.change:+.0%}" if abs(lever.change) >= 0.01 else f"{lever.change:+.1%}"
     return (
         f"{label} {lever.from_:g} → {lever.to:g} ⇒ {target}{joiner}{t('probability', lang)} "
-        f"{lever.probability:.0%} ({lever.change:+.0%})"
+        f"{lever.probability:.0%} ({change})"
     )
 
 
