@@ -94,10 +94,10 @@ def lever_table(
     columns: Columns,
     rows: int,
     probabilities: dict[str, np.ndarray],
-    rescore: Callable[[Columns, int], dict[str, np.ndarray]],
+    rescore: Callable[[str, np.ndarray, np.ndarray], dict[str, np.ndarray]],
 ) -> LeverTable:
-    """Every project's best levers (see the module docstring). `rescore(columns, rows)` gives
-    each target's probability for changed columns."""
+    """Every project's best levers (see the module docstring). `rescore(feature, values, at)`
+    gives each target's probability for projects `at` with `feature` set to `values`."""
     pairs = [(lever.feature, target) for lever in levers for target in probabilities]
     change = np.full((rows, len(pairs)), np.inf)
     after_p = np.full((rows, len(pairs)), np.nan)
@@ -109,9 +109,7 @@ def lever_table(
         new = lever.moved(values)
         at = np.flatnonzero(np.isfinite(values) & (new != values))
         if at.size:
-            changed = {name: column[at] for name, column in columns.items()}
-            changed[lever.feature] = new[at]
-            after = rescore(changed, len(at))
+            after = rescore(lever.feature, new[at], at)
         for target in probabilities:
             if at.size:
                 drop = probabilities[target][at] - after[target]

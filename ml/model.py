@@ -25,7 +25,7 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -182,22 +182,32 @@ class RiskModel:
         levers = None
         if drivers and self._levers and rows:
             probabilities = {n: t.probability for n, t in targets.items()}
-            levers = lever_table(self._levers, columns, rows, probabilities, self._probabilities)
+            levers = lever_table(
+                self._levers, columns, rows, probabilities, partial(self._moved, encodings)
+            )
         table = ScoreTable(ids, targets, top, names, columns, missing_counts(columns, rows))
         return dataclasses.replace(table, levers=levers)
 
-    def _probabilities(self, columns: Columns, rows: int) -> dict[str, np.ndarray]:
-        """Each target's probability for `columns` (levers rescore changed projects)."""
-        encodings: dict[str, np.ndarray] = {}
+    def _moved(
+        self, encodings: dict[str, np.ndarray], feature: str, values: np.ndarray, at: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """Each target's probability for projects `at` with `feature` set to `values`.
+
+        Only that feature's encoded columns change (every feature owns its columns,
+        ml.pipelines.encoded_columns): its few distinct new values are encoded once, beside
+        the reference project, and written into a copy of the projects' encoded rows; the
+        rest of the encoding is reused, so a lever costs about one prediction."""
+        distinct, inverse = np.unique(values, return_inverse=True)
+        probe = {name: np.repeat(column, len(distinct)) for name, column in self._reference.items()}
+        probe[feature] = distinct
         out = {}
         for name, estimators in self.estimators.items():
             parts = self._parts_of(estimators.classifier)
-            shared = self.card.targets[name].encoding_of or name
-            if shared not in encodings:
-                encodings[shared] = self._encoded(parts, columns, rows)
-            out[name] = parts.probability(encodings[shared])
+            encoded = encodings[self.card.targets[name].encoding_of or name][at]
+            owned = parts.slices[feature]
+            encoded[:, owned] = self._encoded(parts, probe, len(distinct))[inverse][:, owned]
+            out[name] = parts.probability(encoded)
         return out
-
     def _encoded(self, parts: PreparedPipeline, columns: Columns, rows: int) -> np.ndarray:
         """The encoded matrix; a number so extreme that its encoding overflows (say 1e308
         through a power transform) is refused, naming its row and column."""
