@@ -182,14 +182,18 @@ class RiskModel:
         levers = None
         if drivers and self._levers and rows:
             probabilities = {n: t.probability for n, t in targets.items()}
-            levers = lever_table(
-                self._levers, columns, rows, probabilities, partial(self._moved, encodings)
-            )
+            moved = partial(self._moved, encodings, {})  # {}: this batch's decision values
+            levers = lever_table(self._levers, columns, rows, probabilities, moved)
         table = ScoreTable(ids, targets, top, names, columns, missing_counts(columns, rows))
         return dataclasses.replace(table, levers=levers)
 
     def _moved(
-        self, encodings: dict[str, np.ndarray], feature: str, values: np.ndarray, at: np.ndarray
+        self,
+        encodings: dict[str, np.ndarray],
+        decisions: dict[str, np.ndarray],
+        feature: str,
+        values: np.ndarray,
+        at: np.ndarray,
     ) -> dict[str, np.ndarray]:
         """Each target's probability for projects `at` with `feature` set to `values`.
 
@@ -203,9 +207,21 @@ class RiskModel:
         out = {}
         for name, estimators in self.estimators.items():
             parts = self._parts_of(estimators.classifier)
-            encoded = encodings[self.card.targets[name].encoding_of or name][at]
+            all_rows = encodings[self.card.targets[name].encoding_of or name]
             owned = parts.slices[feature]
-            encoded[:, owned] = self._encoded(parts, probe, len(distinct))[inverse][:, owned]
+            moved = self._encoded(parts, probe, len(distinct))[inverse][:, owned]
+            if parts.linear is not None:
+                # A linear model's decision moves by the feature's own share: exact, and no
+                # copy of the projects' encoded rows.
+                weights = parts.linear.weights[owned]
+                if name not in decisions:
+                    decisions[name] = all_rows @ parts.linear.weights + parts.linear.intercept
+                decision = decisions[name][at]
+                decision += (moved - all_rows[at, owned]) @ weights
+                out[name] = parts.linear.calibrate(decision)
+                continue
+            encoded = all_rows[at]
+            encoded[:, owned] = moved
             out[name] = parts.probability(encoded)
         return out
     def _encoded(self, parts: PreparedPipeline, columns: Columns, rows: int) -> np.ndarray:
