@@ -253,6 +253,50 @@ def kitchenham_frame(datasets: Path) -> pd.DataFrame:
     )
 
 
+def landmark_frame(datasets: Path) -> pd.DataFrame:
+    """Landmark Graphics releases (Little 2006): one row per project from its first weekly
+    status row: what was known at kick-off (planned days, the phase codes then, start month),
+    and the actual days."""
+    raw = pd.read_csv(datasets / "landmark_schedule_little06" / "Little06.csv")
+    raw = raw.sort_values(["Project Code", "Week End Date"], kind="stable")
+    first = raw.groupby("Project Code", sort=True).first().reset_index()
+    start = pd.to_datetime(first["Start Date"], format="%m/%d/%y")
+    planned = pd.to_datetime(first["First Est"], format="%m/%d/%y")
+    actual = pd.to_datetime(first["Actual Release"], format="%m/%d/%y")
+    frame = pd.DataFrame(
+        {
+            "project": first["Project Code"].astype(str),
+            "planned_days": (planned - start).dt.days,
+            "actual_days": (actual - start).dt.days,
+            "start_month": start.dt.month,
+        }
+    )
+    for phase in ("Env", "Plan", "Dev", "Stab", "Mob"):
+        frame[f"phase_{phase.lower()}"] = first[phase].fillna("none").astype(str)
+    return frame[frame["planned_days"] > 0].reset_index(drop=True)
+
+
+def landmark(datasets: Path, workdir: Path) -> dict[str, Any]:
+    spec = {
+        "id": "project",
+        "targets": {
+            "delay": {"actual": "actual_days", "planned": "planned_days", "threshold": 0.10}
+        },
+    }
+    frame = landmark_frame(datasets)
+    summary = _train(frame, spec, workdir, "landmark")
+    m = _metrics(summary, "delay")
+    m["defaults"] = d = default_baselines(frame, spec, "delay")
+    m["warnings"] = [w["code"] for w in summary["warnings"]]
+    print(
+        f"landmark delay pmassist AUC {m['roc_auc']:.3f} Brier {m['brier']:.3f}; LR default "
+        f"{d['logistic_default']['roc_auc']:.3f} / {d['logistic_default']['brier']:.3f}; "
+        f"HGB default {d['hgb_default']['roc_auc']:.3f} / {d['hgb_default']['brier']:.3f}; "
+        f"warnings {m['warnings']}"
+    )
+    return {"delay": m}
+
+
 def default_baselines(frame: pd.DataFrame, spec: dict[str, Any], target: str) -> dict[str, Any]:
     """Held-out ROC AUC and Brier of scikit-learn defaults on the folds pmassist validates
     with (untimed spec: ml.validation's repeated stratified k-fold, seed 0): a
@@ -275,7 +319,9 @@ def default_baselines(frame: pd.DataFrame, spec: dict[str, Any], target: str) ->
     names = [c for c in risk_spec.feature_columns(list(frame.columns))]
     x = frame.loc[known, names].reset_index(drop=True)
     y = y_all[known]
-    categorical = [c for c in names if c in risk_spec.categorical or x[c].dtype == object]
+    categorical = [
+        c for c in names if c in risk_spec.categorical or not pd.api.types.is_numeric_dtype(x[c])
+    ]
     numeric = [c for c in names if c not in categorical]
     x[categorical] = x[categorical].astype(str).astype("category")
     linear = make_pipeline(
@@ -478,7 +524,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("datasets", type=Path, help="Folder holding jira_delayed_issues/ etc.")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "risk_eval.json")
     parser.add_argument(
-        "--skip", nargs="*", default=[], choices=["jira", "kitchenham", "guards", "throughput"]
+        "--skip",
+        nargs="*",
+        default=[],
+        choices=["jira", "kitchenham", "landmark", "guards", "throughput"],
     )
     parser.add_argument(
         "--variants",
@@ -496,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
         if "kitchenham" not in args.skip:
             results["kitchenham"] = kitchenham(args.datasets, workdir)
+        if "landmark" not in args.skip:
+            results["landmark"] = landmark(args.datasets, workdir)
         if "guards" not in args.skip:
             results["guards"] = guards(args.datasets, workdir)
         if "throughput" not in args.skip:
