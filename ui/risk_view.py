@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ml.labels import feature_label
+from ml.tables import project_chunks
 from ui.api import score_with
 from ui.api_models import Lever, RiskResult
 from ui.i18n import t
@@ -159,8 +160,11 @@ def results_frame(ids: list[str], results: list[RiskResult]) -> pd.DataFrame:
 
 
 def score_csv(loaded: LoadedModel, csv_path: Path) -> pd.DataFrame:
-    """Score every row of a CSV (RiskInputError names the row and column of a bad value)."""
-    frame = pd.read_csv(csv_path)
+    """Score every row of a CSV (UTF-8 or GBK, `,` or `;`) or .xlsx (its first sheet);
+    RiskInputError names the row and column of a bad value."""
+    wanted = {f.name for f in loaded.card.features} | {loaded.card.id_column or ""}
+    chunks = [frame for _, frame in project_chunks(csv_path, wanted)]
+    frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
     records = [
         {key: _missing_as_none(value) for key, value in row.items()}
         for row in frame.to_dict(orient="records")

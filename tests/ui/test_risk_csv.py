@@ -25,3 +25,11 @@ def test_scored_csv_neutralises_uploaded_ids(model_dir: Path, tmp_path: Path) ->
         cells = [cell for row in csv.reader(handle) for cell in row]
     assert [c for c in cells if c[:1] in "=+-@"] == []
     assert [c for c in cells if c.startswith("'")] == ["'" + i for i in IDS]
+
+
+def test_gbk_semicolon_upload_is_read(model_dir: Path, tmp_path: Path) -> None:
+    upload = tmp_path / "upload.csv"
+    frame = pd.DataFrame({"key": ["项目甲", "项目乙"], "team_size": [8, 30], "project_type": "erp"})
+    frame.to_csv(upload, index=False, sep=";", encoding="gbk")
+    scored = score_csv(RiskModelHolder(model_dir).current(), upload)
+    assert scored["id"].tolist() == ["项目甲", "项目乙"]

@@ -99,7 +99,7 @@ def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any], lang: st
 def _batch(ctx: UiContext, targets: tuple[str, ...]) -> None:
     add = ctx.relabel.add
     upload = add(
-        gr.File(label=t("batch_csv", "zh"), file_types=[".csv"], elem_id="risk-csv"),
+        gr.File(label=t("batch_csv", "zh"), file_types=[".csv", ".xlsx"], elem_id="risk-csv"),
         label="batch_csv",
     )
     button = add(gr.Button(t("batch_score", "zh")), value="batch_score")
