@@ -253,6 +253,105 @@ def kitchenham_frame(datasets: Path) -> pd.DataFrame:
     )
 
 
+def landmark_frame(datasets: Path) -> pd.DataFrame:
+    """Landmark Graphics releases (Little 2006): one row per project from its first weekly
+    status row: what was known at kick-off (planned days, the phase codes then, start month),
+    and the actual days."""
+    raw = pd.read_csv(datasets / "landmark_schedule_little06" / "Little06.csv")
+    raw = raw.sort_values(["Project Code", "Week End Date"], kind="stable")
+    first = raw.groupby("Project Code", sort=True).first().reset_index()
+    start = pd.to_datetime(first["Start Date"], format="%m/%d/%y")
+    planned = pd.to_datetime(first["First Est"], format="%m/%d/%y")
+    actual = pd.to_datetime(first["Actual Release"], format="%m/%d/%y")
+    frame = pd.DataFrame(
+        {
+            "project": first["Project Code"].astype(str),
+            "planned_days": (planned - start).dt.days,
+            "actual_days": (actual - start).dt.days,
+            "start_month": start.dt.month,
+        }
+    )
+    for phase in ("Env", "Plan", "Dev", "Stab", "Mob"):
+        frame[f"phase_{phase.lower()}"] = first[phase].fillna("none").astype(str)
+    return frame[frame["planned_days"] > 0].reset_index(drop=True)
+
+
+def landmark(datasets: Path, workdir: Path) -> dict[str, Any]:
+    spec = {
+        "id": "project",
+        "targets": {
+            "delay": {"actual": "actual_days", "planned": "planned_days", "threshold": 0.10}
+        },
+    }
+    frame = landmark_frame(datasets)
+    summary = _train(frame, spec, workdir, "landmark")
+    m = _metrics(summary, "delay")
+    m["defaults"] = d = default_baselines(frame, spec, "delay")
+    m["warnings"] = [w["code"] for w in summary["warnings"]]
+    print(
+        f"landmark delay pmassist AUC {m['roc_auc']:.3f} Brier {m['brier']:.3f}; LR default "
+        f"{d['logistic_default']['roc_auc']:.3f} / {d['logistic_default']['brier']:.3f}; "
+        f"HGB default {d['hgb_default']['roc_auc']:.3f} / {d['hgb_default']['brier']:.3f}; "
+        f"warnings {m['warnings']}"
+    )
+    return {"delay": m}
+
+
+def default_baselines(frame: pd.DataFrame, spec: dict[str, Any], target: str) -> dict[str, Any]:
+    """Held-out ROC AUC and Brier of scikit-learn defaults on the folds pmassist validates
+    with (untimed spec: ml.validation's repeated stratified k-fold, seed 0): a
+    LogisticRegression() on one-hot categories and imputed, scaled numbers, and a
+    HistGradientBoostingClassifier() with native categories. Same features as pmassist's
+    spec leaves (id, drop and outcome columns out)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    from ml.spec import RiskSpec
+    from ml.validation import repeated_kfold_splits
+
+    risk_spec = RiskSpec.model_validate(spec)
+    y_all, known = risk_spec.targets[target].labels(frame)
+    names = [c for c in risk_spec.feature_columns(list(frame.columns))]
+    x = frame.loc[known, names].reset_index(drop=True)
+    y = y_all[known]
+    categorical = [
+        c for c in names if c in risk_spec.categorical or not pd.api.types.is_numeric_dtype(x[c])
+    ]
+    numeric = [c for c in names if c not in categorical]
+    x[categorical] = x[categorical].astype(str).astype("category")
+    linear = make_pipeline(
+        ColumnTransformer(
+            [
+                ("cat", OneHotEncoder(handle_unknown="ignore"), categorical),
+                ("num", make_pipeline(SimpleImputer(), StandardScaler()), numeric),
+            ]
+        ),
+        LogisticRegression(max_iter=1000),
+    )
+    boosting = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=0)
+    scores: dict[str, dict[str, list[float]]] = {
+        "logistic_default": {"auc": [], "brier": []},
+        "hgb_default": {"auc": [], "brier": []},
+    }
+    for train, test in repeated_kfold_splits(y, 0):
+        for name, model in (("logistic_default", linear), ("hgb_default", boosting)):
+            p = model.fit(x.iloc[train], y[train]).predict_proba(x.iloc[test])[:, 1]
+            scores[name]["auc"].append(roc_auc_score(y[test], p))
+            scores[name]["brier"].append(brier_score_loss(y[test], p))
+    return {
+        name: {
+            "roc_auc": round(float(np.mean(s["auc"])), 4),
+            "brier": round(float(np.mean(s["brier"])), 4),
+        }
+        for name, s in scores.items()
+    }
+
+
 def kitchenham(datasets: Path, workdir: Path) -> dict[str, Any]:
     spec = {
         "id": "project",
@@ -266,11 +365,58 @@ def kitchenham(datasets: Path, workdir: Path) -> dict[str, Any]:
             },
         },
     }
-    summary = _train(kitchenham_frame(datasets), spec, workdir, "kitchenham")
+    frame = kitchenham_frame(datasets)
+    summary = _train(frame, spec, workdir, "kitchenham")
     results = {name: _metrics(summary, name) for name in ("delay", "overrun")}
     for name, m in results.items():
-        print(f"kitchenham {name:8s} {m['roc_auc']:.3f} (logistic {m['logistic_roc_auc']:.3f})")
+        m["defaults"] = default_baselines(frame, spec, name)
+        d = m["defaults"]
+        print(
+            f"kitchenham {name:8s} pmassist AUC {m['roc_auc']:.3f} Brier {m['brier']:.3f}; "
+            f"LR default {d['logistic_default']['roc_auc']:.3f} / "
+            f"{d['logistic_default']['brier']:.3f}; HGB default "
+            f"{d['hgb_default']['roc_auc']:.3f} / {d['hgb_default']['brier']:.3f}"
+        )
     return results
+
+
+def guards(datasets: Path, workdir: Path) -> dict[str, Any]:
+    """#16's guards on real data (Kitchenham): a column restating the outcome must be flagged
+    as leakage and excluded; a shuffled target must give no_skill."""
+    frame = kitchenham_frame(datasets)
+    rng = np.random.default_rng(0)
+    leaky = frame.assign(  # the delay in percent, rounded, as a status report would state it
+        schedule_variance_pct=((frame["actual_days"] / frame["planned_days"] - 1) * 100).round()
+    )
+    spec = {
+        "id": "project",
+        "categorical": ["client_code", "project_type", "estimate_method"],
+        "targets": {
+            "delay": {"actual": "actual_days", "planned": "planned_days", "threshold": 0.10}
+        },
+    }
+    leak = _train(leaky, spec, workdir, "kitchenham-leak")
+    excluded = {c["name"]: c["reason"] for c in leak["columns"]["excluded"]}
+    shuffled = frame.assign(
+        late_days=rng.permutation((frame["actual_days"] - frame["planned_days"]).to_numpy())
+    )
+    noise_spec = {
+        "id": "project",
+        "drop": ["actual_days", "actual_effort_hours"],
+        "categorical": ["client_code", "project_type", "estimate_method"],
+        "targets": {"delay": {"column": "late_days", "threshold": 0}},
+    }
+    noise = _train(shuffled, noise_spec, workdir, "kitchenham-shuffled")
+    result = {
+        "leakage_column_excluded_as": excluded.get("schedule_variance_pct"),
+        "leakage_warning": [w["columns"] for w in leak["warnings"] if w["code"] == "leakage"],
+        "leak_model_roc_auc": round(leak["targets"]["delay"]["validation"]["roc_auc"], 4),
+        "shuffled_no_skill": noise["targets"]["delay"]["no_skill"],
+        "shuffled_roc_auc": round(noise["targets"]["delay"]["validation"]["roc_auc"], 4),
+        "shuffled_warnings": [w["code"] for w in noise["warnings"]],
+    }
+    print(f"guards: {result}")
+    return result
 
 
 def throughput(workdir: Path, rows: int = 100_000, rounds: int = 7) -> dict[str, Any]:
@@ -378,7 +524,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("datasets", type=Path, help="Folder holding jira_delayed_issues/ etc.")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "risk_eval.json")
     parser.add_argument(
-        "--skip", nargs="*", default=[], choices=["jira", "kitchenham", "throughput"]
+        "--skip",
+        nargs="*",
+        default=[],
+        choices=["jira", "kitchenham", "landmark", "guards", "throughput"],
     )
     parser.add_argument(
         "--variants",
@@ -396,6 +545,10 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
         if "kitchenham" not in args.skip:
             results["kitchenham"] = kitchenham(args.datasets, workdir)
+        if "landmark" not in args.skip:
+            results["landmark"] = landmark(args.datasets, workdir)
+        if "guards" not in args.skip:
+            results["guards"] = guards(args.datasets, workdir)
         if "throughput" not in args.skip:
             results["throughput"] = throughput(workdir)
         if "jira" not in args.skip:

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ml.columns import ColumnReport, TrainingWarning
 from ml.features import Feature, FeatureKind
 from ml.quantiles import QuantileCard
 from ml.validation import Validation
@@ -52,6 +53,11 @@ class TargetCard(BaseModel):
     model: str
     levels: Levels
     validation: Validation
+    no_skill: bool = Field(
+        False,
+        description="Validation is not clearly better than the class prior (the 95% interval "
+        "of its ROC AUC reaches 0.5): this target's probabilities carry no information.",
+    )
     quantiles: QuantileCard | None = None
     boosting_parameters: dict[str, int | float] | None = Field(
         None,
@@ -62,6 +68,14 @@ class TargetCard(BaseModel):
         None,
         description="Gradient boosting weighted recent projects: weight halves every this "
         "fraction of the training time span (chosen on the inner split; None: equal weights).",
+    )
+    calibration: str = Field(
+        "sigmoid",
+        description="How the probabilities are calibrated: none, sigmoid or isotonic, the "
+        "lowest held-out Brier on the model-choice rows (ml.calibration).",
+    )
+    calibration_briers: dict[str, float] | None = Field(
+        None, description="Held-out Brier of each calibration for the chosen model."
     )
     encoding_of: str | None = Field(
         None,
@@ -84,6 +98,11 @@ class ModelCard(BaseModel):
     driver_features: list[str] = Field(
         description="Features ranked by mean absolute effect on training rows (drivers use them)."
     )
+    columns: ColumnReport = Field(
+        default_factory=ColumnReport,
+        description="Every column of the training data: used (type, stage) or excluded (reason).",
+    )
+    warnings: list[TrainingWarning] = Field(default_factory=list)
     model_file: str = "model.skops"
     model_sha256: str = ""
 

@@ -29,6 +29,7 @@ from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
@@ -284,38 +285,45 @@ class CompiledFeatures:
 
 @dataclass(frozen=True)
 class CompiledModel:
-    """A calibrated binary classifier: encoded matrix -> probability of the positive class."""
+    """A binary classifier, calibrated or not: encoded matrix -> probability of class 1.
+
+    The probability is 1 / (1 + exp(a * decision + b)): CalibratedClassifierCV's sigmoid map,
+    or a = -1, b = 0 for an uncalibrated model's own probability (the logistic function of its
+    decision value). An isotonic calibration is a piecewise-linear map (`steps`: its
+    thresholds and values; clipped at the ends), as IsotonicRegression.predict computes it.
+    """
 
     decision: Callable[[np.ndarray], np.ndarray]
     a: float
     b: float
+    steps: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
-    def of(cls, calibrated: CalibratedClassifierCV) -> CompiledModel:
-        fitted = getattr(calibrated, "calibrated_classifiers_", None)
-        if not isinstance(calibrated, CalibratedClassifierCV) or not fitted or len(fitted) != 1:
+    def of(cls, model: Any) -> CompiledModel:
+        if isinstance(model, LogisticRegression | HistGradientBoostingClassifier):
+            return cls(_decision(model), -1.0, 0.0)
+        fitted = getattr(model, "calibrated_classifiers_", None)
+        if not isinstance(model, CalibratedClassifierCV) or not fitted or len(fitted) != 1:
             raise _Unsupported("not a single calibrated classifier (ensemble=False)")
         inner = fitted[0]
         (calibrator,) = inner.calibrators
-        if not isinstance(calibrator, _SigmoidCalibration):
-            raise _Unsupported(f"calibration {type(calibrator).__name__}")
-        base = inner.estimator
-        if list(calibrated.classes_) != [0, 1] or list(base.classes_) != [0, 1]:
+        if list(model.classes_) != [0, 1]:
             raise _Unsupported("classes other than 0/1")
-        a, b = float(calibrator.a_), float(calibrator.b_)
-        if isinstance(base, LogisticRegression) and base.coef_.shape[0] == 1:
-            weights, intercept = np.asarray(base.coef_[0]), float(base.intercept_[0])
-            return cls(lambda x: x @ weights + intercept, a, b)
-        if isinstance(base, HistGradientBoostingClassifier):
-            return cls(_Forest.of(base).decision, a, b)
-        raise _Unsupported(f"estimator {type(base).__name__}")
+        decision = _decision(inner.estimator)
+        if isinstance(calibrator, _SigmoidCalibration):
+            return cls(decision, float(calibrator.a_), float(calibrator.b_))
+        if isinstance(calibrator, IsotonicRegression) and calibrator.out_of_bounds == "clip":
+            steps = (np.asarray(calibrator.X_thresholds_), np.asarray(calibrator.y_thresholds_))
+            return cls(decision, 0.0, 0.0, steps)
+        raise _Unsupported(f"calibration {type(calibrator).__name__}")
 
     def calibrate(self, decision: np.ndarray) -> np.ndarray:
-        """CalibratedClassifierCV's map from the decision value to a probability: the logistic
-        function of -(a * decision + b), as 1 / (1 + exp(a * decision + b)), in place on one
-        array (drivers evaluate it on millions of values; numpy's exp is about 3x faster than
-        scipy's expit). It never exceeds 1, so sklearn's clip of values just above 1 has
-        nothing to do; exp overflowing to inf gives exactly 0, as expit does."""
+        """The map from decision value to probability, in place on one array where it can be
+        (drivers evaluate it on millions of values; numpy's exp is about 3x faster than
+        scipy's expit). The sigmoid never exceeds 1, so sklearn's clip of values just above 1
+        has nothing to do; exp overflowing to inf gives exactly 0, as expit does."""
+        if self.steps is not None:
+            return np.interp(decision, *self.steps)
         z = np.multiply(decision, self.a)
         z += self.b
         with np.errstate(over="ignore", under="ignore"):
@@ -325,6 +333,17 @@ class CompiledModel:
 
     def probability(self, encoded: np.ndarray) -> np.ndarray:
         return self.calibrate(self.decision(encoded))
+
+
+def _decision(base: Any) -> Callable[[np.ndarray], np.ndarray]:
+    if list(base.classes_) != [0, 1]:
+        raise _Unsupported("classes other than 0/1")
+    if isinstance(base, LogisticRegression) and base.coef_.shape[0] == 1:
+        weights, intercept = np.asarray(base.coef_[0]), float(base.intercept_[0])
+        return lambda x: x @ weights + intercept
+    if isinstance(base, HistGradientBoostingClassifier):
+        return _Forest.of(base).decision
+    raise _Unsupported(f"estimator {type(base).__name__}")
 
 
 FOREST_CELLS = 200_000  # rows x trees walked in numpy at once; bigger batches use sklearn's

@@ -5,6 +5,8 @@ Rules (the same for training and scoring):
   missing (the models handle missing values); +inf / -inf are refused.
 - boolean features accept 0/1, true/false, yes/no, 是/否 (any case); JSON true/false are
   read as 1/0 for any number feature.
+- numbers may be written as PMs write them: "1,250" (thousands commas), "¥1,250" / "$1,250" /
+  "1250元" (a currency sign), "12.5%" (read as 0.125).
 - categorical features become strings; a category not seen in training is scored like a
   missing value (the encoders ignore it).
 - a value of the wrong type raises RiskInputError naming the 1-based row and the column.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,20 +70,33 @@ def infer_features(
     return features
 
 
+def numbers_of(column: pd.Series) -> pd.Series:
+    """The column as float (NaN where empty or not a number), PM-written numbers included."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return column.astype(float)
+    return pd.to_numeric(column.map(_number_text), errors="coerce").astype(float)
+
+
+def is_numeric_column(column: pd.Series) -> bool:
+    """Every filled cell reads as a number (the rule `infer_features` types columns by)."""
+    return _all_numeric(column)
+
+
 def _all_numeric(column: pd.Series) -> bool:
     present = column.dropna()
     if present.empty:
         return True
     if pd.api.types.is_bool_dtype(present) or pd.api.types.is_numeric_dtype(present):
         return True
-    parsed = pd.to_numeric(present.astype(str).str.strip().replace("", np.nan), errors="coerce")
-    return bool(parsed.notna().sum() == present.astype(str).str.strip().ne("").sum())
+    text = present.map(_number_text)
+    parsed = pd.to_numeric(text, errors="coerce")
+    return bool(parsed.notna().sum() == text.notna().sum())
 
 
 def _is_boolean(column: pd.Series) -> bool:
     if pd.api.types.is_bool_dtype(column):
         return True
-    present = pd.to_numeric(column.dropna().astype(str), errors="coerce")
+    present = pd.to_numeric(column.dropna().map(_number_text), errors="coerce")
     return bool(len(present) > 0 and present.isin([0.0, 1.0]).all())
 
 
@@ -211,9 +227,13 @@ def _parse_numbers(column: pd.Series, feature: Feature, first_row: int) -> np.nd
     wrong = given & np.isnan(parsed) & ~text.str.lower().isin(["nan"]).to_numpy()
     if wrong.any():
         row = int(np.argmax(wrong))
-        expected = "true/false (or 1/0)" if feature.kind == "boolean" else "a number"
+        boolean = feature.kind == "boolean"
+        expected = "true/false (or 1/0)" if boolean else "a number"
+        forms = "true/false, yes/no, 是/否 or 1/0" if boolean else "1250, 1,250, ¥1,250 or 12.5%"
         raise RiskInputError(
-            row + first_row, feature.name, f"expected {expected}, got {raw[row]!r}"
+            row + first_row,
+            feature.name,
+            f"expected {expected}, got {raw[row]!r}; write it as {forms}, or leave it empty",
         )
     return parsed
 
@@ -225,7 +245,27 @@ def _number_text(value: Any) -> Any:
     if isinstance(value, bool | np.bool_):
         return "1" if value else "0"
     text = str(value).strip()
+    if (text and not text[-1].isdigit()) or text[:1] in CURRENCY or "," in text:
+        text = _plain_number(text)
     return text or None
+
+
+CURRENCY = "¥￥$€£"
+THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def _plain_number(text: str) -> str:
+    """"¥1,250" -> "1250", "12.5%" -> "0.125", "1250元" -> "1250"; other text unchanged."""
+    core = text.lstrip(CURRENCY).rstrip("元").strip()
+    percent = core.endswith("%")
+    core = core.rstrip("%").strip()
+    if THOUSANDS.match(core):
+        core = core.replace(",", "")
+    try:
+        number = float(core)
+    except ValueError:
+        return text
+    return repr(number / 100) if percent else core
 
 
 def _check_boolean(values: np.ndarray, feature: Feature, first_row: int) -> None:
@@ -248,8 +288,11 @@ def read_projects(path: Path) -> pd.DataFrame:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise RiskInputError(None, None, f"{path} is not valid JSON: {exc}") from None
         return records_frame(document)
+    from ml.tables import csv_format  # ml.tables imports this module
+
+    encoding, separator = csv_format(path)
     try:
-        return pd.read_csv(path, encoding="utf-8-sig")
+        return pd.read_csv(path, encoding=encoding, sep=separator)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise RiskInputError(None, None, f"{path} is not a readable CSV: {exc}") from None
 

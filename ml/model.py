@@ -21,10 +21,11 @@ one prediction.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -36,8 +37,10 @@ from ml.card import ModelCard
 from ml.compiled import Columns
 from ml.errors import RiskInputError
 from ml.features import Feature, coerce_columns, record_columns, records_frame
+from ml.levers import card_levers, lever_table
 from ml.prepared import PreparedPipeline, linear_effects
 from ml.results import LEVEL_NAMES, ScoreTable, TargetScores, TopDrivers
+from ml.spec import TargetSpec
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +48,17 @@ CHUNK_ROWS = 200_000
 SMALL_BATCH = 5_000
 RECORD_ROWS = 1_000  # up to this many records are checked without building a DataFrame
 TOP_DRIVERS = 5
+
+
+def missing_counts(columns: Columns, rows: int) -> np.ndarray:
+    """Per row, how many features are missing (the model imputes or routes them)."""
+    counts = np.zeros(rows, dtype=np.int64)
+    for values in columns.values():
+        if values.dtype.kind == "f":
+            counts += np.isnan(values)
+        else:
+            counts += np.fromiter((v is None for v in values), dtype=bool, count=rows)
+    return counts
 
 
 @dataclass
@@ -85,6 +99,7 @@ class RiskModel:
         self._reference = coerce_columns(pd.DataFrame(reference), self.features)
         self._parts: dict[int, PreparedPipeline] = {}
         self._feature_names = np.array([f.name for f in self.features], dtype=object)
+        self._levers = card_levers(card)
 
     @property
     def target_names(self) -> list[str]:
@@ -159,12 +174,56 @@ class RiskModel:
                 encodings[shared] = self._encoded(parts, columns, rows)
             encoded = encodings[shared]
             probability = parts.probability(encoded)
-            targets[name] = self._target_scores(name, probability, quantiles)
+            targets[name] = self._target_scores(name, probability, quantiles, columns)
             if drivers and self.top_drivers > 0 and rows:
                 effects.append(self._effects(parts, encoded, probability))
         top = TopDrivers.of(effects, self.top_drivers) if effects else None
-        return ScoreTable(ids, targets, top, [f.name for f in self.features], columns)
+        names = [f.name for f in self.features]
+        levers = None
+        if drivers and self._levers and rows:
+            probabilities = {n: t.probability for n, t in targets.items()}
+            moved = partial(self._moved, encodings, {})  # {}: this batch's decision values
+            levers = lever_table(self._levers, columns, rows, probabilities, moved)
+        table = ScoreTable(ids, targets, top, names, columns, missing_counts(columns, rows))
+        return dataclasses.replace(table, levers=levers)
 
+    def _moved(
+        self,
+        encodings: dict[str, np.ndarray],
+        decisions: dict[str, np.ndarray],
+        feature: str,
+        values: np.ndarray,
+        at: np.ndarray,
+    ) -> dict[str, np.ndarray]:
+        """Each target's probability for projects `at` with `feature` set to `values`.
+
+        Only that feature's encoded columns change (every feature owns its columns,
+        ml.pipelines.encoded_columns): its few distinct new values are encoded once, beside
+        the reference project, and written into a copy of the projects' encoded rows; the
+        rest of the encoding is reused, so a lever costs about one prediction."""
+        distinct, inverse = np.unique(values, return_inverse=True)
+        probe = {name: np.repeat(column, len(distinct)) for name, column in self._reference.items()}
+        probe[feature] = distinct
+        out = {}
+        for name, estimators in self.estimators.items():
+            parts = self._parts_of(estimators.classifier)
+            all_rows = encodings[self.card.targets[name].encoding_of or name]
+            owned = parts.slices[feature]
+            moved = self._encoded(parts, probe, len(distinct))[inverse][:, owned]
+            if parts.linear is not None:
+                # A linear model's decision moves by the feature's own share: exact, and no
+                # copy of the projects' encoded rows.
+                weights = parts.linear.weights[owned]
+                if name not in decisions:
+                    decisions[name] = all_rows @ parts.linear.weights + parts.linear.intercept
+                decision = decisions[name][at]
+                decision += (moved - all_rows[at, owned]) @ weights
+                out[name] = parts.linear.calibrate(decision)
+                continue
+            encoded = all_rows[at]
+            encoded[:, owned] = moved
+            out[name] = parts.probability(encoded)
+        return out
     def _encoded(self, parts: PreparedPipeline, columns: Columns, rows: int) -> np.ndarray:
         """The encoded matrix; a number so extreme that its encoding overflows (say 1e308
         through a power transform) is refused, naming its row and column."""
@@ -209,15 +268,31 @@ class RiskModel:
             return [None if pd.isna(v) else str(v) for v in values.tolist()]
         return [None] * len(frame)
 
-    def _target_scores(self, name: str, p: np.ndarray, quantiles: bool = True) -> TargetScores:
+    def _target_scores(
+        self, name: str, p: np.ndarray, quantiles: bool = True, columns: Columns | None = None
+    ) -> TargetScores:
         target = self.card.targets[name]
         levels = target.levels
         code = (p >= levels.medium).astype(np.intp) + (p >= levels.high)
         level = LEVEL_NAMES[code]  # object array: three shared str objects, not one per row
         if quantiles and target.quantiles is not None and target.quantiles.p50:
             p50, p80 = target.quantiles.predict(p)
-            return TargetScores(p, level, p50, p80)
-        return TargetScores(p, level)
+            extra = self._extra(name, p50, p80, columns)
+            return TargetScores(p, level, p50, p80, no_skill=target.no_skill, extra=extra)
+        return TargetScores(p, level, no_skill=target.no_skill)
+
+    def _extra(
+        self, name: str, p50: np.ndarray, p80: np.ndarray, columns: Columns | None
+    ) -> tuple[np.ndarray, np.ndarray, str] | None:
+        """P50/P80 as extra days or 万元: ratio x the project's planned value x unit factor."""
+        spec = TargetSpec.model_validate(self.card.spec["targets"][name])
+        units = spec.extra_units()
+        planned_column = spec.planned
+        if units is None or columns is None or planned_column not in (columns or {}):
+            return None
+        factor, unit = units
+        planned = columns[str(planned_column)].astype(np.float64) * factor
+        return p50 * planned, p80 * planned, unit
 
     def driver_candidates(self) -> list[int]:
         """Indices of the features drivers are computed for (all, unless capped)."""

@@ -5,8 +5,13 @@ A model directory holds `model.skops` and `model_card.json`. Loading refuses:
 - a card of another format version, or a model written by another scikit-learn major.minor
   (fitted estimators are not portable across those; retrain);
 - a model file whose SHA-256 differs from the one in the card (tampered or corrupted);
-- a model file containing any type outside the allow-list (scikit-learn and numpy types, and
-  a few builtins), checked with `skops.io.get_untrusted_types` before anything is loaded.
+- a card whose `model_file` is not a plain file name inside the model directory;
+- a model file containing any type outside the allow-list (the few scikit-learn, numpy and
+  builtin names the saved pipelines need beyond skops' own defaults), checked with
+  `skops.io.get_untrusted_types` before anything is loaded;
+- a model file that is not a skops archive of the card's targets (any parse failure).
+Every refusal is a ModelFileError, so the server keeps serving everything else and answers
+the risk routes with 503 and the reason, and the CLI exits 2.
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ import json
 import logging
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import sklearn
 import skops.io as sio
 from pydantic import ValidationError
+from sklearn.pipeline import Pipeline
 
 from ml.card import CARD_FORMAT_VERSION, ModelCard
 from ml.errors import ModelFileError
@@ -31,10 +38,27 @@ logger = logging.getLogger(__name__)
 
 MODEL_FILE = "model.skops"
 CARD_FILE = "model_card.json"
-TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.")
-# functools.partial is trusted because skops lists the wrapped function separately, and that
-# one must pass the prefix check (it is sklearn's check_array inside fitted estimators).
-TRUSTED_NAMES = frozenset({"functools.partial", "builtins.slice", "collections.OrderedDict"})
+# Beyond skops' default-trusted types (Pipeline, the encoders, the classifiers, numpy arrays),
+# the saved pipelines (ml.pipelines: both candidates, every encoding, sigmoid and isotonic
+# calibration) hold exactly these. No prefix: `numpy.*` would admit callables such as
+# numpy.load. functools.partial is safe because skops lists the wrapped function separately
+# and it must be on this list too (it is sklearn's check_array inside fitted estimators).
+# tests/ml/test_persist.py saves every pipeline kind and fails when one needs another name.
+TRUSTED_TYPES = frozenset(
+    {
+        "builtins.slice",
+        "collections.OrderedDict",
+        "functools.partial",
+        "numpy.dtype",
+        "numpy.float64",
+        "numpy.int64",
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.model_selection._split.StratifiedKFold",
+        "sklearn.utils.validation.check_array",
+    }
+)
 TRAIN_HINT = "train one with `pmassist risk train --data data/portfolio.csv --out {dir}`"
 
 
@@ -58,7 +82,7 @@ def load_model(
     """Load a saved model, refusing tampered, foreign-version or untrusted files."""
     model_dir = Path(model_dir)
     card = read_card(model_dir)
-    model_path = model_dir / card.model_file
+    model_path = _model_path(model_dir, card.model_file)
     if not model_path.is_file():
         raise ModelFileError(f"{model_path} is missing; {TRAIN_HINT.format(dir=model_dir)}")
     if _sha256(model_path) != card.model_sha256:
@@ -66,17 +90,47 @@ def load_model(
             f"{model_path} does not match the SHA-256 recorded in {CARD_FILE}: the model was "
             f"modified or corrupted; it is not loaded. Retrain: {TRAIN_HINT.format(dir=model_dir)}"
         )
-    data = model_path.read_bytes()
-    untrusted = sio.get_untrusted_types(data=data)
-    refused = [t for t in untrusted if not _is_trusted(t)]
-    if refused:
-        raise ModelFileError(
-            f"{model_path} contains types outside the scikit-learn/numpy allow-list: "
-            f"{', '.join(refused)}; it is not loaded"
-        )
-    payload = sio.loads(data, trusted=untrusted)
+    payload = _read_skops(model_path)
     estimators = _estimators(payload, card, model_path)
     return RiskModel(card, estimators, max_driver_features, top_drivers=top_drivers)
+
+
+def _model_path(model_dir: Path, name: str) -> Path:
+    """The card's model file, refused unless it is a plain name inside `model_dir` (a card
+    is data: `../../etc/passwd` must not be read, hashed or parsed)."""
+    if not name or Path(name).name != name or name in (".", ".."):
+        raise ModelFileError(
+            f"{model_dir / CARD_FILE} names model file {name!r}; only a file name inside the "
+            f"model directory is accepted. Retrain: {TRAIN_HINT.format(dir=model_dir)}"
+        )
+    return model_dir / name
+
+
+def _read_skops(model_path: Path) -> Any:
+    """The archive's payload, after its types passed the allow-list."""
+    data = model_path.read_bytes()
+    try:
+        untrusted = sio.get_untrusted_types(data=data)
+    except (zipfile.BadZipFile, KeyError, ValueError, json.JSONDecodeError) as exc:
+        raise ModelFileError(
+            f"{model_path} is not a skops model archive ({type(exc).__name__}: {exc}); it is "
+            f"not loaded. Retrain: {TRAIN_HINT.format(dir=model_path.parent)}"
+        ) from None
+    refused = [t for t in untrusted if t not in TRUSTED_TYPES]
+    if refused:
+        raise ModelFileError(
+            f"{model_path} contains types outside the risk model's allow-list: "
+            f"{', '.join(refused)}; it is not loaded"
+        )
+    try:
+        return sio.loads(data, trusted=untrusted)
+    except Exception as exc:  # an untrusted file may fail in any way
+        # The types passed the allow-list, so constructing them is safe; a malformed archive
+        # can still fail inside skops with any error, and must not take the server down.
+        raise ModelFileError(
+            f"{model_path} cannot be read as a skops model ({type(exc).__name__}: {exc}); "
+            f"retrain: {TRAIN_HINT.format(dir=model_path.parent)}"
+        ) from None
 
 
 def read_card(model_dir: Path) -> ModelCard:
@@ -110,11 +164,14 @@ def read_card(model_dir: Path) -> ModelCard:
 def _estimators(payload: Any, card: ModelCard, path: Path) -> dict[str, TargetEstimators]:
     if not isinstance(payload, dict) or set(payload) != set(card.targets):
         raise ModelFileError(f"{path} does not hold the targets its card lists; retrain")
-    return {name: TargetEstimators(payload[name]["classifier"]) for name in card.targets}
-
-
-def _is_trusted(type_name: str) -> bool:
-    return type_name.startswith(TRUSTED_PREFIXES) or type_name in TRUSTED_NAMES
+    estimators = {}
+    for name in card.targets:
+        entry = payload[name]
+        classifier = entry.get("classifier") if isinstance(entry, dict) else None
+        if not isinstance(classifier, Pipeline) or not hasattr(classifier, "predict_proba"):
+            raise ModelFileError(f"{path} holds no fitted pipeline for target {name}; retrain")
+        estimators[name] = TargetEstimators(classifier)
+    return estimators
 
 
 def _major_minor(version: str) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
@@ -33,14 +34,20 @@ class LinearParts:
     calibrate: Callable[[np.ndarray], np.ndarray]  # decision value -> probability
 
 
-def linear_parts(calibrated: Any, compiled: CompiledPipeline | None) -> LinearParts | None:
-    """The weights and calibration map of a single-model calibrated logistic regression.
+def linear_parts(model: Any, compiled: CompiledPipeline | None) -> LinearParts | None:
+    """The weights and probability map of a logistic regression, uncalibrated or calibrated
+    as a single model.
 
     With them, setting one feature to its reference changes the decision value by exactly
     that feature's share of encoded @ weights, so every driver is exact without re-running
     the model. Anything else (trees, an ensemble of calibrated models) returns None.
     """
-    fitted = getattr(calibrated, "calibrated_classifiers_", None)
+    if isinstance(model, LogisticRegression):
+        if model.coef_.shape[0] != 1:
+            return None
+        calibrate = compiled.model.calibrate if compiled else expit
+        return LinearParts(model.coef_[0], float(model.intercept_[0]), calibrate)
+    fitted = getattr(model, "calibrated_classifiers_", None)
     if not fitted or len(fitted) != 1:
         return None
     inner = fitted[0]
@@ -50,9 +57,10 @@ def linear_parts(calibrated: Any, compiled: CompiledPipeline | None) -> LinearPa
     if getattr(inner, "method", None) not in ("sigmoid", "isotonic"):
         return None
     calibrator = inner.calibrators[0]
-    calibrate = (
-        compiled.model.calibrate if compiled else partial(calibrated_probability, calibrator)
-    )
+    if compiled:
+        calibrate = compiled.model.calibrate
+    else:
+        calibrate = partial(calibrated_probability, calibrator)
     return LinearParts(base.coef_[0], float(base.intercept_[0]), calibrate)
 
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from ml.levers import LeverTable
+
 LEVEL_NAMES = np.array(["low", "medium", "high"], dtype=object)
 
 
@@ -29,6 +31,10 @@ class TargetScores:
     level: np.ndarray  # object array of the three shared level strings
     p50: np.ndarray | None = None
     p80: np.ndarray | None = None
+    no_skill: bool = False  # the card's validation: these probabilities carry no information
+    # P50/P80 in the PM's units: (extra at P50, extra at P80, "days" or "万元"), from the
+    # project's planned value; NaN where the project has none.
+    extra: tuple[np.ndarray, np.ndarray, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,8 @@ class ScoreTable:
     drivers: TopDrivers | None  # None when drivers were not asked for
     feature_names: list[str]
     columns: Mapping[str, np.ndarray]  # the coerced inputs: the value of each listed driver
+    imputed: np.ndarray | None = None  # per project, how many features were missing
+    levers: LeverTable | None = None  # ml.levers, when the model has levers
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -86,7 +94,14 @@ class ScoreTable:
         # are built, and none of them can form a cycle.
         with _gc_paused():
             drivers = self._driver_lists()
-            return _rows(self.ids, {n: _target_dicts(s) for n, s in self.targets.items()}, drivers)
+            rows = _rows(self.ids, {n: _target_dicts(s) for n, s in self.targets.items()}, drivers)
+            if self.levers is not None:
+                for row, levers in zip(rows, self.levers.lists(), strict=True):
+                    row["levers"] = levers
+            if self.imputed is not None:
+                for row, count in zip(rows, self.imputed.tolist(), strict=True):
+                    row["imputed"] = count
+            return rows
 
     def _values(self, rows: np.ndarray, chosen: np.ndarray) -> np.ndarray:
         """The input value of feature chosen[i] in row rows[i], JSON-ready, gathered feature
@@ -143,6 +158,19 @@ def _rows(
 
 
 def _target_dicts(scores: TargetScores) -> list[dict[str, Any]]:
+    dicts = _score_dicts(scores)
+    if scores.extra is not None:
+        p50, p80, unit = scores.extra
+        for d, e50, e80 in zip(dicts, _extra_values(p50), _extra_values(p80), strict=True):
+            if e50 is not None and e80 is not None:
+                d["p50_extra"], d["p80_extra"], d["extra_unit"] = e50, e80, unit
+    if scores.no_skill:  # said on every result: a reader of one result must see it
+        for d in dicts:
+            d["no_skill"] = True
+    return dicts
+
+
+def _score_dicts(scores: TargetScores) -> list[dict[str, Any]]:
     probability = _json_values(scores.probability)
     level = scores.level.tolist()
     if scores.p50 is None or scores.p80 is None:
@@ -160,14 +188,22 @@ def top_columns(size: np.ndarray, k: int) -> np.ndarray:
     A partition then a sort of k columns: a full row sort costs several times more.
     """
     columns = size.shape[1]
-    if k < columns:
-        # the k largest are the last k after partitioning at columns - k (partitioning the
-        # negated sizes at k - 1 measured twice as slow)
-        part = np.sort(np.argpartition(size, columns - k, axis=1)[:, columns - k :], axis=1)
-    else:
-        part = np.broadcast_to(np.arange(columns), size.shape)
+    if k >= columns:
+        return np.argsort(-size, axis=1, kind="stable")
+    # the k largest are the last k after partitioning at columns - k (partitioning the
+    # negated sizes at k - 1 measured twice as slow)
+    partitioned = np.argpartition(size, columns - k, axis=1)
+    part = np.sort(partitioned[:, columns - k :], axis=1)
     within = np.argsort(-np.take_along_axis(size, part, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(part, within, axis=1)
+    top = np.take_along_axis(part, within, axis=1)
+    # A tie across the cut (an isotonic calibration's steps give equal effects) may have put
+    # a later column in: those rows take the full stable sort, so ties go by column order.
+    smallest_in = np.take_along_axis(size, top[:, -1:], axis=1)[:, 0]
+    largest_out = np.take_along_axis(size, partitioned[:, : columns - k], axis=1).max(axis=1)
+    tied = np.flatnonzero(smallest_in == largest_out)
+    if tied.size:
+        top[tied] = np.argsort(-size[tied], axis=1, kind="stable")[:, :k]
+    return top
 
 
 def round4(values: np.ndarray) -> np.ndarray:
@@ -187,6 +223,11 @@ def _object_values(values: np.ndarray) -> np.ndarray:
         out[np.isnan(rounded)] = None
         return out
     return values
+
+
+def _extra_values(values: np.ndarray) -> list[float | None]:
+    rounded = np.round(values, 1)
+    return [None if v != v else v for v in rounded.tolist()]
 
 
 def _json_values(values: np.ndarray) -> list[Any]:

@@ -7,19 +7,24 @@ or JSON file of projects.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ml.features import read_projects
+from ml.errors import RiskInputError
 from ml.model import RiskModel
 from ml.persist import save_model
 from ml.spec import load_spec
+from ml.tables import CHUNK_ROWS, project_chunks
 from ml.train import read_training_csv, train_risk_model
 
 
-def train_to_dir(data: Path, spec_path: Path | None, out: Path, seed: int = 0) -> dict[str, Any]:
-    """Train on `data` with the spec (None = built-in portfolio spec), save to `out`."""
-    frame, sha256 = read_training_csv(data)
+def train_to_dir(
+    data: Path, spec_path: Path | None, out: Path, seed: int = 0, sheet: str | None = None
+) -> dict[str, Any]:
+    """Train on `data` (CSV or .xlsx `sheet`) with the spec (None = built-in portfolio spec),
+    save to `out`."""
+    frame, sha256 = read_training_csv(data, sheet)
     model = train_risk_model(frame, load_spec(spec_path), data_sha256=sha256, seed=seed)
     save_model(model, out)
     return training_summary(model, out)
@@ -35,16 +40,34 @@ def training_summary(model: RiskModel, model_dir: Path) -> dict[str, Any]:
             "positives": target.positives,
             "rows": target.rows,
             "model": target.model,
+            "no_skill": target.no_skill,
             "validation": validation,
         }
     return {
         "model_dir": str(model_dir),
         "rows": card.rows,
         "features": [f.name for f in card.features],
+        "columns": card.columns.model_dump(mode="json"),
+        "warnings": [w.model_dump(mode="json") for w in card.warnings],
         "targets": targets,
     }
 
 
-def score_file(model: RiskModel, path: Path) -> list[dict[str, Any]]:
-    """Results for every project in a CSV or JSON file, in file order."""
-    return model.score_frame(read_projects(path))
+def score_file(model: RiskModel, path: Path, sheet: str | None = None) -> list[dict[str, Any]]:
+    """Results for every project in a CSV, .xlsx or JSON file, in file order (all in memory:
+    for files of any size use `score_chunks`)."""
+    return [result for chunk in score_chunks(model, path, sheet=sheet) for result in chunk]
+
+
+def score_chunks(
+    model: RiskModel, path: Path, chunk_rows: int = CHUNK_ROWS, sheet: str | None = None
+) -> Iterator[list[dict[str, Any]]]:
+    """The results of a CSV or JSON file, `chunk_rows` projects at a time, in file order:
+    memory stays bounded whatever the file's size. Errors name the row in the whole file."""
+    wanted = {f.name for f in model.features} | {model.card.id_column or ""}
+    for first, frame in project_chunks(path, wanted, chunk_rows, sheet):
+        try:
+            yield model.score_frame(frame)
+        except RiskInputError as exc:
+            row = exc.row + first - 1 if exc.row is not None else None
+            raise RiskInputError(row, exc.column, exc.message) from None

@@ -31,6 +31,11 @@ class TargetSpec(BaseModel):
     actual: str | None = Field(None, description="Outcome column: the actual value.")
     planned: str | None = Field(None, description="Planned value (stays a feature).")
     threshold: float = Field(0.0, description="Positive above this value or overrun ratio.")
+    unit: Literal["days", "weeks", "months", "元", "万元"] | None = Field(
+        None,
+        description="Unit of `actual`/`planned` for a ratio target: P50/P80 are then also "
+        "given as extra days (days, weeks, months) or extra 万元 (元, 万元) per project.",
+    )
 
     @model_validator(mode="after")
     def _one_definition(self) -> TargetSpec:
@@ -53,6 +58,13 @@ class TargetSpec(BaseModel):
     @property
     def input_columns(self) -> tuple[str, ...]:
         return self.outcome_columns + ((str(self.planned),) if self.planned else ())
+
+    def extra_units(self) -> tuple[float, str] | None:
+        """(factor, unit): ratio x planned x factor is the extra in `unit` (days or 万元)."""
+        factors = {"days": 1.0, "weeks": 7.0, "months": 30.44, "元": 1e-4, "万元": 1.0}
+        if self.kind != "ratio" or self.unit is None:
+            return None
+        return factors[self.unit], "days" if self.unit in ("days", "weeks", "months") else "万元"
 
     def definition(self) -> str:
         if self.column is not None:
@@ -88,6 +100,24 @@ class RiskSpec(BaseModel):
     drop: list[str] = Field(default_factory=list, description="Columns that are never features.")
     categorical: list[str] = Field(
         default_factory=list, description="Columns forced categorical (otherwise inferred)."
+    )
+    keep: list[str] = Field(
+        default_factory=list,
+        description="Columns kept as features even when training flags them as leakage "
+        "(they are known when a project is scored).",
+    )
+    levers: list[str] = Field(
+        default_factory=list,
+        description="Numeric features a PM can act on; each result lists the probability "
+        "after moving them to the training median or by `lever_steps` (ml.levers).",
+    )
+    lever_steps: dict[str, float] = Field(
+        default_factory=dict,
+        description="A realistic improvement per lever, e.g. open_high_risks = -2.",
+    )
+    labels: dict[str, tuple[str, str]] = Field(
+        default_factory=dict,
+        description='Feature labels: name = ["中文", "English"] (built-ins for the portfolio).',
     )
     targets: dict[str, TargetSpec] = Field(description="Target name -> definition.")
 
@@ -129,11 +159,24 @@ class RiskSpec(BaseModel):
 PORTFOLIO_SPEC = RiskSpec(
     id="project_id",
     time="start_date",
+    levers=[
+        "open_high_risks",
+        "change_requests",
+        "staff_turnover",
+        "requirement_volatility",
+        "team_size",
+    ],
+    lever_steps={"open_high_risks": -2.0, "change_requests": -2.0},
     targets={
         "delay": TargetSpec(
-            actual="actual_duration_months", planned="planned_duration_months", threshold=0.10
+            actual="actual_duration_months",
+            planned="planned_duration_months",
+            threshold=0.10,
+            unit="months",
         ),
-        "overrun": TargetSpec(actual="actual_cost", planned="planned_cost", threshold=0.10),
+        "overrun": TargetSpec(
+            actual="actual_cost", planned="planned_cost", threshold=0.10, unit="万元"
+        ),
     },
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import platform
 from datetime import UTC, datetime
@@ -16,8 +17,17 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
+from ml.calibration import choose_calibration
 from ml.card import FeatureCard, Levels, ModelCard, TargetCard
-from ml.errors import RiskSpecError
+from ml.columns import (
+    ColumnReport,
+    ExcludedColumn,
+    TrainingWarning,
+    UsedColumn,
+    screen_columns,
+)
+from ml.dates import parse_dates
+from ml.errors import RiskInputError, RiskSpecError
 from ml.features import Feature, coerce_frame, infer_features
 from ml.model import RiskModel, TargetEstimators
 from ml.pipelines import (
@@ -31,7 +41,9 @@ from ml.pipelines import (
 )
 from ml.quantiles import fit_table, held_out_quality
 from ml.spec import RiskSpec, TargetSpec
+from ml.tables import SAMPLE_BYTES, detect_encoding, sniff_separator
 from ml.validation import TIME_TEST_SHARE, Validation, repeated_kfold, time_ordered
+from ml.xlsx import read_xlsx
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +54,10 @@ HALF_LIVES = (None, 0.25, 0.5, 1.0)  # recency weighting, as fractions of the ti
 TUNE_MIN_ROWS = 2000  # below this the inner split is too small to rank 8 settings
 
 
-def read_training_csv(path: Path) -> tuple[pd.DataFrame, str]:
-    """The CSV and the SHA-256 of its bytes (recorded in the card)."""
+def read_training_csv(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, str]:
+    """The table of past projects and the SHA-256 of its bytes (recorded in the card): a CSV
+    in UTF-8 (BOM or not) or GBK/GB18030, `,` `;` or tab separated, or an .xlsx (its first
+    sheet, or `sheet`)."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -51,11 +65,19 @@ def read_training_csv(path: Path) -> tuple[pd.DataFrame, str]:
         raise RiskSpecError(f"training data {path} does not exist") from None
     except OSError as exc:
         raise RiskSpecError(f"cannot read training data {path}: {exc.strerror}") from None
+    digest = hashlib.sha256(raw).hexdigest()
     try:
-        frame = pd.read_csv(path, encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            return read_xlsx(path, sheet), digest
+        encoding = detect_encoding(raw)
+        text = raw.decode(encoding)
+        frame = pd.read_csv(io.StringIO(text), sep=sniff_separator(text[:SAMPLE_BYTES]))
+    except RiskInputError as exc:
+        raise RiskSpecError(str(exc)) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise RiskSpecError(f"{path} is not a readable CSV: {exc}") from None
-    return frame, hashlib.sha256(raw).hexdigest()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, digest
 
 
 def train_risk_model(
@@ -82,12 +104,14 @@ def _train(
 ) -> RiskModel:
     columns = [str(c) for c in frame.columns]
     spec.check_columns(columns)
-    names = spec.feature_columns(columns)
-    features = infer_features(frame, names, spec.categorical)
+    screened = screen_columns(frame, spec, seed)
+    features = infer_features(frame, screened.candidates, spec.categorical)
     if not features:
         raise RiskSpecError(
-            "no feature columns with values are left after id, time, drop and outcome columns"
+            "no feature columns are left after id, time, drop, outcome, empty, constant and "
+            "leakage columns: " + ", ".join(f"{e.name} ({e.reason})" for e in screened.excluded)
         )
+    warnings = [*screened.warnings, *data_warnings(frame, spec)]
     x = coerce_frame(frame, features)
     order, days = _time_order(frame, spec.time)
     frame, x = frame.iloc[order].reset_index(drop=True), x.iloc[order].reset_index(drop=True)
@@ -97,6 +121,7 @@ def _train(
             name, target, frame, x, features, spec, (seed, cv_repeats), days
         )
     _share_encodings(targets, estimators, x)
+    warnings += [skill_warning(n, t) for n, t in targets.items() if t.no_skill]
     reference = _reference_values(x, features)
     card = ModelCard(
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -109,10 +134,83 @@ def _train(
         features=[_feature_card(f, reference[f.name]) for f in features],
         targets=targets,
         driver_features=[f.name for f in features],
+        columns=column_report(columns, features, screened.excluded),
+        warnings=warnings,
     )
+    for warning in warnings:
+        logger.warning("%s: %s", warning.code, warning.message)
     model = RiskModel(card, estimators)
     card.driver_features = _rank_drivers(model, frame, seed)
     return model
+
+
+SMALL_DATA_ROWS = 100
+SMALL_DATA_POSITIVES = 20
+
+
+def column_report(
+    columns: list[str], features: list[Feature], excluded: list[ExcludedColumn]
+) -> ColumnReport:
+    """Every column of the file in its order: used (type, stage) or excluded (reason)."""
+    kinds = {f.name: f.kind for f in features}
+    reasons = {e.name: e for e in excluded}
+    report = ColumnReport()
+    for name in columns:
+        if name in kinds:
+            report.used.append(UsedColumn(name=name, type=kinds[name], stage="plan"))
+        else:
+            report.excluded.append(
+                reasons.get(name) or ExcludedColumn(name=name, reason="no values")
+            )
+    return report
+
+
+def data_warnings(frame: pd.DataFrame, spec: RiskSpec) -> list[TrainingWarning]:
+    """`duplicate_ids` (the same id on several rows) and `small_data` per target."""
+    warnings = []
+    if spec.id:
+        ids = frame[spec.id].dropna().astype(str)
+        repeated = ids[ids.duplicated(keep=False)]
+        if len(repeated):
+            examples = ", ".join(repeated.unique()[:5])
+            warnings.append(
+                TrainingWarning(
+                    code="duplicate_ids",
+                    message=f"{repeated.nunique()} ids appear on more than one row "
+                    f"(e.g. {examples}): the same project counted twice makes validation "
+                    "optimistic; remove the duplicates.",
+                    columns=[spec.id],
+                )
+            )
+    for name, target in spec.targets.items():
+        y, known = target.labels(frame)
+        rows, positives = int(known.sum()), int(y[known].sum())
+        fewer = min(positives, rows - positives)
+        if rows < SMALL_DATA_ROWS or fewer < SMALL_DATA_POSITIVES:
+            warnings.append(
+                TrainingWarning(
+                    code="small_data",
+                    message=f"target {name}: {rows} rows with a known outcome, {fewer} in the "
+                    f"smaller class; below {SMALL_DATA_ROWS} rows or {SMALL_DATA_POSITIVES} per "
+                    "class the validation is too uncertain to trust.",
+                    target=name,
+                )
+            )
+    return warnings
+
+
+def skill_warning(name: str, target: TargetCard) -> TrainingWarning:
+    v = target.validation
+    auc = f"{v.roc_auc_interval[0]:.3f}-{v.roc_auc_interval[1]:.3f}" if v.roc_auc_interval else "?"
+    gain = v.brier_gain_interval
+    gained = f"{gain[0]:+.4f} to {gain[1]:+.4f}" if gain else "?"
+    return TrainingWarning(
+        code="no_skill",
+        message=f"target {name}: held-out ROC AUC {v.roc_auc:.3f} (95% interval {auc}), Brier "
+        f"gain over the class prior {gained}: not clearly better than the prior, so its "
+        "probabilities carry no information about a project; do not use them to rank projects.",
+        target=name,
+    )
 
 
 def _share_encodings(
@@ -144,7 +242,7 @@ def _time_order(frame: pd.DataFrame, time: str | None) -> tuple[np.ndarray, np.n
     """Row order by the time column, and each sorted row's time in days (None: no column)."""
     if not time:
         return np.arange(len(frame)), None
-    stamps = pd.to_datetime(frame[time], errors="coerce", format="mixed")
+    stamps = _dates(frame[time], time)
     bad = stamps.isna().to_numpy()
     if bad.any():
         row = int(np.argmax(bad))
@@ -155,6 +253,22 @@ def _time_order(frame: pd.DataFrame, time: str | None) -> tuple[np.ndarray, np.n
     order = np.argsort(stamps.to_numpy(), kind="stable")
     days = (stamps - stamps.min()).dt.total_seconds().to_numpy()[order] / 86400.0
     return order, days
+
+
+def _dates(values: pd.Series, column: str) -> pd.Series:
+    """ISO dates and times fast (pandas); any other form through ml.dates (2024/3/5,
+    2024年3月5日, day/month decided per column; RiskInputError naming the row if unclear)."""
+    try:
+        return pd.to_datetime(values, format="ISO8601")
+    except (ValueError, TypeError):
+        pass
+    try:
+        return parse_dates(values, column)
+    except RiskInputError as exc:
+        raise RiskSpecError(
+            f"{exc}; the time column orders validation, so every row needs a date "
+            "(or drop `time` from the spec)"
+        ) from None
 
 
 def recency_weights(days: np.ndarray, half_life: float | None) -> np.ndarray | None:
@@ -184,13 +298,17 @@ def _train_target(
         _tune_boosting(features, x_t, y, days_t, seed) if days_t is not None else (None, None)
     )
 
-    def make(candidate: str, rows: int):
-        return make_classifier(candidate, features, rows, seed, tuned)
-
     def weights(candidate: str, rows: np.ndarray) -> np.ndarray | None:
         if candidate != GRADIENT_BOOSTING or days_t is None:
             return None
         return recency_weights(days_t[rows], half_life)
+
+    calibration, calibration_briers = _calibrations(
+        features, x_t, y, seed, tuned, weights, timed=days_t is not None
+    )
+
+    def make(candidate: str, rows: int):
+        return make_classifier(candidate, features, rows, seed, tuned, calibration[candidate])
 
     timed_weights = weights if days_t is not None else None
     chosen, validation = _validate(make, x_t, y, timed_weights, seed, cv_repeats)
@@ -207,6 +325,7 @@ def _train_target(
         )
     base_rate = float(y.mean())
     card = TargetCard(
+        no_skill=validation.no_skill(),
         definition=target.definition(),
         kind=target.kind,
         positives=int(y.sum()),
@@ -218,8 +337,25 @@ def _train_target(
         quantiles=quantiles,
         boosting_parameters=tuned,
         recency_half_life=half_life if chosen == GRADIENT_BOOSTING else None,
+        calibration=calibration[chosen],
+        calibration_briers=calibration_briers[chosen],
     )
     return card, estimators
+
+
+def _calibrations(features, x, y, seed, tuned, weights, *, timed: bool):
+    """Each candidate's calibration (ml.calibration), chosen on the rows that choose the
+    model: the earliest 80% when validation is time-ordered (the test part stays unseen),
+    else all rows."""
+    rows = round(len(y) * (1 - TIME_TEST_SHARE)) if timed else len(y)
+    chosen, briers = {}, {}
+    for candidate in CANDIDATES:
+        raw = make_classifier(candidate, features, rows, seed, tuned, calibration="none")
+        chosen[candidate], briers[candidate] = choose_calibration(
+            raw, x.iloc[:rows], y[:rows], seed, lambda r, c=candidate: weights(c, r)
+        )
+    logger.info("calibration per candidate: %s (%s)", chosen, briers)
+    return chosen, briers
 
 
 def _tune_boosting(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.pipeline import Pipeline
@@ -55,6 +55,19 @@ class Validation(BaseModel):
     folds: int
     candidates: dict[str, Scores]
     calibration: list[CalibrationBin]
+    roc_auc_interval: list[float] | None = Field(
+        None, description="95% bootstrap interval of the chosen model's held-out ROC AUC."
+    )
+    brier_gain_interval: list[float] | None = Field(
+        None,
+        description="95% bootstrap interval of the class prior's Brier minus the model's "
+        "(above 0: the probabilities are better than the base rate).",
+    )
+
+    def no_skill(self) -> bool:
+        """Not clearly better than the class prior: either interval reaches 0.5 / 0."""
+        auc, gain = self.roc_auc_interval, self.brier_gain_interval
+        return auc is None or gain is None or auc[0] <= 0.5 or gain[0] <= 0.0
 
 
 @dataclass
@@ -65,6 +78,38 @@ class Pooled:
     prior: list[np.ndarray] = field(default_factory=list)
     scores: dict[str, list[float]] = field(default_factory=dict)
     predictions: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    first_pass: int = 1  # how many of the folds make one pass over the rows
+
+
+INTERVAL_ROUNDS = 200
+INTERVAL_ROWS = 20_000
+
+
+def skill_intervals(
+    ys: list[np.ndarray], ps: list[np.ndarray], priors: list[np.ndarray], seed: int = 0
+) -> tuple[list[float] | None, list[float] | None]:
+    """95% bootstrap intervals of the pooled ROC AUC and of the Brier gain over the class
+    prior (prior Brier - model Brier, paired on the same resampled rows; at most
+    INTERVAL_ROWS rows per resample)."""
+    y, p, prior = np.concatenate(ys), np.concatenate(ps), np.concatenate(priors)
+    if len(np.unique(y)) < 2:
+        return None, None
+    rng = np.random.default_rng(seed)
+    size = min(len(y), INTERVAL_ROWS)
+    aucs, gains = [], []
+    for _ in range(INTERVAL_ROUNDS):
+        rows = rng.integers(0, len(y), size)
+        if 0 < y[rows].sum() < size:
+            aucs.append(roc_auc_score(y[rows], p[rows]))
+            gains.append(np.mean((prior[rows] - y[rows]) ** 2 - (p[rows] - y[rows]) ** 2))
+    if not aucs:
+        return None, None
+
+    def interval(values: list[float]) -> list[float]:
+        low, high = np.percentile(values, [2.5, 97.5])
+        return [round(float(low), 4), round(float(high), 4)]
+
+    return interval(aucs), interval(gains)
 
 
 def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[CalibrationBin]:
@@ -132,11 +177,15 @@ def time_ordered(
     return chosen, _summarise("time-ordered 80/20", chosen, pooled, folds=1, test_rows=len(test))
 
 
+def kfold_splits(y: np.ndarray) -> int:
+    return 5 if np.bincount(y).min() >= 5 else 3
+
+
 def repeated_kfold_splits(
     y: np.ndarray, seed: int, repeats: int | None = None
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """5-fold x 5 repeats; fewer repeats on large data (or when the caller asks)."""
-    n_splits = 5 if np.bincount(y).min() >= 5 else 3
+    n_splits = kfold_splits(y)
     if repeats is None:
         repeats = 5 if len(y) <= 5000 else 2 if len(y) <= 50000 else 1
     splitter = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=repeats, random_state=seed)
@@ -151,7 +200,7 @@ def repeated_kfold(
     seed: int,
     repeats: int | None = None,
 ) -> tuple[str, Validation]:
-    pooled = Pooled()
+    pooled = Pooled(first_pass=kfold_splits(y))
     folds = 0
     for train, test in repeated_kfold_splits(y, seed, repeats):
         folds += 1
@@ -178,6 +227,10 @@ def _summarise(scheme: str, chosen: str, pooled: Pooled, folds: int, test_rows: 
     baseline = per_fold(pooled.prior)
     logistic = candidates.get("logistic_regression", candidates[chosen])
     y_all = np.concatenate(pooled.y)
+    first = pooled.first_pass  # the folds of one pass hold every row once
+    auc_ci, gain_ci = skill_intervals(
+        pooled.y[:first], pooled.predictions[chosen][:first], pooled.prior[:first]
+    )
     return Validation(
         scheme=scheme,
         roc_auc=candidates[chosen].roc_auc,
@@ -190,4 +243,6 @@ def _summarise(scheme: str, chosen: str, pooled: Pooled, folds: int, test_rows: 
         folds=folds,
         candidates=candidates,
         calibration=calibration_table(y_all, np.concatenate(pooled.predictions[chosen])),
+        roc_auc_interval=auc_ci,
+        brier_gain_interval=gain_ci,
     )

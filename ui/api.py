@@ -151,6 +151,9 @@ def _risk_result(result: Any) -> m.RiskResult:
             fields[target] = targets[target]
     if fields["id"] is not None:
         fields["id"] = str(fields["id"])
+    for key in ("imputed", "levers"):
+        if key in plain:
+            fields[key] = plain[key]
     return m.RiskResult(**fields)
 
 

@@ -21,6 +21,16 @@ class TargetScore(BaseModel):
     level: Literal["low", "medium", "high"]
     p50: float | None = Field(None, description="Median predicted actual/planned - 1.")
     p80: float | None = Field(None, description="80th percentile of actual/planned - 1.")
+    p50_extra: float | None = Field(
+        None, description="P50 in the PM's units: extra days or extra 万元 for this project."
+    )
+    p80_extra: float | None = Field(None, description="P80 in the same units as p50_extra.")
+    extra_unit: Literal["days", "万元"] | None = Field(None, description="Unit of p50/p80_extra.")
+    no_skill: bool | None = Field(
+        None,
+        description="true when the model's validation was not clearly better than the class "
+        "prior: this target's probabilities carry no information (see the card's warnings).",
+    )
 
 
 class Driver(BaseModel):
@@ -30,6 +40,17 @@ class Driver(BaseModel):
     target: str | None = Field(None, description="The target this effect is on.")
 
 
+class Lever(BaseModel):
+    feature: str
+    from_: float = Field(alias="from", description="The project's value now.")
+    to: float = Field(description="The value after a realistic improvement.")
+    target: str
+    probability: float = Field(ge=0, le=1, description="The target's probability after it.")
+    change: float = Field(description="probability after - probability now (negative).")
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
 class RiskResult(BaseModel):
     """One scored project; only the targets the model was trained on appear."""
 
@@ -37,6 +58,12 @@ class RiskResult(BaseModel):
     delay: TargetScore | None = None
     overrun: TargetScore | None = None
     drivers: list[Driver] = Field(default_factory=list)
+    levers: list[Lever] | None = Field(
+        None, description="What would lower the risk most (the spec's levers), best first."
+    )
+    imputed: int | None = Field(
+        None, description="How many of the model's features this project left empty."
+    )
 
 
 class RiskBatchResult(BaseModel):

@@ -119,6 +119,30 @@ TEXT: dict[str, tuple[str, str]] = {
     "format_docx": ("Word（DOCX）", "Word (DOCX)"),
     "lang_zh": ("中文", "Chinese"),
     "lang_en": ("英文", "English"),
+    # --- risk model (h3-risk, issue #16): keep this block together at the end ---
+    "risk_no_skill": (
+        "验证表明该模型在此目标上不优于基准比例：这个概率不含信息，请勿据此排序项目。",
+        "Validation shows no skill for this target: this probability carries no "
+        "information; do not rank projects by it.",
+    ),
+    "risk_reliability": (
+        "可靠性（验证集：预测概率 vs 实际发生率）",
+        "Reliability (held-out: predicted probability vs observed rate)",
+    ),
+    "risk_reliability_ideal": ("完全校准", "perfectly calibrated"),
+    "risk_quantiles_explained": (
+        "P50/P80：与此项目风险相近的历史项目中，一半（P50）或五分之四（P80）的超出不超过该值"
+        "（按本项目的计划工期和预算换算成天数和万元）。",
+        "P50/P80: among past projects with a similar risk, half (P50) or four in five (P80) "
+        "overran by no more than this (in days and 万元 from this project's planned "
+        "duration and budget).",
+    ),
+    "risk_levers": ("可采取的措施（改善后概率）", "What would lower the risk (probability after)"),
+    "risk_mostly_missing": (
+        "{missing} / {total} 个特征为空，按缺失值处理：结果主要反映历史平均，请补充数据。",
+        "{missing} of {total} features are empty and treated as missing: the result mostly "
+        "reflects the past average; fill in more fields.",
+    ),
 }
 
 

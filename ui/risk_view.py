@@ -13,8 +13,10 @@ from typing import Any
 
 import pandas as pd
 
+from ml.labels import feature_label
+from ml.tables import project_chunks
 from ui.api import score_with
-from ui.api_models import RiskResult
+from ui.api_models import Lever, RiskResult
 from ui.i18n import t
 from ui.risk_holder import LoadedModel
 
@@ -28,8 +30,15 @@ class SampleProject:
     features: dict[str, Any]
 
 
-def result_markdown(result: RiskResult, lang: str) -> str:
+def result_markdown(
+    result: RiskResult,
+    lang: str,
+    features: int | None = None,
+    spec: dict[str, Any] | None = None,
+) -> str:
+    """The scores in the PM's words; `spec` (the card's) gives the feature labels."""
     lines = []
+    explained = False
     for target in TARGETS:
         score = getattr(result, target)
         if score is None:
@@ -40,20 +49,82 @@ def result_markdown(result: RiskResult, lang: str) -> str:
             f"{score.probability:.0%} · {t('level', lang)} **{level}** ({score.level})"
         )
         if score.p50 is not None and score.p80 is not None:
-            line += f" · P50 {score.p50:+.0%} · P80 {score.p80:+.0%}"
+            line += f" · P50 {score.p50:+.0%}{_extra(score.p50_extra, score.extra_unit, lang)}"
+            line += f" · P80 {score.p80:+.0%}{_extra(score.p80_extra, score.extra_unit, lang)}"
+            explained = True
+        if score.no_skill:
+            line += f"  \n  ⚠ {t('risk_no_skill', lang)}"
         lines.append(line)
+    if explained:
+        lines.append(f"\n{t('risk_quantiles_explained', lang)}")
+    if result.levers:
+        lines.append(f"\n**{t('risk_levers', lang)}**")
+        lines += [f"- {lever_text(lever, lang, spec)}" for lever in result.levers]
+    if features and result.imputed is not None and result.imputed * 2 > features:
+        warning = t("risk_mostly_missing", lang, missing=result.imputed, total=features)
+        lines.append(f"\n⚠ {warning}")
     return "\n".join(lines)
 
 
-def drivers_frame(result: RiskResult, top: int = 8) -> pd.DataFrame:
+def lever_text(lever: Lever, lang: str, spec: dict[str, Any] | None = None) -> str:
+    """"未关闭高风险数 4 → 2 ⇒ 延期概率 62%" / "open high risks 4 → 2 ⇒ Delay probability 62%"."""
+    label = feature_label(lever.feature, lang, spec)
+    target = t(f"target_{lever.target}", lang) if lever.target in TARGETS else lever.target
+    joiner = "" if lang == "zh" else " "
+    change = f"{lever.change:+.0%}" if abs(lever.change) >= 0.01 else f"{lever.change:+.1%}"
+    return (
+        f"{label} {lever.from_:g} → {lever.to:g} ⇒ {target}{joiner}{t('probability', lang)} "
+        f"{lever.probability:.0%} ({change})"
+    )
+
+
+def _extra(value: float | None, unit: str | None, lang: str) -> str:
+    """" (+48 天)" / " (+48 days)" / " (+12.5 万元)"; empty without a planned value."""
+    if value is None or unit is None:
+        return ""
+    if unit == "days":
+        return f" ({value:+.0f} {'天' if lang == 'zh' else 'days'})"
+    return f" ({value:+.1f} 万元)"
+
+
+def drivers_frame(
+    result: RiskResult, top: int = 8, lang: str = "zh", spec: dict[str, Any] | None = None
+) -> pd.DataFrame:
     drivers = sorted(result.drivers, key=lambda d: abs(d.effect), reverse=True)[:top]
     return pd.DataFrame(
         {
-            "feature": [f"{d.feature} = {_shown(d.value)}" for d in drivers],
+            "feature": [
+                f"{feature_label(d.feature, lang, spec)} = {_shown(d.value)}" for d in drivers
+            ],
             "effect": [float(d.effect) for d in drivers],
             "target": [d.target or "" for d in drivers],
         }
     )
+
+
+def reliability_frame(card: dict[str, Any], lang: str) -> pd.DataFrame:
+    """The card's reliability tables as points for a plot: per target and probability bin,
+    the mean predicted probability, the observed rate and the number of held-out projects;
+    plus the diagonal a perfectly calibrated model would follow."""
+    rows: list[dict[str, Any]] = []
+    targets = card.get("targets") or {}
+    for name, target in targets.items() if isinstance(targets, dict) else ():
+        label = t(f"target_{name}", lang) if name in TARGETS else name
+        method = target.get("calibration", "")
+        for b in (target.get("validation") or {}).get("calibration") or []:
+            rows.append(
+                {
+                    "predicted": round(float(b["mean_predicted"]), 3),
+                    "observed": round(float(b["observed_rate"]), 3),
+                    "projects": int(b["count"]),
+                    "series": f"{label} ({method})" if method else label,
+                }
+            )
+    ideal = t("risk_reliability_ideal", lang)
+    rows += [
+        {"predicted": v, "observed": v, "projects": 0, "series": ideal} for v in (0.0, 1.0)
+    ]
+    return pd.DataFrame(rows)
 
 
 def empty_results(targets: tuple[str, ...], *, named: bool = False) -> pd.DataFrame:
@@ -72,16 +143,28 @@ def results_frame(ids: list[str], results: list[RiskResult]) -> pd.DataFrame:
             score = getattr(result, target)
             if score is not None:
                 row[f"{target}_probability"] = round(score.probability, 3)
-                row[f"{target}_level"] = score.level
+                row[f"{target}_level"] = score.level + (" (no_skill)" if score.no_skill else "")
+                if score.p50 is not None and score.p80 is not None:
+                    row[f"{target}_p50"] = round(score.p50, 3)
+                    row[f"{target}_p80"] = round(score.p80, 3)
+                if score.extra_unit is not None:
+                    unit = "days" if score.extra_unit == "days" else "wan_yuan"
+                    row[f"{target}_p50_{unit}"] = score.p50_extra
+                    row[f"{target}_p80_{unit}"] = score.p80_extra
         top = sorted(result.drivers, key=lambda d: abs(d.effect), reverse=True)[:3]
         row["top_drivers"] = ", ".join(d.feature for d in top)
+        if result.imputed is not None:
+            row["missing_features"] = result.imputed
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def score_csv(loaded: LoadedModel, csv_path: Path) -> pd.DataFrame:
-    """Score every row of a CSV (RiskInputError names the row and column of a bad value)."""
-    frame = pd.read_csv(csv_path)
+    """Score every row of a CSV (UTF-8 or GBK, `,` or `;`) or .xlsx (its first sheet);
+    RiskInputError names the row and column of a bad value."""
+    wanted = {f.name for f in loaded.card.features} | {loaded.card.id_column or ""}
+    chunks = [frame for _, frame in project_chunks(csv_path, wanted)]
+    frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
     records = [
         {key: _missing_as_none(value) for key, value in row.items()}
         for row in frame.to_dict(orient="records")

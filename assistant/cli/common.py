@@ -67,7 +67,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except USER_ERRORS as exc:
-        stderr.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        stderr.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, markup=True)
         raise typer.Exit(2) from None
     except Exception as exc:
         problem = storage_problem(exc)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from assistant.cli.app import risk_app
 from assistant.cli.common import (
@@ -21,10 +25,20 @@ from assistant.cli.common import (
     user_errors,
 )
 
+SheetOpt = Annotated[
+    str | None, typer.Option("--sheet", help="Sheet of an .xlsx file (default: the first).")
+]
+
 
 @risk_app.command("train")
 def train(
-    data: Annotated[Path, typer.Option("--data", help="CSV of past projects.")],
+    data: Annotated[
+        Path,
+        typer.Option(
+            "--data",
+            help="Past projects: CSV (UTF-8 or GBK, , or ; separated) or .xlsx.",
+        ),
+    ],
     spec: Annotated[
         Path | None,
         typer.Option("--spec", help="Risk spec TOML; default: the portfolio.csv spec."),
@@ -34,6 +48,15 @@ def train(
         typer.Option("--out", help="Model directory; default <workspace>/models/risk."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed for validation and models.")] = 0,
+    sheet: SheetOpt = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Exit 2 when training warns (leakage, no_skill, small_data, duplicate_ids); "
+            "the model is still saved so its card can be read.",
+        ),
+    ] = False,
     json_output: JsonOpt = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
@@ -45,22 +68,35 @@ def train(
     model_dir = out or settings.risk_model_dir
     with user_errors():
         if json_output:
-            summary = train_to_dir(data, spec, model_dir, seed)
+            summary = train_to_dir(data, spec, model_dir, seed, sheet)
         else:
             with stderr.status(f"training on {data} ..."):
-                summary = train_to_dir(data, spec, model_dir, seed)
+                summary = train_to_dir(data, spec, model_dir, seed, sheet)
     if json_output:
         emit_json(summary)
-        return
-    _print_training(summary)
+    else:
+        _print_training(summary)
+    if strict and summary["warnings"]:
+        codes = ", ".join(sorted({w["code"] for w in summary["warnings"]}))
+        stderr.print(f"error: --strict and training warned ({codes})", markup=False)
+        raise typer.Exit(2)
 
 
 def _print_training(summary: dict[str, Any]) -> None:
     console = Console()
     console.print(
-        f"model saved to {summary['model_dir']} ({summary['rows']} rows, "
-        f"{len(summary['features'])} features)"
+        shown(
+            f"model saved to {summary['model_dir']} ({summary['rows']} rows, "
+            f"{len(summary['features'])} features)"
+        )
     )
+    columns = Table("column", "used as / excluded because", title="columns")
+    for used in summary["columns"]["used"]:
+        columns.add_row(shown(used["name"]), shown(f"{used['type']} ({used['stage']})"))
+    for excluded in summary["columns"]["excluded"]:
+        why = excluded["reason"] + (f": {excluded['detail']}" if excluded.get("detail") else "")
+        columns.add_row(shown(excluded["name"]), Text(f"excluded: {why}", style="yellow"))
+    console.print(columns)
     table = Table(
         "target", "positives", "model", "scheme", "ROC AUC", "Brier", "logistic AUC", "prior Brier"
     )
@@ -77,6 +113,10 @@ def _print_training(summary: dict[str, Any]) -> None:
             f"{v['baseline_brier']:.3f}",
         )
     console.print(table)
+    for warning in summary["warnings"]:
+        console.print(
+            Text(f"warning [{warning['code']}] ", style="bold yellow"), shown(warning["message"])
+        )
 
 
 @risk_app.command("score")
@@ -84,9 +124,12 @@ def score(
     input_path: Annotated[
         Path,
         typer.Option(
-            "--input", help='Projects to score: CSV, or JSON (list or {"projects": [...]}).'
+            "--input",
+            help="Projects to score: CSV (any size: read in chunks), .xlsx, or JSON (list "
+            'or {"projects": [...]}, at most 100 MB).',
         ),
     ],
+    sheet: SheetOpt = None,
     model: Annotated[
         Path | None,
         typer.Option("--model", help="Model directory; default <workspace>/models/risk."),
@@ -94,45 +137,124 @@ def score(
     json_output: JsonOpt = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Probability, level, drivers (and P50/P80 overrun) for each project."""
+    """Probability, level, drivers (and P50/P80 overrun) for each project.
+
+    A CSV is scored in chunks of 50,000 rows, so its size is not limited by memory; with
+    --json the results are written as they are scored. An error exits 2 naming the row and
+    column; JSON written before it is then incomplete.
+    """
     from ml.persist import load_model
-    from ml.service import score_file
+    from ml.service import score_chunks
 
     configure_logging()
     settings = load_settings(workspace)
     model_dir = model or settings.risk_model_dir
     with user_errors():
         risk_model = load_model(model_dir)
-        results = score_file(risk_model, input_path)
-    if json_output:
-        emit_json({"model": str(model_dir), "results": results})
-        return
-    _print_scores(results, risk_model.target_names)
+        chunks = score_chunks(risk_model, input_path, sheet=sheet)
+        if json_output:
+            _stream_json(str(model_dir), chunks)
+            return
+        shown_rows, levels, total = _summarised(chunks, risk_model.target_names)
+    features = len(risk_model.features)
+    _print_scores(shown_rows, risk_model.target_names, levels, total, features)
+
+
+def _stream_json(model_dir: str, chunks: Iterator[list[dict[str, Any]]]) -> None:
+    """{"model": ..., "results": [...]} written chunk by chunk (one JSON document)."""
+    out = sys.stdout
+    out.write(json.dumps({"model": model_dir}, ensure_ascii=False)[:-1] + ', "results": [')
+    first = True
+    for chunk in chunks:
+        for result in chunk:
+            text = json.dumps(result, ensure_ascii=False, default=str)
+            out.write(text if first else ",\n" + text)
+            first = False
+    out.write("]}\n")
+    out.flush()
+
+
+def _summarised(
+    chunks: Iterator[list[dict[str, Any]]], targets: list[str]
+) -> tuple[list[dict[str, Any]], dict[str, Counter[str]], int]:
+    """The first TABLE_ROWS results, the level counts per target over all, the number."""
+    first: list[dict[str, Any]] = []
+    levels: dict[str, Counter[str]] = {name: Counter() for name in targets}
+    total = 0
+    for chunk in chunks:
+        first.extend(chunk[: max(0, TABLE_ROWS - len(first))])
+        for name in targets:
+            levels[name].update(r[name]["level"] for r in chunk)
+        total += len(chunk)
+    return first, levels, total
 
 
 TABLE_ROWS = 100  # more than a terminal shows; `--json` carries every project
 
 
-def _print_scores(results: list[dict[str, Any]], targets: list[str]) -> None:
-    table = Table("id", *targets, "top drivers")
+def shown(value: object) -> Text:
+    """Data from a file as inert terminal text: a Text is never parsed as rich markup (an id
+    `[/bold]` crashed the table, `[link=...]` became a live link), and control characters
+    (ESC sequences that recolour or retitle the terminal) are shown escaped, as `\\x1b`."""
+    text = str(value)
+    if any(not ch.isprintable() for ch in text):
+        text = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+    return Text(text)
+
+
+def _print_scores(
+    results: list[dict[str, Any]],
+    targets: list[str],
+    levels: dict[str, Counter[str]],
+    total: int,
+    features: int,
+) -> None:
+    table = Table("id", *targets, "top drivers", "best levers")
     for i, result in enumerate(results[:TABLE_ROWS], start=1):
         cells = []
         for name in targets:
             t = result[name]
             extra = f" P50 {t['p50']:+.0%} P80 {t['p80']:+.0%}" if "p50" in t else ""
-            cells.append(f"{t['probability']:.0%} {t['level']}{extra}")
+            if "extra_unit" in t:
+                unit, fmt = t["extra_unit"], "+.0f" if t["extra_unit"] == "days" else "+.1f"
+                extra += f" ({t['p50_extra']:{fmt}}/{t['p80_extra']:{fmt}} {unit})"
+            skill = " (no_skill)" if t.get("no_skill") else ""
+            cells.append(f"{t['probability']:.0%} {t['level']}{extra}{skill}")
         drivers = ", ".join(
             f"{d['feature']}={d['value']} ({d['effect']:+.2f} {d['target']})"
             for d in result["drivers"][:3]
         )
-        table.add_row(result["id"] or str(i), *cells, drivers)
+        levers = ", ".join(
+            f"{v['feature']} {v['from']:g}→{v['to']:g}: {v['target']} {v['probability']:.0%}"
+            for v in result.get("levers", [])[:2]
+        )
+        table.add_row(shown(result["id"] or str(i)), *cells, shown(drivers), shown(levers))
     console = Console()
     console.print(table)
-    if len(results) > TABLE_ROWS:
+    if any("p50" in r[n] for r in results for n in targets):
+        console.print(
+            "P50/P80: among past projects with a similar risk, half (P50) or four in five (P80) "
+            "overran by no more than this (in days and 万元 from the project's planned "
+            "duration and budget)."
+        )
+    mostly_missing = [r for r in results if r.get("imputed", 0) * 2 > features]
+    if mostly_missing:
+        console.print(
+            f"warning: {len(mostly_missing)} shown project(s) leave most of the {features} "
+            "features empty: their scores mostly reflect the past average.",
+            style="yellow",
+        )
+    skill_less = [n for n in targets if results and results[0][n].get("no_skill")]
+    for name in skill_less:
+        console.print(
+            f"{name}: no_skill: the model's validation was not clearly better than the class "
+            "prior, so these probabilities carry no information; do not rank projects by them.",
+            style="yellow",
+        )
+    if total > TABLE_ROWS:
         # A portfolio-sized batch: rendering every row would take minutes and scroll away;
         # the counts per level are what a PM reads first.
-        console.print(f"{len(results) - TABLE_ROWS:,} more projects not shown (--json has all).")
+        console.print(f"{total - TABLE_ROWS:,} more projects not shown (--json has all).")
         for name in targets:
-            levels = Counter(r[name]["level"] for r in results)
-            counts = ", ".join(f"{levels[lv]:,} {lv}" for lv in ("high", "medium", "low"))
-            console.print(f"{name}: {counts} (all {len(results):,} projects)")
+            counts = ", ".join(f"{levels[name][lv]:,} {lv}" for lv in ("high", "medium", "low"))
+            console.print(f"{name}: {counts} (all {total:,} projects)")

@@ -44,7 +44,10 @@ def test_reported_drivers_are_the_largest_effects(loaded: RiskModel, new_project
     for i, result in enumerate(results):
         strongest = np.max([np.abs(e[i]) for e in effects.values()], axis=0)
         top = sorted(range(len(names)), key=lambda j: -strongest[j])[:5]
-        assert [d["feature"] for d in result["drivers"]] == [names[j] for j in top]
+        # An isotonic calibration (a step map) gives equal effects; which of equals is listed
+        # first may differ by float noise, so ties are compared by size.
+        reported = [strongest[names.index(d["feature"])] for d in result["drivers"]]
+        np.testing.assert_allclose(reported, [strongest[j] for j in top], atol=1e-9)
         for d in result["drivers"]:
             j = names.index(d["feature"])
             assert d["effect"] == round(float(effects[d["target"]][i, j]), 4)

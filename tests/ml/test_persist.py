@@ -88,3 +88,92 @@ def test_missing_model_says_how_to_train_one(tmp_path: Path, model_dir: Path) ->
     (copy / CARD_FILE).write_text("{broken", encoding="utf-8")
     with pytest.raises(ModelFileError, match="not valid JSON"):
         read_card(copy)
+
+
+def rehash(model_dir: Path) -> None:
+    """Record the model file's current hash in the card (what an attacker with write access
+    to the directory, or a botched copy, would leave behind)."""
+    digest = hashlib.sha256((model_dir / MODEL_FILE).read_bytes()).hexdigest()
+    edit_card(model_dir, model_sha256=digest)
+
+
+@pytest.mark.parametrize(
+    "content", [b"not a zip archive at all", b"PK\x03\x04 truncated", b""], ids=str
+)
+def test_a_file_that_is_not_a_skops_archive_is_a_model_file_error(
+    model_dir: Path, tmp_path: Path, content: bytes
+) -> None:
+    copy = copy_model(model_dir, tmp_path)
+    (copy / MODEL_FILE).write_bytes(content)
+    rehash(copy)
+    with pytest.raises(ModelFileError, match="not a skops model archive"):
+        load_model(copy)
+
+
+def test_an_archive_without_pipelines_is_a_model_file_error(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    copy = copy_model(model_dir, tmp_path)
+    card = read_card(copy)
+    sio.dump({name: {"classifier": [1, 2]} for name in card.targets}, copy / MODEL_FILE)
+    rehash(copy)
+    with pytest.raises(ModelFileError, match="no fitted pipeline for target"):
+        load_model(copy)
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "/etc/passwd", "sub/model.skops", ".."])
+def test_model_file_outside_the_model_dir_is_never_read(
+    model_dir: Path, tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = copy_model(model_dir, tmp_path)
+    edit_card(copy, model_file=name)
+    opened: list[Path] = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda p: opened.append(p) or real(p))
+    with pytest.raises(ModelFileError, match="only a file name inside the model directory"):
+        load_model(copy)
+    assert opened == []
+
+
+def test_numpy_callables_are_not_on_the_allow_list(model_dir: Path, tmp_path: Path) -> None:
+    import numpy as np
+
+    copy = copy_model(model_dir, tmp_path)
+    sio.dump({"delay": {"classifier": np.load}}, copy / MODEL_FILE)
+    rehash(copy)
+    with pytest.raises(ModelFileError, match=r"allow-list: numpy\.load"):
+        load_model(copy)
+
+
+def test_every_pipeline_kind_needs_only_allow_listed_types() -> None:
+    """Both candidates, with every encoding (categories, many categories, numbers, 0/1) and
+    both calibrations: if a change to ml.pipelines needs a new type, this names it."""
+    import numpy as np
+    import pandas as pd
+
+    from ml.features import Feature
+    from ml.persist import TRUSTED_TYPES
+    from ml.pipelines import CANDIDATES, make_classifier
+
+    rng = np.random.default_rng(0)
+    n = 240
+    x = pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "b": rng.integers(0, 2, n).astype(float),
+            "c": rng.choice(list("xyz"), n),
+            "d": [f"k{i}" for i in rng.integers(0, 40, n)],
+        }
+    )
+    features = [
+        Feature("a", "numeric", ()),
+        Feature("b", "boolean", ()),
+        Feature("c", "categorical", tuple("xyz")),
+        Feature("d", "categorical", tuple(f"k{i}" for i in range(40))),
+    ]
+    y = rng.integers(0, 2, n)
+    needed: set[str] = set()
+    for name in CANDIDATES:
+        fitted = make_classifier(name, features, n, 0).fit(x, y)
+        needed |= set(sio.get_untrusted_types(data=sio.dumps({"t": {"classifier": fitted}})))
+    assert needed <= TRUSTED_TYPES, sorted(needed - TRUSTED_TYPES)

@@ -117,7 +117,7 @@ def test_language_switch_relabels_the_app(page: object) -> None:
     page.click("#risk-score")
     expect(page.locator("#risk-result")).to_contain_text("probability")
     expect(page.locator("#risk-result")).to_contain_text("Delay")
-    expect(page.locator("#risk-drivers")).to_contain_text("team_size = 35")
+    expect(page.locator("#risk-drivers")).to_contain_text("team size = 35")  # its label
     expect(page.locator("#risk-drivers .mark-rect path").first).to_be_visible()  # the bars
     page.screenshot(path=str(ARTIFACTS / "ui-english.png"), full_page=True)
     page.locator("#language").get_by_text("中文").click()

@@ -11,6 +11,8 @@ import pandas as pd
 
 from assistant.settings import data_dir
 from ml.errors import RiskModelError
+from ml.export import write_csv
+from ml.labels import feature_label
 from ui.api import score_with
 from ui.i18n import t
 from ui.risk_holder import LoadedModel, NoRiskModelError
@@ -19,6 +21,7 @@ from ui.risk_view import (
     drivers_frame,
     empty_results,
     portfolio_frame,
+    reliability_frame,
     result_markdown,
     sample_projects,
     score_csv,
@@ -33,12 +36,12 @@ def _current(ctx: UiContext) -> LoadedModel:
         raise gr.Error(str(exc)) from None
 
 
-def _input_for(feature: FeatureSpec, value: Any) -> Any:
+def _input_for(feature: FeatureSpec, value: Any, label: str) -> Any:
     if feature.kind == "categorical":
         return gr.Dropdown(
             list(feature.categories),
             value=value,
-            label=feature.name,
+            label=label,
             allow_custom_value=feature.open_categories,
             elem_id=f"risk-{feature.name}",
             interactive=True,  # built inside gr.render: say so, it is not inferred there
@@ -48,7 +51,7 @@ def _input_for(feature: FeatureSpec, value: Any) -> Any:
         info = f"{feature.low:g} – {feature.high:g}"
     return gr.Number(
         value=value,
-        label=feature.name,
+        label=label,
         info=info,
         elem_id=f"risk-{feature.name}",
         interactive=True,
@@ -57,11 +60,15 @@ def _input_for(feature: FeatureSpec, value: Any) -> Any:
 
 def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any], lang: str) -> None:
     features = list(loaded.card.features)
+    spec = loaded.card.raw.get("spec")
     with gr.Accordion(t("risk_form", lang), open=True):
         inputs = []
         for start in range(0, len(features), 4):
             with gr.Row():
-                inputs += [_input_for(f, prefill.get(f.name)) for f in features[start : start + 4]]
+                inputs += [
+                    _input_for(f, prefill.get(f.name), feature_label(f.name, lang, spec))
+                    for f in features[start : start + 4]
+                ]
         button = gr.Button(t("score", lang), variant="primary", elem_id="risk-score")
         # Explicitly empty: a form rebuilt for the other language must not keep showing the
         # previous score, worded in the previous language and for the previous inputs.
@@ -82,7 +89,9 @@ def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any], lang: st
             scored = score_with(_current(ctx), [record])[0]
         except RiskModelError as exc:
             raise gr.Error(str(exc)) from None
-        return result_markdown(scored, lang_code(language)), drivers_frame(scored)
+        lang = lang_code(language)
+        text = result_markdown(scored, lang, features=len(features), spec=spec)
+        return text, drivers_frame(scored, lang=lang, spec=spec)
 
     button.click(on_score, inputs=[ctx.language, *inputs], outputs=[result, chart])
 
@@ -90,7 +99,7 @@ def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any], lang: st
 def _batch(ctx: UiContext, targets: tuple[str, ...]) -> None:
     add = ctx.relabel.add
     upload = add(
-        gr.File(label=t("batch_csv", "zh"), file_types=[".csv"], elem_id="risk-csv"),
+        gr.File(label=t("batch_csv", "zh"), file_types=[".csv", ".xlsx"], elem_id="risk-csv"),
         label="batch_csv",
     )
     button = add(gr.Button(t("batch_score", "zh")), value="batch_score")
@@ -108,8 +117,7 @@ def _batch(ctx: UiContext, targets: tuple[str, ...]) -> None:
         except (RiskModelError, ValueError, UnicodeDecodeError) as exc:
             raise gr.Error(f"{Path(csv_file).name}: {exc}") from None
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = ctx.output_dir("risk") / f"scored-{stamp}.csv"
-        frame.to_csv(out, index=False, encoding="utf-8-sig")  # BOM: Excel reads UTF-8 CJK
+        out = write_csv(frame, ctx.output_dir("risk") / f"scored-{stamp}.csv")
         return frame, str(out)
 
     button.click(on_batch, inputs=upload, outputs=[table, download])
@@ -153,6 +161,17 @@ def build(ctx: UiContext) -> None:
             gr.Markdown(t("no_model", lang, dir=ctx.holder.model_dir), elem_id="risk-no-model")
             return
         _form(ctx, loaded, prefill, lang)
+        gr.LinePlot(
+            reliability_frame(loaded.card.raw, lang),
+            x="predicted",
+            y="observed",
+            color="series",
+            x_lim=[0, 1],
+            y_lim=[0, 1],
+            label=t("risk_reliability", lang),
+            elem_id="risk-reliability",
+            key=f"risk-reliability-{lang}",
+        )
 
     loaded = ctx.holder.optional()
     targets = loaded.card.targets if loaded else ("delay", "overrun")

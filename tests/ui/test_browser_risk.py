@@ -1,0 +1,86 @@
+"""The Risk tab in a real browser (#16): a portfolio model's form and drivers in the chosen
+language's labels, P50/P80 in days and 万元 with their explanation, levers, and the reliability
+plot. Screenshots go to tests/artifacts/ (git-ignored)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from assistant.settings import Settings
+from tests.ui.conftest import running_server
+from tests.ui.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
+from ui.server import build_app
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
+]
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    from playwright.sync_api import expect, sync_playwright
+
+    from ml.service import train_to_dir
+    from ml.synth import generate_portfolio
+
+    folder = tmp_path_factory.mktemp("browser-risk")
+    generate_portfolio(300, seed=2).to_csv(folder / "past.csv", index=False)
+    train_to_dir(folder / "past.csv", None, folder / "model")  # the portfolio spec
+    settings = Settings(workspace=folder / "ws", model_dir=folder / "model")
+    expect.set_options(timeout=60_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with running_server(build_app(settings)) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1400}, locale="zh-CN")
+        page.set_default_timeout(60_000)
+        page.goto(url + "/")
+        yield page
+        browser.close()
+
+
+def score_risky_project(page) -> None:
+    page.fill("#risk-open_high_risks input", "5")
+    page.fill("#risk-planned_duration_months input", "12")
+    page.fill("#risk-planned_cost input", "500")
+    page.click("#risk-score")
+
+
+def test_risk_tab_in_chinese(page) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="风险").click()
+    expect(page.locator("#risk-open_high_risks")).to_contain_text("未关闭高风险数")
+    score_risky_project(page)
+    result = page.locator("#risk-result")
+    expect(result).to_contain_text("天)")
+    expect(result).to_contain_text("万元)")
+    expect(result).to_contain_text("五分之四")  # the sentence that says what P50/P80 mean
+    expect(result).to_contain_text("可采取的措施")
+    # A lever in the PM's words: 人员流动率 0.17 → 0.1125 ⇒ 超支概率 48% (-9%)
+    lever = re.compile(r"[\u4e00-\u9fff]+ [\d.]+ → [\d.]+ ⇒ (延期|超支)概率")
+    expect(result).to_contain_text(lever)
+    expect(page.locator("#risk-drivers")).to_contain_text("=")
+    reliability = page.locator("#risk-reliability")
+    expect(reliability).to_contain_text("可靠性")
+    expect(reliability.locator("canvas, svg").first).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "ui-risk-zh.png"), full_page=True)
+
+
+def test_risk_tab_in_english(page) -> None:
+    from playwright.sync_api import expect
+
+    page.locator("#language").get_by_text("English").click()
+    page.get_by_role("tab", name="Risk").click()
+    expect(page.locator("#risk-open_high_risks")).to_contain_text("open high risks")
+    score_risky_project(page)
+    result = page.locator("#risk-result")
+    expect(result).to_contain_text("days)")
+    expect(result).to_contain_text("four in five")
+    lever = re.compile(r"[a-z ]+ [\d.]+ → [\d.]+ ⇒ (Delay|Cost overrun) probability")
+    expect(result).to_contain_text(lever)
+    expect(page.locator("#risk-reliability")).to_contain_text("Reliability")
+    page.screenshot(path=str(ARTIFACTS / "ui-risk-en.png"), full_page=True)
