@@ -5,7 +5,7 @@ one client (httpx.AsyncClient, a fixed number of requests in flight), one run: t
 endpoints are measured in alternating rounds so both see the same machine load, at each level
 of concurrency. Score requests are the sample projects (data/samples/*/project.toml
 [risk_features]) with their numbers jittered, so every request is a different project.
-Concurrent score requests are batched by the server (ui/batcher.py), so scoring throughput
+Concurrent score requests are batched by the server (ui/api/batcher.py), so scoring throughput
 grows with the number of requests in flight.
 
     uv run python bench/api.py [--seconds 5] [--rounds 3] [--concurrency 1,16,32]

@@ -97,7 +97,7 @@ def reader_after_reingest(
 ) -> dict[str, Any]:
     """A server-like reader opened before a 1%-changed re-ingest by another process."""
     from assistant.settings import Settings
-    from ui.services import DocumentServices
+    from ui.web.services import DocumentServices
 
     docs = DocumentServices(Settings(workspace=ws, _env_file=None))
     opened = time.perf_counter()

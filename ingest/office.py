@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ingest.errors import UnreadableFileError
-from ingest.loaders import Deadline, LoadedDocument, LoadLimits, Page
+from ingest.pages import Deadline, LoadedDocument, LoadLimits, Page
 from ingest.textclean import join_pdf_lines
 
 log = logging.getLogger(__name__)

@@ -15,12 +15,10 @@ Rules (the same for training and scoring):
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -275,26 +273,6 @@ def _check_boolean(values: np.ndarray, feature: Feature, first_row: int) -> None
         raise RiskInputError(
             row + first_row, feature.name, f"expected true/false (or 1/0), got {values[row]:g}"
         )
-
-
-def read_projects(path: Path) -> pd.DataFrame:
-    """Projects to score from CSV, or JSON (a list of objects or {"projects": [...]})."""
-    path = Path(path)
-    if not path.is_file():
-        raise RiskInputError(None, None, f"input file {path} does not exist (or is a folder)")
-    if path.suffix.lower() == ".json":
-        try:
-            document = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise RiskInputError(None, None, f"{path} is not valid JSON: {exc}") from None
-        return records_frame(document)
-    from ml.tables import csv_format  # ml.tables imports this module
-
-    encoding, separator = csv_format(path)
-    try:
-        return pd.read_csv(path, encoding=encoding, sep=separator)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise RiskInputError(None, None, f"{path} is not a readable CSV: {exc}") from None
 
 
 def records_frame(document: Any) -> pd.DataFrame:

@@ -64,6 +64,24 @@ def csv_format(path: Path) -> tuple[str, str]:
     return encoding, sniff_separator(text)
 
 
+def read_projects(path: Path) -> pd.DataFrame:
+    """Projects to score from CSV, or JSON (a list of objects or {"projects": [...]})."""
+    path = Path(path)
+    if not path.is_file():
+        raise RiskInputError(None, None, f"input file {path} does not exist (or is a folder)")
+    if path.suffix.lower() == ".json":
+        try:
+            document = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise RiskInputError(None, None, f"{path} is not valid JSON: {exc}") from None
+        return records_frame(document)
+    encoding, separator = csv_format(path)
+    try:
+        return pd.read_csv(path, encoding=encoding, sep=separator)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise RiskInputError(None, None, f"{path} is not a readable CSV: {exc}") from None
+
+
 def project_chunks(
     path: Path, columns: set[str], chunk_rows: int = CHUNK_ROWS, sheet: str | None = None
 ) -> Iterator[tuple[int, pd.DataFrame]]:

@@ -16,7 +16,7 @@ from assistant.drafts.build import draft_kind_names, register_draft_kind, unregi
 from assistant.drafts.models import Draft
 from assistant.settings import Settings
 from ingest.model import DocType
-from ui.i18n import doc_type_choices, draft_kind_choices
+from ui.web.i18n import doc_type_choices, draft_kind_choices
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("assistant", "ingest", "ml", "ui")
@@ -55,8 +55,8 @@ def test_the_reports_tab_offers_every_registered_kind(toy_kind: str, tmp_path: P
     import gradio as gr
 
     from assistant.workspace import Workspace
-    from ui.app import build_blocks
     from ui.risk_holder import RiskModelHolder
+    from ui.web.app import build_blocks
 
     settings = Settings(workspace=tmp_path / "ws")
     blocks = build_blocks(
@@ -168,8 +168,6 @@ def test_no_import_cycles_among_project_modules() -> None:
     assert set(cycles) <= KNOWN_CYCLES, "a new import cycle"
 
 
-# Found by the review of issue #18, in files owned by other work; remove each once broken.
-KNOWN_CYCLES = {
-    "ingest.loaders -> ingest.office -> ingest.loaders",
-    "ui.api -> ui.batcher -> ui.api",
-}
+# The two cycles the review of issue #18 found (ingest.loaders <-> office, the REST routes
+# <-> the batcher) are broken; none may come back.
+KNOWN_CYCLES: set[str] = set()

@@ -20,10 +20,10 @@ from starlette.middleware.cors import CORSMiddleware
 
 from assistant.settings import Settings
 from assistant.workspace import Workspace
-from ui.api import RiskApi, build_router, install_openapi
-from ui.api_docs import install_offline_docs
-from ui.api_documents import documents_router
-from ui.api_projects import build_projects_router
+from ui.api.docs import install_offline_docs
+from ui.api.documents import documents_router
+from ui.api.projects import build_projects_router
+from ui.api.routes import RiskApi, build_router, install_openapi
 from ui.auth import ASGIApp, BodySizeLimit
 from ui.guards import (
     LoginThrottle,
@@ -33,8 +33,8 @@ from ui.guards import (
     UploadQuota,
 )
 from ui.risk_holder import RiskModelHolder
-from ui.services import DocumentServices
 from ui.timeouts import with_deadlines
+from ui.web.services import DocumentServices
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +155,8 @@ def _mount_ui(
     os.environ["GRADIO_TEMP_DIR"] = str(uploads)
     import gradio as gr
 
-    from ui.app import CSS, build_blocks
-    from ui.i18n import gradio_i18n
+    from ui.web.app import CSS, build_blocks
+    from ui.web.i18n import gradio_i18n
 
     blocks = build_blocks(settings, holder, workspace, uploads)
     gr.mount_gradio_app(

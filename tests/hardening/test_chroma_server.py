@@ -18,7 +18,7 @@ from ingest.pipeline import IngestReport, ingest_paths
 from tests.hardening.conftest import ChromaServer, clean_env, offline_settings
 from tests.hardening.helpers import consistency, pmassist, write_corpus
 from ui.server import build_app
-from ui.services import DocumentServices
+from ui.web.services import DocumentServices
 
 QUESTION = "消息队列选用什么？"
 

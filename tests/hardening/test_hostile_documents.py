@@ -24,7 +24,7 @@ from assistant.settings import LLMSettings, Settings
 from ingest.pipeline import ingest_paths
 from tests.hardening.conftest import offline_settings
 from tests.openai_server import OpenAIServer
-from ui.services import DocumentServices
+from ui.web.services import DocumentServices
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -239,7 +239,7 @@ def test_the_probe_sees_the_raw_reply_as_dangerous() -> None:
 def test_the_chat_neutralises_a_hostile_model_reply(
     hostile_workspace: Path, openai_server: OpenAIServer
 ) -> None:
-    from ui.tabs.chat import respond
+    from ui.web.tabs.chat import respond
 
     openai_server.enqueue(HOSTILE_REPLY)
     settings = with_llm(hostile_workspace, openai_server)
@@ -259,7 +259,7 @@ def test_the_chat_neutralises_a_hostile_model_reply(
 
 
 def test_citations_quoting_hostile_passages_are_neutralised() -> None:
-    from ui.tabs.chat import citations_markdown
+    from ui.web.tabs.chat import citations_markdown
 
     cite = {"source": "x.md", "page": None, "project": "p", "doc_type": "other",
             "text": HOSTILE_REPLY}  # fmt: skip

@@ -32,7 +32,7 @@ UPLOAD = """
 import sys
 from pathlib import Path
 from assistant.settings import Settings
-from ui.services import DocumentServices
+from ui.web.services import DocumentServices
 docs = DocumentServices(Settings(workspace=Path(sys.argv[1]), _env_file=None))
 print(docs.ingest_uploads([Path(sys.argv[2])], project="uploads"))
 """

@@ -26,7 +26,7 @@ from tests.hardening.conftest import offline_settings
 from tests.hardening.helpers import write_corpus
 from tests.openai_server import OpenAIServer
 from ui.server import build_app
-from ui.services import DocumentServices
+from ui.web.services import DocumentServices
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -148,7 +148,7 @@ def test_the_chat_tab_shows_a_cut_stream_as_an_error(
 ) -> None:
     import gradio as gr
 
-    from ui.tabs.chat import respond
+    from ui.web.tabs.chat import respond
 
     openai_server.enqueue("消息队列选用 RocketMQ，负责人张伟 [1]。", cut_after=2)
     settings = with_llm(indexed, openai_server)

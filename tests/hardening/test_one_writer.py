@@ -18,7 +18,7 @@ from assistant.cli import app
 from assistant.factory import open_index
 from tests.hardening.conftest import clean_env, offline_settings
 from tests.hardening.helpers import PMASSIST, SMALL_CORPUS, consistency, pmassist, write_corpus
-from ui.services import DocumentServices
+from ui.web.services import DocumentServices
 
 
 def many_files(count: int, version: str = "v1") -> dict[str, str]:

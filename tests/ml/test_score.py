@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from ml.errors import RiskInputError
-from ml.features import read_projects
 from ml.model import RiskModel
+from ml.tables import read_projects
 
 
 def test_results_follow_the_contract_in_input_order(loaded: RiskModel, new_projects) -> None:

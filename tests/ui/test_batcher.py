@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ml.errors import RiskInputError
-from ui.batcher import ScoreBatcher
+from ui.api.batcher import ScoreBatcher
+from ui.api.routes import score_with
 from ui.risk_holder import RiskModelHolder
 
 
 def test_concurrent_requests_get_their_own_results_and_errors(model_dir: Path) -> None:
     loaded = RiskModelHolder(model_dir).current()
-    batcher = ScoreBatcher()
+    batcher = ScoreBatcher(score_with)
     requests = [
         [{"key": f"A{i}", "team_size": 5 + i} for i in range(3)],
         [{"key": "B0", "team_size": "many"}],  # a wrong type: only this request fails
@@ -42,36 +44,30 @@ def test_concurrent_requests_get_their_own_results_and_errors(model_dir: Path) -
 
 def test_an_empty_request_is_answered(model_dir: Path) -> None:
     loaded = RiskModelHolder(model_dir).current()
-    assert asyncio.run(ScoreBatcher().score(loaded, [], quantiles=False)) == []
+    assert asyncio.run(ScoreBatcher(score_with).score(loaded, [], quantiles=False)) == []
 
 
 @pytest.mark.parametrize("quantiles", [True, False])
 def test_quantile_flag_reaches_the_model(model_dir: Path, quantiles: bool) -> None:
     loaded = RiskModelHolder(model_dir).current()
-    result = asyncio.run(ScoreBatcher().score(loaded, [{}], quantiles=quantiles))
+    result = asyncio.run(ScoreBatcher(score_with).score(loaded, [{}], quantiles=quantiles))
     assert result[0].delay is not None and result[0].delay.p50 is None  # a column target
 
 
-def test_the_batcher_is_busy_only_while_it_has_work(
-    model_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`idle()` is what lets a lone small request skip the worker thread (ui.api)."""
+def test_the_batcher_is_busy_only_while_it_has_work(model_dir: Path) -> None:
+    """`idle()` is what lets a lone small request skip the worker thread (ui.api.routes)."""
     import threading
     import time
 
-    import ui.api
-
     loaded = RiskModelHolder(model_dir).current()
-    batcher = ScoreBatcher()
     started, release = threading.Event(), threading.Event()
-    real = ui.api.score_with
 
-    def slow_score(*args: object, **kwargs: object) -> object:
+    def slow_score(*args: Any, **kwargs: Any) -> Any:
         started.set()
         release.wait(10)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+        return score_with(*args, **kwargs)
 
-    monkeypatch.setattr(ui.api, "score_with", slow_score)
+    batcher = ScoreBatcher(slow_score)
     assert batcher.idle()
 
     async def score_while_watching() -> bool:

@@ -12,9 +12,9 @@ from assistant.settings import LLMSettings, Settings
 from tests.openai_server import OpenAIServer
 from tests.ui.conftest import copy_workspace
 from tests.ui.test_sanitize import dangers, remote_requests
-from ui.sanitize import safe_html
-from ui.services import DocumentServices
-from ui.tabs.chat import RENDER_INTERVAL, respond
+from ui.web.sanitize import safe_html
+from ui.web.services import DocumentServices
+from ui.web.tabs.chat import RENDER_INTERVAL, respond
 
 
 def llm_settings(server: OpenAIServer, **values: Any) -> LLMSettings:

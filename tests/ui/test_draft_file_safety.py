@@ -10,7 +10,7 @@ from assistant.settings import Settings
 from assistant.workspace import ingest_into_workspace
 from tests.ui.test_browser_safety import poisoned_document
 from tests.ui.test_sanitize import file_dangers
-from ui.services import DocumentServices
+from ui.web.services import DocumentServices
 
 
 class _Attacker:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ml.export import write_csv
 from ui.risk_holder import RiskModelHolder
-from ui.risk_view import score_csv
+from ui.web.risk_view import score_csv
 
 IDS = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example/")', "+1", "-1", "@SUM(A1)"]
 

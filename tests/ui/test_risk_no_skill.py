@@ -10,10 +10,10 @@ import pytest
 
 from assistant.settings import Settings
 from tests.ui.conftest import SPEC, running_server, small_portfolio
-from ui.api import score_with
+from ui.api.routes import score_with
 from ui.risk_holder import RiskModelHolder
-from ui.risk_view import result_markdown
 from ui.server import build_app
+from ui.web.risk_view import result_markdown
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@ when most fields are empty, and the batch table carries them (#16 point 7)."""
 
 from __future__ import annotations
 
-from ui.api_models import Driver, Lever, RiskResult, TargetScore
-from ui.risk_view import drivers_frame, result_markdown, results_frame
+from ui.api.models import Driver, Lever, RiskResult, TargetScore
+from ui.web.risk_view import drivers_frame, result_markdown, results_frame
 
 
 def scored(imputed: int = 2) -> RiskResult:

@@ -12,7 +12,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from assistant.safe_markdown import code_span, inline_markdown, is_safe_url, to_safe_html
-from ui.sanitize import safe_html
+from ui.web.sanitize import safe_html
 
 ATTACKER = "http://attacker.example:8080/leak.png?d=secret"
 

@@ -18,9 +18,9 @@ from tests.openai_server import OpenAIServer
 from tests.ui.conftest import copy_workspace
 from tests.ui.test_sanitize import dangers
 from ui.risk_holder import RiskModelHolder
-from ui.risk_view import portfolio_frame, sample_projects, score_csv
-from ui.services import DocumentServices
-from ui.tabs.chat import citations_markdown
+from ui.web.risk_view import portfolio_frame, sample_projects, score_csv
+from ui.web.services import DocumentServices
+from ui.web.tabs.chat import citations_markdown
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import gradio as gr
 from assistant.drafts.build import draft_kind_names
 from assistant.errors import AssistantError
 from ingest.errors import IngestError
-from ui.i18n import t
-from ui.sanitize import MARKDOWN_HTML, safe_html
-from ui.tabs.context import UiContext
+from ui.web.i18n import t
+from ui.web.sanitize import MARKDOWN_HTML, safe_html
+from ui.web.tabs.context import UiContext
 
 DRAFT_KINDS = draft_kind_names()  # the registered kinds (assistant.drafts.build)
 

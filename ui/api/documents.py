@@ -46,7 +46,7 @@ from ingest.errors import (
     StoreUnavailableError,
     WorkspaceBusyError,
 )
-from ui import api_models as m
+from ui.api import models as m
 from ui.auth import api_key_dependency
 
 FILES_ROUTE = "/files"

@@ -22,12 +22,13 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 from ml.errors import RiskModelError
-from ui.api_models import RiskResult
+from ui.api.models import RiskResult
 from ui.risk_holder import LoadedModel
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,13 @@ class _Job:
     future: Future[list[RiskResult]] = field(default_factory=Future)
 
 
+# Scores records with one loaded model in this process (ui.api.routes.score_with).
+ScoreFunction = Callable[..., list[RiskResult]]
+
+
 class ScoreBatcher:
-    def __init__(self, max_rows: int = 512) -> None:
+    def __init__(self, score: ScoreFunction, max_rows: int = 512) -> None:
+        self.score_with = score
         self.max_rows = max_rows
         self._jobs: queue.Queue[_Job] = queue.Queue()
         self._start_lock = threading.Lock()
@@ -95,12 +101,10 @@ class ScoreBatcher:
             self._scoring = False
 
     def _score_together(self, jobs: list[_Job]) -> None:
-        from ui.api import score_with
-
         records = [record for job in jobs for record in job.records]
         started = time.perf_counter()
         try:
-            results = score_with(jobs[0].loaded, records, quantiles=jobs[0].quantiles)
+            results = self.score_with(jobs[0].loaded, records, quantiles=jobs[0].quantiles)
         except RiskModelError as exc:
             if len(jobs) == 1:
                 jobs[0].future.set_exception(exc)

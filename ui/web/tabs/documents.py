@@ -15,9 +15,9 @@ from ingest.errors import IngestError
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.manifest import DocumentInfo
 from ingest.pipeline import IngestReport
-from ui.i18n import doc_type_label, t
-from ui.sanitize import MARKDOWN_HTML, safe_html
-from ui.tabs.context import ANY, UiContext, all_projects, lang_code
+from ui.web.i18n import doc_type_label, t
+from ui.web.sanitize import MARKDOWN_HTML, safe_html
+from ui.web.tabs.context import ANY, UiContext, all_projects, lang_code
 
 FILE_TYPES = sorted(SUPPORTED_SUFFIXES)  # what ingest reads (ingest.loaders)
 COLUMNS = ("project", "col_source", "doc_type", "col_date", "col_chunks")  # i18n keys

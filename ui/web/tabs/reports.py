@@ -9,9 +9,9 @@ import gradio as gr
 from assistant.errors import AssistantError
 from assistant.reports import BatchResult
 from ingest.errors import IngestError
-from ui.i18n import draft_kind_choices, language_choices, t
-from ui.sanitize import MARKDOWN_HTML, safe_html
-from ui.tabs.context import UiContext, lang_code
+from ui.web.i18n import draft_kind_choices, language_choices, t
+from ui.web.sanitize import MARKDOWN_HTML, safe_html
+from ui.web.tabs.context import UiContext, lang_code
 
 
 def report_markdown(result: BatchResult, lang: str = "zh") -> str:

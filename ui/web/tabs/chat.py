@@ -16,9 +16,9 @@ from assistant.answer import Turn
 from assistant.errors import AssistantError
 from ingest.errors import IngestError
 from ingest.model import DocType
-from ui.i18n import t
-from ui.sanitize import CHATBOT_HTML, MARKDOWN_HTML, safe_html
-from ui.tabs.context import UiContext, lang_code
+from ui.web.i18n import t
+from ui.web.sanitize import CHATBOT_HTML, MARKDOWN_HTML, safe_html
+from ui.web.tabs.context import UiContext, lang_code
 
 _MARKDOWN_SYNTAX = re.compile(r"[\\`*_{}\[\]()#+\-.!|>~]")
 DOC_TYPES = [d.value for d in DocType]

@@ -24,9 +24,9 @@ from assistant.llm import LLMError
 from assistant.settings import Settings
 from ingest.errors import IngestError, NoIndexError, StoreUnavailableError
 from ml.errors import RiskModelError
-from ui import api_models as m
+from ui.api import models as m
+from ui.api.batcher import ScoreBatcher
 from ui.auth import api_key_dependency
-from ui.batcher import ScoreBatcher
 from ui.risk_holder import LoadedModel, NoRiskModelError, RiskModelHolder
 from ui.risk_schema import batch_request_model, score_request_model, to_plain
 
@@ -35,7 +35,7 @@ INLINE_ROWS = 8  # a request this small that finds the batcher idle is scored ri
 
 
 class AskService(Protocol):
-    """What the API needs from the document side (see ui.services)."""
+    """What the API needs from the document side (see ui.web.services)."""
 
     def ask(
         self, question: str, *, project: str | None, doc_type: str | None, k: int,
@@ -60,7 +60,7 @@ class RiskApi:
     def __init__(self, holder: RiskModelHolder, max_rows: int) -> None:
         self.holder = holder
         self.max_rows = max_rows
-        self.batcher = ScoreBatcher()
+        self.batcher = ScoreBatcher(score_with)
         self._models = _CardModels()
 
     def loaded(self) -> LoadedModel:

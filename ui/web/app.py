@@ -1,6 +1,6 @@
 """The Gradio app: a language switch over five tabs (ask, documents, drafts, risk, reports).
 
-Each tab lives in `ui/tabs/`; this module lays them out, says what the workspace holds on the
+Each tab lives in `ui/web/tabs/`; this module lays them out, says what the workspace holds on the
 first screen, and wires the language switch. Every handler gets its dependencies from the
 `UiContext` built here, never from globals.
 """
@@ -14,10 +14,10 @@ import gradio as gr
 
 from assistant.settings import Settings
 from assistant.workspace import Workspace
-from ui.i18n import LANGUAGES, Relabel, t
 from ui.risk_holder import RiskModelHolder
-from ui.tabs import chat, documents, drafts, projects, reports, risk
-from ui.tabs.context import UiContext, lang_code
+from ui.web.i18n import LANGUAGES, Relabel, t
+from ui.web.tabs import chat, documents, drafts, projects, reports, risk
+from ui.web.tabs.context import UiContext, lang_code
 
 CSS = """
 #citations blockquote { margin: 0.2em 0 0.8em 0; }

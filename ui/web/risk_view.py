@@ -15,10 +15,10 @@ import pandas as pd
 
 from ml.labels import feature_label
 from ml.tables import project_chunks
-from ui.api import score_with
-from ui.api_models import Lever, RiskResult
-from ui.i18n import t
+from ui.api.models import Lever, RiskResult
+from ui.api.routes import score_with
 from ui.risk_holder import LoadedModel
+from ui.web.i18n import t
 
 TARGETS = ("delay", "overrun")
 

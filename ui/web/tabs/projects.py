@@ -14,7 +14,7 @@ from assistant.record.models import KINDS
 from assistant.record.portfolio import HEADERS, rows
 from assistant.record.workspace import project_register, workspace_portfolio
 from ingest.errors import IngestError
-from ui.tabs.context import UiContext
+from ui.web.tabs.context import UiContext
 
 REGISTER_COLUMNS = ("kind", "id", "text", "owner", "due", "status", "first_seen", "last_seen",
                     "source")  # fmt: skip

@@ -9,9 +9,9 @@ from typing import Any
 
 from assistant.settings import Settings
 from assistant.workspace import Workspace
-from ui.i18n import LANGUAGES, Relabel, t
 from ui.risk_holder import RiskModelHolder
-from ui.services import DocumentServices
+from ui.web.i18n import LANGUAGES, Relabel, t
+from ui.web.services import DocumentServices
 
 ANY = ""  # a menu value meaning "no filter"
 
@@ -33,7 +33,7 @@ class UiContext:
 
     @property
     def docs(self) -> DocumentServices:
-        """The dict-returning view the Chat and Drafts tabs still use (ui.services)."""
+        """The dict-returning view the Chat and Drafts tabs still use (ui.web.services)."""
         return DocumentServices(self.workspace)
 
     def project_picker(self, component: Any, *, with_any: bool = False) -> Any:

@@ -13,11 +13,11 @@ from assistant.settings import data_dir
 from ml.errors import RiskModelError
 from ml.export import write_csv
 from ml.labels import feature_label
-from ui.api import score_with
-from ui.i18n import t
+from ui.api.routes import score_with
 from ui.risk_holder import LoadedModel, NoRiskModelError
 from ui.risk_schema import FeatureSpec
-from ui.risk_view import (
+from ui.web.i18n import t
+from ui.web.risk_view import (
     drivers_frame,
     empty_results,
     portfolio_frame,
@@ -26,7 +26,7 @@ from ui.risk_view import (
     sample_projects,
     score_csv,
 )
-from ui.tabs.context import UiContext, lang_code
+from ui.web.tabs.context import UiContext, lang_code
 
 
 def _current(ctx: UiContext) -> LoadedModel:

@@ -1,0 +1,1 @@
+"""The Gradio app at /: the tabs, the i18n table, the sanitised rendering."""
