@@ -2,36 +2,29 @@
 
 Build a draft with `weekly_report`, `requirements_document` or `risk_register` (dependencies
 passed in), render it with `render_markdown` / `render_docx`, write it with `write_draft`.
-
-The names below are imported when first used (PEP 562), so a module that needs one part
-(the CLI's `--help` listing the draft kinds) does not load every builder, python-docx and jinja.
 """
 
-from __future__ import annotations
+from assistant.drafts.models import DRAFT_KINDS, Citation, Draft, DraftItem
+from assistant.drafts.output import write_draft
+from assistant.drafts.render_docx import render_docx
+from assistant.drafts.render_markdown import render_markdown
+from assistant.drafts.requirements import requirements_document
+from assistant.drafts.risk_register import risk_register
+from assistant.drafts.sources import UnknownProjectError, known_projects, project_info
+from assistant.drafts.weekly import weekly_report
 
-import importlib
-from typing import Any
-
-_WHERE = {
-    "DRAFT_KINDS": "models",
-    "Citation": "models",
-    "Draft": "models",
-    "DraftItem": "models",
-    "write_draft": "output",
-    "render_docx": "render_docx",
-    "render_markdown": "render_markdown",
-    "requirements_document": "requirements",
-    "risk_register": "risk_register",
-    "UnknownProjectError": "sources",
-    "known_projects": "sources",
-    "project_info": "sources",
-    "weekly_report": "weekly",
-}
-
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+__all__ = [
+    "DRAFT_KINDS",
+    "Citation",
+    "Draft",
+    "DraftItem",
+    "UnknownProjectError",
+    "known_projects",
+    "project_info",
+    "render_docx",
+    "render_markdown",
+    "requirements_document",
+    "risk_register",
+    "weekly_report",
+    "write_draft",
+]
