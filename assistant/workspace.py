@@ -19,6 +19,7 @@ own exception types (the doors translate them: exit code 2, HTTP 4xx, a visible 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import threading
@@ -177,7 +178,12 @@ class Workspace:
             if self._index is None:
                 if not create and not self.has_index():
                     raise NoIndexError(no_index_message(self.settings))
-                self._index = open_index(self.settings, create=True, lazy=True)
+                # A reader of a workspace it cannot write (a read-only mount, another user's
+                # folder) opens the manifest for reading: questions still work there.
+                read_only = not create and not os.access(self.settings.workspace, os.W_OK)
+                self._index = open_index(
+                    self.settings, create=not read_only, lazy=True, read_only=read_only
+                )
             return self._index
 
     def chunk_count(self) -> int:
