@@ -15,6 +15,7 @@ import gradio as gr
 from assistant.answer import Turn
 from assistant.errors import AssistantError
 from ingest.errors import IngestError
+from ingest.html_text import html_to_text
 from ingest.model import DocType
 from ui.web.i18n import t
 from ui.web.sanitize import CHATBOT_HTML, MARKDOWN_HTML, safe_html
@@ -121,12 +122,17 @@ def respond(
 
 
 def earlier_turns(history: list[dict[str, Any]]) -> list[Turn]:
-    """The chat's messages as (question, answer) turns, oldest first, for follow-ups."""
+    """The chat's messages as (question, answer) turns, oldest first, for follow-ups. The
+    messages hold the sanitised HTML shown in the page: their text is what was said."""
     turns: list[Turn] = []
     for asked, answered in pairwise(history):
         if asked.get("role") == "user" and answered.get("role") == "assistant":
-            turns.append(Turn(str(asked.get("content", "")), str(answered.get("content", ""))))
+            turns.append(Turn(_said(asked), _said(answered)))
     return turns
+
+
+def _said(message: dict[str, Any]) -> str:
+    return html_to_text(str(message.get("content", ""))).strip()
 
 
 def build(ctx: UiContext) -> None:
