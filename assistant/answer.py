@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from assistant.answer_direct import (
     Wants,
     answer_span,
+    asked_measure,
     holds,
     is_status_question,
     plain_links,
@@ -30,7 +31,7 @@ from assistant.answer_followup import Turn, contextual_query, history_messages
 from assistant.llm import ChatMessage, ChatModel
 from assistant.prompts import load_prompt
 from assistant.retrieval.hybrid import SupportTerms
-from assistant.retrieval.pointers import points_at
+from assistant.retrieval.pointers import Pointers, points_at
 from assistant.retrieval.translate import QUESTION_WORDS
 from assistant.tokenize import CJK_RUN, english_tokens, estimate_tokens
 from ingest.model import Chunk, SearchFilter, SearchHit
@@ -299,7 +300,9 @@ def extractive_answer(
     lang = question_language(question)
     coverage = _Coverage(retriever.support_terms(query or question))
     passages = _passages(hits, coverage, retriever)
-    if not passages or max(p.support for p in passages) < MIN_SUPPORT:
+    if not passages or max(p.support for p in passages) < MIN_SUPPORT or _lacks_measure(
+        question, passages
+    ):
         return Answer(
             question=question, answer=not_found_text(lang), mode="extractive", citations=[]
         )
@@ -310,6 +313,10 @@ def extractive_answer(
     quotes = [_quote(s, coverage, hits, dated=is_status_question(question)) for s in chosen]
     support = retriever.support_terms(query or question)
     unknown = [t for t in support.unknown if t in support.weights]
+    if _names_absent(question, unknown) or _meeting_absent(support, passages):
+        return Answer(
+            question=question, answer=not_found_text(lang), mode="extractive", citations=[]
+        )
     unknown_share = sum(support.weights[t] for t in unknown) / (sum(support.weights.values()) or 1)
     if max(p.support for p in passages) < CLEAR_SUPPORT or unknown_share >= UNKNOWN_SHARE:
         named = _as_typed(query or question, unknown) if unknown_share >= UNKNOWN_SHARE else []
@@ -320,6 +327,33 @@ def extractive_answer(
     text = "\n".join([lead, *quotes] if lead else quotes)
     citations = [Citation.from_hit(h) for h in hits]
     return Answer(question=question, answer=text, mode="extractive", citations=citations)
+
+
+def _lacks_measure(question: str, passages: Sequence[_Passage]) -> bool:
+    """The question asks for money, a weight, an age or a phone number that no supporting
+    passage states: the evidence is absent, however well the other words match."""
+    measure = asked_measure(question)
+    return measure is not None and not any(
+        measure.search(p.text) for p in passages if p.support >= MIN_SUPPORT
+    )
+
+
+def _names_absent(question: str, unknown: Sequence[str]) -> bool:
+    """Does the question name something (a capitalised name: "Nairobi", "Learning Equality")
+    that occurs nowhere in the documents, nor does a translation of it? Then no passage can be
+    about it, whatever else matches."""
+    words = re.findall(r"(?<![\w.])[A-Za-z][A-Za-z'-]*", question)
+    names = [w for i, w in enumerate(words) if w[0].isupper() and (i or len(words) == 1)]
+    named = {stem for w in names for stem in english_tokens(w)}
+    return bool(named & set(unknown))
+
+
+def _meeting_absent(support: SupportTerms, passages: Sequence[_Passage]) -> bool:
+    """The question names a meeting by its number ("第一百次会议") and no passage found comes
+    from that meeting: asking where meeting 100 was held is not answered by meeting 30."""
+    numbers = support.pointers.numbers
+    wanted = Pointers(dates=(), numbers=numbers)
+    return bool(numbers) and not any(points_at(wanted, p.hit.chunk) for p in passages)
 
 
 def _as_typed(question: str, stems: Sequence[str]) -> list[str]:

@@ -14,7 +14,15 @@ from enum import Enum
 from assistant.retrieval.pointers import is_status_question
 from assistant.tokenize import CJK_RUN
 
-__all__ = ["Wants", "answer_span", "holds", "is_status_question", "tables_in_words", "wants"]
+__all__ = [
+    "Wants",
+    "answer_span",
+    "asked_measure",
+    "holds",
+    "is_status_question",
+    "tables_in_words",
+    "wants",
+]
 
 
 class Wants(Enum):
@@ -80,6 +88,34 @@ _CAUSE_CUE = re.compile(
     r"|\broot cause (?:was|is)\b|\bas a result of\b|\bsince\b)\s*(.+)",
     re.I,
 )
+
+
+# A question asking for an amount of money, a weight, an age or a phone number is only answered
+# by a passage that states one: "What salary does the release manager receive?" over minutes
+# that mention the release manager but no money at all is "not found", not a hedge.
+_MEASURES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (re.compile(  # money
+        r"\bdollars?\b|美元|人民币|多少钱|多少[万亿]?元|[万亿]元|\bsalar(?:y|ies)\b|\bstipends?\b"
+        r"|\bwages?\b|\bprices?\b|\binvoices?\b|\bbills?\b|\brevenue\b|\binsurance\b"
+        r"|营收|薪|津贴|补贴|价格|票价|加班费|费用|账单|赔付|捐赠", re.I),
+     re.compile(
+        r"[$¥€£]\s?\d|\d[\d,.]*\s*[kKmM]?\s*(?:dollars?|usd|eur|euros?|rmb|美元|欧元|[万亿]?元|块钱)",
+        re.I)),
+    (re.compile(r"\bkilograms?\b|\bkg\b|公斤|千克|\btons?\b|吨", re.I),
+     re.compile(r"\d[\d,.]*\s*(?:kilograms?|kg|公斤|千克|tons?|吨|pounds?|lbs?)\b", re.I)),
+    (re.compile(r"\bhow old\b|\bages?\b|多少岁|几岁|年龄", re.I),
+     re.compile(r"\d+\s*(?:岁|years? old)", re.I)),
+    (re.compile(r"\bphone\b|\btelephone\b|电话|手机号", re.I),
+     re.compile(r"\+?\d[\d -]{6,}\d")),
+]  # fmt: skip
+
+
+def asked_measure(question: str) -> re.Pattern[str] | None:
+    """What a passage must contain to answer a question about money, weight, age or a phone
+    number ("多少万元", "in dollars", "how old"), or None for other questions."""
+    if wants(question) is Wants.CAUSE:
+        return None
+    return next((answer for asks, answer in _MEASURES if asks.search(question)), None)
 
 
 def wants(question: str) -> Wants:
