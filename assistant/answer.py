@@ -31,7 +31,7 @@ from assistant.answer_followup import Turn, contextual_query, history_messages
 from assistant.llm import ChatMessage, ChatModel
 from assistant.prompts import load_prompt
 from assistant.retrieval.hybrid import SupportTerms
-from assistant.retrieval.pointers import Pointers, points_at
+from assistant.retrieval.pointers import Pointers, find_pointers, points_at
 from assistant.retrieval.translate import QUESTION_WORDS
 from assistant.tokenize import CJK_RUN, english_tokens, estimate_tokens
 from ingest.model import Chunk, SearchFilter, SearchHit
@@ -353,7 +353,10 @@ def _meeting_absent(support: SupportTerms, passages: Sequence[_Passage]) -> bool
     from that meeting: asking where meeting 100 was held is not answered by meeting 30."""
     numbers = support.pointers.numbers
     wanted = Pointers(dates=(), numbers=numbers)
-    return bool(numbers) and not any(points_at(wanted, p.hit.chunk) for p in passages)
+    return bool(numbers) and not any(
+        points_at(wanted, p.hit.chunk) or set(numbers) & set(find_pointers(p.context).numbers)
+        for p in passages
+    )
 
 
 def _as_typed(question: str, stems: Sequence[str]) -> list[str]:

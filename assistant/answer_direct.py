@@ -99,7 +99,7 @@ _MEASURES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         r"|\bwages?\b|\bprices?\b|\binvoices?\b|\bbills?\b|\brevenue\b|\binsurance\b"
         r"|营收|薪|津贴|补贴|价格|票价|加班费|费用|账单|赔付|捐赠", re.I),
      re.compile(
-        r"[$¥€£]\s?\d|\d[\d,.]*\s*[kKmM]?\s*(?:dollars?|usd|eur|euros?|rmb|美元|欧元|[万亿]?元|块钱)",
+        r"[$¥€£]\s?\d|\b(?:usd|us\$|eur|rmb|cny)\s?\d|\d[\d,.]*\s*[kKmM]?\s*(?:dollars?|usd|eur|euros?|rmb|美元|欧元|[万亿]?元|块钱)",
         re.I)),
     (re.compile(r"\bkilograms?\b|\bkg\b|公斤|千克|\btons?\b|吨", re.I),
      re.compile(r"\d[\d,.]*\s*(?:kilograms?|kg|公斤|千克|tons?|吨|pounds?|lbs?)\b", re.I)),
@@ -110,11 +110,15 @@ _MEASURES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
 ]  # fmt: skip
 
 
+_INTERROGATIVE = re.compile(r"[?？]\s*$|^\s*(?:what|which|how)\b", re.I)
+
+
 def asked_measure(question: str) -> re.Pattern[str] | None:
     """What a passage must contain to answer a question about money, weight, age or a phone
     number ("多少万元", "in dollars", "how old"), or None for other questions."""
-    if wants(question) is Wants.CAUSE:
-        return None
+    kind = wants(question)
+    if kind is Wants.CAUSE or (kind is not Wants.NUMBER and not _INTERROGATIVE.search(question)):
+        return None  # "发票 invoices PDF" searches; it does not ask for an amount
     return next((answer for asks, answer in _MEASURES if asks.search(question)), None)
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import NOT_FOUND_ZH, WEAK_EN, Turn, answer, answer_messages
-from assistant.answer_direct import Wants, answer_span, tables_in_words, wants
+from assistant.answer import NOT_FOUND_EN, NOT_FOUND_ZH, WEAK_EN, Turn, answer, answer_messages
+from assistant.answer_direct import Wants, answer_span, asked_measure, tables_in_words, wants
 from assistant.answer_followup import contextual_query, history_messages, leans_on_history
 from assistant.llm import OpenAIChatModel
 from assistant.retrieval import HybridRetriever, open_retriever
@@ -85,10 +85,49 @@ def test_weak_support_is_hedged_and_absent_support_is_not_found(samples: HybridR
     hedged = answer("What colour is the stores' logo in the CRM design?", retriever=samples)
     assert hedged.answer.startswith(WEAK_EN) and hedged.citations
     # a question word the documents never use is named, as the user typed it
-    unknown = answer("How many kilograms of hardware did the CRM migration ship to the stores?",
+    unknown = answer("How many hardware units did the CRM migration ship to the stores?",
                      retriever=samples).answer.splitlines()[0]  # fmt: skip
-    assert unknown.startswith(WEAK_EN) and "kilograms" in unknown and "hardware" in unknown
+    assert unknown.startswith(WEAK_EN) and "hardware" in unknown and "ship" in unknown
     assert "many" not in unknown
+
+
+def test_a_measure_no_passage_states_is_not_found(samples: HybridRetriever) -> None:
+    # money, weight: the passages match the other words, but none states the amount asked for
+    assert answer("驻场工程师的差旅补贴是多少元？", retriever=samples).answer == NOT_FOUND_ZH
+    kilograms = "How many kilograms of hardware did the CRM migration ship to the stores?"
+    assert answer(kilograms, retriever=samples).answer == NOT_FOUND_EN
+    # an amount the documents state is still answered
+    stated = answer("增加测试人员的费用是多少万元？", retriever=samples)
+    assert stated.answer != NOT_FOUND_ZH and "4.2 万元" in stated.answer
+
+
+def test_a_name_the_documents_never_mention_is_not_found(samples: HybridRetriever) -> None:
+    absent = answer("How many stores did Contoso migrate to Salesforce?", retriever=samples)
+    assert absent.answer == NOT_FOUND_EN and not absent.citations
+    named = answer("How many stores did Harbor Lane migrate to Salesforce?", retriever=samples)
+    assert named.answer != NOT_FOUND_EN and "212 stores" in named.answer
+
+
+def test_a_meeting_number_no_passage_comes_from_is_not_found(samples: HybridRetriever) -> None:
+    assert answer("第99次周例会的主持人是谁？", retriever=samples).answer == NOT_FOUND_ZH
+    # the meeting number written in a minutes' text (not its title) still counts
+    assert answer("第24次周例会的主持人是谁？", retriever=samples).answer.startswith("答：李明远")
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("What was the total cost in dollars?", True),
+        ("飞桨2030年的营收目标是多少亿元？", True),
+        ("Node.js TSC 成员的平均年龄是多少岁？", True),
+        ("What is the phone number of the secretary?", True),
+        ("How do you tell a disruption budget what to do?", False),
+        ("单元测试覆盖率是多少？", False),
+        ("发票 invoices PDF", False),
+    ],
+)
+def test_which_questions_ask_for_a_measure(question: str, asks: bool) -> None:
+    assert (asked_measure(question) is not None) is asks
 
 
 # -- with a model: the earlier turns are sent --------------------------------------------------
