@@ -308,6 +308,7 @@ def extractive_answer(
         )
     sentences = _score_sentences(passages, coverage, retriever, question)
     chosen = _choose(sentences)
+    chosen += _one_that_answers(sentences, chosen, question)
     if is_status_question(question):
         chosen = _newest_first(chosen, hits)
     quotes = [_quote(s, coverage, hits, dated=is_status_question(question)) for s in chosen]
@@ -384,6 +385,26 @@ def _choose(sentences: Sequence[_Sentence]) -> list[_Sentence]:
         if len(chosen) == MAX_SENTENCES:
             break
     return chosen
+
+
+def _one_that_answers(
+    sentences: Sequence[_Sentence], chosen: Sequence[_Sentence], question: str
+) -> list[_Sentence]:
+    """When the question asks for a date, person, number, version or place and no chosen
+    quote holds one, the best sentence that does (among those at least half as good) is
+    quoted too: the topic sentences of one chunk must not crowd out the chair's name in the
+    next ("本次会议由轮值主席张雅琨主持")."""
+    kind = wants(question)
+    if kind is Wants.ANYTHING or not sentences or any(
+        holds(kind, c.text, question) for c in chosen
+    ):
+        return []
+    floor = 0.5 * sentences[0].score
+    fitting = (
+        s for s in sentences
+        if s.score >= floor and holds(kind, s.text, question) and not _repeats(s.text, chosen)
+    )  # fmt: skip
+    return [best] if (best := next(fitting, None)) is not None else []
 
 
 def _newest_first(chosen: Sequence[_Sentence], hits: Sequence[SearchHit]) -> list[_Sentence]:

@@ -172,6 +172,8 @@ def test_history_sent_to_a_model_keeps_the_newest_turns_within_budget() -> None:
         ("为什么初验推迟？", Wants.CAUSE),
         ("Why did the pods crash?", Wants.CAUSE),
         ("R-07 是什么风险？", Wants.ANYTHING),
+        ("Pod 中断预算功能是在 Kubernetes 哪个版本引入的？", Wants.VERSION),
+        ("Where is NodeConf.eu held in 2024?", Wants.PLACE),
         ("项目目前进度怎么样？", Wants.NUMBER),  # a status question asks for the figure
     ],
 )
@@ -190,6 +192,12 @@ def test_spans_are_taken_as_written() -> None:
     assert answer_span(Wants.NUMBER, "8 小时窗口，需 6.5 小时", asked) == "6.5 小时"
     assert answer_span(Wants.PERSON, "主持人：李明远参会人员：赵建国") == "李明远"
     assert answer_span(Wants.PERSON, "Michael will open issue, Joe Sepi agreed") == "Joe Sepi"
+    assert answer_span(Wants.PERSON, "本次会议由轮值主席张雅琨（VigiZhang）主持。") == "张雅琨"
+    assert answer_span(Wants.PERSON, "Owner: alice-w") == "alice-w"
+    # "by default" names no one
+    assert answer_span(Wants.PERSON, "by default they are chairs with desks attached") is None
+    assert answer_span(Wants.VERSION, "introduced in Kubernetes 1.4 and beta in 1.5") == "1.4"
+    assert answer_span(Wants.VERSION, "released on 2024.03.01 with 23.09") == "23.09"
     cause = answer_span(Wants.CAUSE, "KIAM agents were crashing, because the new argument was "
                         "not known to any release. We rolled back.")  # fmt: skip
     assert cause == "the new argument was not known to any release"
