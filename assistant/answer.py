@@ -345,8 +345,23 @@ def _names_absent(question: str, unknown: Sequence[str]) -> bool:
     about it, whatever else matches."""
     words = re.findall(r"(?<![\w.])[A-Za-z][A-Za-z'-]*", question)
     names = [w for i, w in enumerate(words) if w[0].isupper() and (i or len(words) == 1)]
-    named = {stem for w in names for stem in english_tokens(w)}
+    romanised = _romanised_names(question)
+    named = {stem for w in names if w not in romanised for stem in english_tokens(w)}
     return bool(named & set(unknown))
+
+
+_PINYIN_SYLLABLE = (
+    r"(?:[bpmfdtnlgkhjqxrzcsyw]|zh|ch|sh)?"
+    r"(?:iang|iong|uang|ang|eng|ing|ong|uai|uan|ian|iao|ai|ei|ui|ao|ou|iu|ie|ve|er|an|en|in|un"
+    r"|ia|ua|uo|ue|a|o|e|i|u|v)"
+)
+_PINYIN_NAME = re.compile(rf"\b([A-Z](?i:{_PINYIN_SYLLABLE})+)\s+([A-Z](?i:{_PINYIN_SYLLABLE})+)\b")
+
+
+def _romanised_names(question: str) -> set[str]:
+    """Two capitalised pinyin words ("Zhou Xing", "Sun Suwan"): a Chinese name, which the
+    Chinese documents write in characters - absent in Latin letters, present all the same."""
+    return {part for m in _PINYIN_NAME.finditer(question) for part in m.groups()}
 
 
 def _meeting_absent(support: SupportTerms, passages: Sequence[_Passage]) -> bool:

@@ -106,6 +106,11 @@ def test_a_name_the_documents_never_mention_is_not_found(samples: HybridRetrieve
     assert absent.answer == NOT_FOUND_EN and not absent.citations
     named = answer("How many stores did Harbor Lane migrate to Salesforce?", retriever=samples)
     assert named.answer != NOT_FOUND_EN and "212 stores" in named.answer
+    # a Chinese name in pinyin is written in characters in the minutes: not "absent"
+    asked = "Is {} responsible for checking the middleware parameters of production?"
+    romanised = answer(asked.format("Sun Hao"), retriever=samples)
+    assert romanised.answer != NOT_FOUND_EN and "孙浩" in romanised.answer
+    assert answer(asked.format("Contoso"), retriever=samples).answer == NOT_FOUND_EN
 
 
 def test_a_meeting_number_no_passage_comes_from_is_not_found(samples: HybridRetriever) -> None:
