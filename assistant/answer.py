@@ -105,6 +105,8 @@ class Retriever(Protocol):
 
     def tokens(self, text: str) -> list[str]: ...
 
+    def mentions(self, text: str) -> bool: ...
+
 
 def question_language(question: str) -> Lang:
     """zh when Chinese characters outnumber English words, else en."""
@@ -314,7 +316,11 @@ def extractive_answer(
     quotes = [_quote(s, coverage, hits, dated=is_status_question(question)) for s in chosen]
     support = retriever.support_terms(query or question)
     unknown = [t for t in support.unknown if t in support.weights]
-    if _names_absent(question, unknown) or _meeting_absent(support, passages):
+    if (
+        _names_absent(question, unknown)
+        or _meeting_absent(support, passages)
+        or _version_absent(question, retriever)
+    ):
         return Answer(
             question=question, answer=not_found_text(lang), mode="extractive", citations=[]
         )
@@ -362,6 +368,20 @@ def _romanised_names(question: str) -> set[str]:
     """Two capitalised pinyin words ("Zhou Xing", "Sun Suwan"): a Chinese name, which the
     Chinese documents write in characters - absent in Latin letters, present all the same."""
     return {part for m in _PINYIN_NAME.finditer(question) for part in m.groups()}
+
+
+# "Kubernetes 1.40", "openEuler 30.03 LTS", "Node.js 24.0.0": a product and its version
+_PRODUCT_VERSION = re.compile(
+    r"\b([\w.-]*[A-Z][\w.-]*)\s+v?(\d+\.\d+(?:\.\d+)?)(?![\w.]*\d)(?!\s*%)"
+)
+
+
+def _version_absent(question: str, retriever: Retriever) -> bool:
+    """The question names a product's version that no document mentions: nothing can say
+    when "Kubernetes 1.40" ships, however well "Kubernetes" and "release" match."""
+    # a name, not a measure: "SPI 0.86", "USD 1.42" have no lowercase letter
+    versions = [v for name, v in _PRODUCT_VERSION.findall(question) if name != name.upper()]
+    return any(not retriever.mentions(v) for v in versions)
 
 
 def _meeting_absent(support: SupportTerms, passages: Sequence[_Passage]) -> bool:

@@ -113,6 +113,17 @@ def test_a_name_the_documents_never_mention_is_not_found(samples: HybridRetrieve
     assert answer(asked.format("Contoso"), retriever=samples).answer == NOT_FOUND_EN
 
 
+def test_a_version_no_document_mentions_is_not_found(samples: HybridRetriever) -> None:
+    assert samples.mentions("1.42") and not samples.mentions("9.99")
+    absent = answer("When will Salesforce 9.99 be rolled out to the stores?", retriever=samples)
+    assert absent.answer == NOT_FOUND_EN
+    present = answer("When will Salesforce be rolled out to the stores?", retriever=samples)
+    assert present.answer != NOT_FOUND_EN
+    # a figure after an acronym is a measure, not a version: not required verbatim
+    assert answer("Did the CRM project close above USD 1.40 million?",
+                  retriever=samples).answer != NOT_FOUND_EN  # fmt: skip
+
+
 def test_a_meeting_number_no_passage_comes_from_is_not_found(samples: HybridRetriever) -> None:
     assert answer("第99次周例会的主持人是谁？", retriever=samples).answer == NOT_FOUND_ZH
     # the meeting number written in a minutes' text (not its title) still counts
