@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from assistant.answer_direct import (
     Wants,
     answer_span,
+    asked_measure,
     holds,
     is_status_question,
     plain_links,
@@ -30,7 +31,7 @@ from assistant.answer_followup import Turn, contextual_query, history_messages
 from assistant.llm import ChatMessage, ChatModel
 from assistant.prompts import load_prompt
 from assistant.retrieval.hybrid import SupportTerms
-from assistant.retrieval.pointers import points_at
+from assistant.retrieval.pointers import Pointers, find_pointers, points_at
 from assistant.retrieval.translate import QUESTION_WORDS
 from assistant.tokenize import CJK_RUN, english_tokens, estimate_tokens
 from ingest.model import Chunk, SearchFilter, SearchHit
@@ -103,6 +104,8 @@ class Retriever(Protocol):
     def support_terms(self, query: str) -> SupportTerms: ...
 
     def tokens(self, text: str) -> list[str]: ...
+
+    def mentions(self, text: str) -> bool: ...
 
 
 def question_language(question: str) -> Lang:
@@ -299,17 +302,28 @@ def extractive_answer(
     lang = question_language(question)
     coverage = _Coverage(retriever.support_terms(query or question))
     passages = _passages(hits, coverage, retriever)
-    if not passages or max(p.support for p in passages) < MIN_SUPPORT:
+    if not passages or max(p.support for p in passages) < MIN_SUPPORT or _lacks_measure(
+        question, passages
+    ):
         return Answer(
             question=question, answer=not_found_text(lang), mode="extractive", citations=[]
         )
     sentences = _score_sentences(passages, coverage, retriever, question)
     chosen = _choose(sentences)
+    chosen += _one_that_answers(sentences, chosen, question)
     if is_status_question(question):
         chosen = _newest_first(chosen, hits)
     quotes = [_quote(s, coverage, hits, dated=is_status_question(question)) for s in chosen]
     support = retriever.support_terms(query or question)
     unknown = [t for t in support.unknown if t in support.weights]
+    if (
+        _names_absent(question, unknown)
+        or _meeting_absent(support, passages)
+        or _version_absent(question, retriever)
+    ):
+        return Answer(
+            question=question, answer=not_found_text(lang), mode="extractive", citations=[]
+        )
     unknown_share = sum(support.weights[t] for t in unknown) / (sum(support.weights.values()) or 1)
     if max(p.support for p in passages) < CLEAR_SUPPORT or unknown_share >= UNKNOWN_SHARE:
         named = _as_typed(query or question, unknown) if unknown_share >= UNKNOWN_SHARE else []
@@ -320,6 +334,65 @@ def extractive_answer(
     text = "\n".join([lead, *quotes] if lead else quotes)
     citations = [Citation.from_hit(h) for h in hits]
     return Answer(question=question, answer=text, mode="extractive", citations=citations)
+
+
+def _lacks_measure(question: str, passages: Sequence[_Passage]) -> bool:
+    """The question asks for money, a weight, an age or a phone number that no supporting
+    passage states: the evidence is absent, however well the other words match."""
+    measure = asked_measure(question)
+    return measure is not None and not any(
+        measure.search(p.text) for p in passages if p.support >= MIN_SUPPORT
+    )
+
+
+def _names_absent(question: str, unknown: Sequence[str]) -> bool:
+    """Does the question name something (a capitalised name: "Nairobi", "Learning Equality")
+    that occurs nowhere in the documents, nor does a translation of it? Then no passage can be
+    about it, whatever else matches."""
+    words = re.findall(r"(?<![\w.])[A-Za-z][A-Za-z'-]*", question)
+    names = [w for i, w in enumerate(words) if w[0].isupper() and (i or len(words) == 1)]
+    romanised = _romanised_names(question)
+    named = {stem for w in names if w not in romanised for stem in english_tokens(w)}
+    return bool(named & set(unknown))
+
+
+_PINYIN_SYLLABLE = (
+    r"(?:[bpmfdtnlgkhjqxrzcsyw]|zh|ch|sh)?"
+    r"(?:iang|iong|uang|ang|eng|ing|ong|uai|uan|ian|iao|ai|ei|ui|ao|ou|iu|ie|ve|er|an|en|in|un"
+    r"|ia|ua|uo|ue|a|o|e|i|u|v)"
+)
+_PINYIN_NAME = re.compile(rf"\b([A-Z](?i:{_PINYIN_SYLLABLE})+)\s+([A-Z](?i:{_PINYIN_SYLLABLE})+)\b")
+
+
+def _romanised_names(question: str) -> set[str]:
+    """Two capitalised pinyin words ("Zhou Xing", "Sun Suwan"): a Chinese name, which the
+    Chinese documents write in characters - absent in Latin letters, present all the same."""
+    return {part for m in _PINYIN_NAME.finditer(question) for part in m.groups()}
+
+
+# "Kubernetes 1.40", "openEuler 30.03 LTS", "Node.js 24.0.0": a product and its version
+_PRODUCT_VERSION = re.compile(
+    r"\b([\w.-]*[A-Z][\w.-]*)\s+v?(\d+\.\d+(?:\.\d+)?)(?![\w.]*\d)(?!\s*%)"
+)
+
+
+def _version_absent(question: str, retriever: Retriever) -> bool:
+    """The question names a product's version that no document mentions: nothing can say
+    when "Kubernetes 1.40" ships, however well "Kubernetes" and "release" match."""
+    # a name, not a measure: "SPI 0.86", "USD 1.42" have no lowercase letter
+    versions = [v for name, v in _PRODUCT_VERSION.findall(question) if name != name.upper()]
+    return any(not retriever.mentions(v) for v in versions)
+
+
+def _meeting_absent(support: SupportTerms, passages: Sequence[_Passage]) -> bool:
+    """The question names a meeting by its number ("第一百次会议") and no passage found comes
+    from that meeting: asking where meeting 100 was held is not answered by meeting 30."""
+    numbers = support.pointers.numbers
+    wanted = Pointers(dates=(), numbers=numbers)
+    return bool(numbers) and not any(
+        points_at(wanted, p.hit.chunk) or set(numbers) & set(find_pointers(p.context).numbers)
+        for p in passages
+    )
 
 
 def _as_typed(question: str, stems: Sequence[str]) -> list[str]:
@@ -347,6 +420,26 @@ def _choose(sentences: Sequence[_Sentence]) -> list[_Sentence]:
         if len(chosen) == MAX_SENTENCES:
             break
     return chosen
+
+
+def _one_that_answers(
+    sentences: Sequence[_Sentence], chosen: Sequence[_Sentence], question: str
+) -> list[_Sentence]:
+    """When the question asks for a date, person, number, version or place and no chosen
+    quote holds one, the best sentence that does (among those at least half as good) is
+    quoted too: the topic sentences of one chunk must not crowd out the chair's name in the
+    next ("本次会议由轮值主席张雅琨主持")."""
+    kind = wants(question)
+    if kind is Wants.ANYTHING or not sentences or any(
+        holds(kind, c.text, question) for c in chosen
+    ):
+        return []
+    floor = 0.5 * sentences[0].score
+    fitting = (
+        s for s in sentences
+        if s.score >= floor and holds(kind, s.text, question) and not _repeats(s.text, chosen)
+    )  # fmt: skip
+    return [best] if (best := next(fitting, None)) is not None else []
 
 
 def _newest_first(chosen: Sequence[_Sentence], hits: Sequence[SearchHit]) -> list[_Sentence]:

@@ -14,7 +14,15 @@ from enum import Enum
 from assistant.retrieval.pointers import is_status_question
 from assistant.tokenize import CJK_RUN
 
-__all__ = ["Wants", "answer_span", "holds", "is_status_question", "tables_in_words", "wants"]
+__all__ = [
+    "Wants",
+    "answer_span",
+    "asked_measure",
+    "holds",
+    "is_status_question",
+    "tables_in_words",
+    "wants",
+]
 
 
 class Wants(Enum):
@@ -22,6 +30,8 @@ class Wants(Enum):
     PERSON = "person"
     NUMBER = "number"
     CAUSE = "cause"
+    VERSION = "version"
+    PLACE = "place"
     ANYTHING = "anything"
 
 
@@ -32,6 +42,10 @@ _WANTS: list[tuple[Wants, re.Pattern[str]]] = [
         r"|\bdeadline\b", re.I)),
     (Wants.PERSON, re.compile(
         r"谁|哪位|负责人|责任人|主持人|汇报人|\bwho\b|\bwhom\b|\bwhose\b|\bowner\b", re.I)),
+    (Wants.VERSION, re.compile(
+        r"哪个版本|哪一版|什么版本|哪个发布|\b(?:which|what) (?:version|release)\b"
+        r"|\bin which release\b", re.I)),
+    (Wants.PLACE, re.compile(r"哪里|在哪|什么地方|哪个城市|\bwhere\b", re.I)),
     (Wants.NUMBER, re.compile(
         r"多少|几个|几位|几天|多久|多长|多大|比例|百分之|耗时|用时"
         r"|\bhow (?:many|much|long|big|often)\b|\bwhat (?:share|percentage|number)\b"
@@ -66,19 +80,68 @@ _DURATION = re.compile(
     r"minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|seconds?|\bms\b|天|小时|分钟|秒|周|月|年",
     re.I,
 )
+# the cue in any case, an English name capitalised or an @handle: "by default" names no one
 _PERSON_CUE = re.compile(
     r"(?:主持人|会议主持|主持|负责人|责任人|汇报人|提案人|报告人|发起人|主席"
-    r"|\bowner\b|\bhost(?:ed by)?\b|\bchair(?:ed by)?\b|\bled by\b|\bby\b)\s*[：:]?\s*"
-    r"(@?[A-Za-z][\w.-]*(?:\s+[A-Z][\w.-]*)?|[\u4e00-\u9fff]{2,3}(?:[、/][\u4e00-\u9fff]{2,3})*)",
-    re.I,
+    r"|(?i:\bowner\b|\bhost(?:ed by)?\b|\bchair(?:ed by)?\b|\bled by\b|\bby\b))\s*[：:]?\s*"
+    r"(@[A-Za-z][\w.-]*|(?<=[：:])\s*[a-z][\w.-]*|[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?"
+    r"|[\u4e00-\u9fff]{2,3}(?:[、/][\u4e00-\u9fff]{2,3})*)",
 )
 _PERSON = re.compile(
     r"@[A-Za-z0-9][\w-]+|\[[A-Za-z0-9][\w-]+\]|\b[A-Z][a-z]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+)+\b"
+)
+# "本次会议由轮值主席张雅琨（VigiZhang）主持": the name comes before the verb
+_CHAIRED_BY = re.compile(
+    r"由(?:轮值主席|主席|秘书|组长|负责人)?\s*([\u4e00-\u9fff]{2,3}|@?[A-Za-z][\w.-]+)"
+    r"\s*(?:[（(][^）)]{1,30}[）)])?\s*(?:主持|负责|牵头|汇报|分享)"
 )
 _CAUSE_CUE = re.compile(
     r"(?:因为|由于|原因是|原因：|原因:|导致|造成|\bbecause(?: of)?\b|\bdue to\b|\bcaused by\b"
     r"|\broot cause (?:was|is)\b|\bas a result of\b|\bsince\b)\s*(.+)",
     re.I,
+)
+
+
+# A question asking for an amount of money, a weight, an age or a phone number is only answered
+# by a passage that states one: "What salary does the release manager receive?" over minutes
+# that mention the release manager but no money at all is "not found", not a hedge.
+_MEASURES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (re.compile(  # money
+        r"\bdollars?\b|美元|人民币|多少钱|多少[万亿]?元|[万亿]元|\bsalar(?:y|ies)\b|\bstipends?\b"
+        r"|\bwages?\b|\bprices?\b|\binvoices?\b|\bbills?\b|\brevenue\b|\binsurance\b"
+        r"|营收|薪|津贴|补贴|价格|票价|加班费|费用|账单|赔付|捐赠", re.I),
+     re.compile(
+        r"[$¥€£]\s?\d|\b(?:usd|us\$|eur|rmb|cny)\s?\d|\d[\d,.]*\s*[kKmM]?\s*(?:dollars?|usd|eur|euros?|rmb|美元|欧元|[万亿]?元|块钱)",
+        re.I)),
+    (re.compile(r"\bkilograms?\b|\bkg\b|公斤|千克|\btons?\b|吨", re.I),
+     re.compile(r"\d[\d,.]*\s*(?:kilograms?|kg|公斤|千克|tons?|吨|pounds?|lbs?)\b", re.I)),
+    (re.compile(r"\bhow old\b|\bages?\b|多少岁|几岁|年龄", re.I),
+     re.compile(r"\d+\s*(?:岁|years? old)", re.I)),
+    (re.compile(r"\bphone\b|\btelephone\b|电话|手机号", re.I),
+     re.compile(r"\+?\d[\d -]{6,}\d")),
+]  # fmt: skip
+
+
+_INTERROGATIVE = re.compile(r"[?？]\s*$|^\s*(?:what|which|how)\b", re.I)
+
+
+def asked_measure(question: str) -> re.Pattern[str] | None:
+    """What a passage must contain to answer a question about money, weight, age or a phone
+    number ("多少万元", "in dollars", "how old"), or None for other questions."""
+    kind = wants(question)
+    if kind is Wants.CAUSE or (kind is not Wants.NUMBER and not _INTERROGATIVE.search(question)):
+        return None  # "发票 invoices PDF" searches; it does not ask for an amount
+    return next((answer for asks, answer in _MEASURES if asks.search(question)), None)
+
+
+_VERSION = re.compile(  # "1.4", "v2.3.1", "24.x", "2403 LTS"; a dotted date is not one
+    r"(?<![\w.])(?!(?:19|20)\d{2}\.\d{1,2}\.\d)[vV]?\d+\.\d+(?:\.\d+)?(?:\.x)?(?![\w.]*\d)"
+    r"|\b\d{4}\s*LTS\b"
+)
+# "in Waterford this year", "地点：杭州", "在杭州举行": the place is quoted, never stated alone
+# (an English "in <Name>" is as often a product as a place)
+_PLACE = re.compile(
+    r"\b(?:in|at)\s+[A-Z][a-z]+\b|(?:地点|地址|举办地)\s*[：:]\s*\S{2}|在\S{2,8}?(?:举行|举办|召开)"
 )
 
 
@@ -92,6 +155,8 @@ def wants(question: str) -> Wants:
 
 def holds(kind: Wants, sentence: str, question: str = "") -> bool:
     """Does the sentence contain the kind of thing the question asks for?"""
+    if kind is Wants.PLACE:
+        return _PLACE.search(sentence) is not None
     return answer_span(kind, sentence, question) is not None
 
 
@@ -113,10 +178,15 @@ def answer_span(kind: Wants, sentence: str, question: str = "") -> str | None:
              if new(m.group()) and (not durations or _DURATION.search(m.group()))),
             None,
         )  # fmt: skip
+    if kind is Wants.VERSION:
+        return next((m.group() for m in _VERSION.finditer(sentence) if new(m.group())), None)
     if kind is Wants.PERSON:
+        chaired = _CHAIRED_BY.search(sentence)
+        if chaired and new(chaired.group(1)):
+            return chaired.group(1)
         for match in _PERSON_CUE.finditer(sentence):
             if new(match.group(1)):
-                return match.group(1).strip("[]")
+                return match.group(1).strip().strip("[]")
         found = (m.group() for m in _PERSON.finditer(sentence) if new(m.group()))
         return next((p.strip("[]") for p in found), None)
     if kind is Wants.CAUSE:

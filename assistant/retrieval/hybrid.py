@@ -168,6 +168,14 @@ class HybridRetriever:
     def tokens(self, text: str) -> list[str]:
         return self.tokenizer.tokens(text)
 
+    def mentions(self, text: str) -> bool:
+        """Does any indexed chunk contain `text` as written (case aside)? For a version or id
+        the tokenizer splits ("1.40" -> "1", "40"), so token lookups cannot tell."""
+        wanted = text.casefold()
+        return any(
+            wanted in c.text.casefold() or wanted in c.heading.casefold() for c in self.bm25.chunks
+        )
+
     def term_weights(self, query: str) -> tuple[dict[str, float], dict[str, float]]:
         """How much each query token matters (idf): the typed ones, then the glossary
         translations, which count less and only stand in for typed words."""

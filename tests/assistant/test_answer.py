@@ -83,9 +83,11 @@ def test_question_language() -> None:
 def test_extractive_answer_quotes_the_supporting_sentence(retriever: HybridRetriever) -> None:
     result = answer("谁负责消息队列压测？", retriever=retriever, k=3)
     assert result.mode == "extractive"
-    first_line = result.answer.splitlines()[0]
-    assert "王磊负责在 4 月 10 日前完成压测" in first_line
-    assert first_line.startswith("“") and first_line.endswith("[1]")
+    # "由王磊负责…": the person the question asks for first, then the sentence saying so
+    answer_line, quote = result.answer.splitlines()[:2]
+    assert answer_line == "答：王磊 [1]"
+    assert "王磊负责在 4 月 10 日前完成压测" in quote
+    assert quote.startswith("“") and quote.endswith("[1]")
     assert result.citations[0].source == "alpha/notes/2024-03-01-周会.md"
     # sentences, not whole chunks
     assert "财务模块的报表延期一周" not in result.answer
