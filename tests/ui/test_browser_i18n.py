@@ -117,8 +117,10 @@ def ask(page: Any, question: str, english_types: re.Pattern[str], chinese: bool)
     page.click("#ask")
     citations = page.locator("#citations")
     expect(citations).to_contain_text("[1]")
-    if chinese:  # the citations' headers are redrawn in Chinese: no English type label left
+    if chinese:  # no English type label left in the citations' headers
         expect(citations).not_to_contain_text(english_types)
+    else:
+        expect(citations).to_contain_text(english_types)
     assert "\\" not in citations.inner_text()  # no Markdown escape shows
 
 
@@ -144,6 +146,9 @@ def test_every_tab_speaks_one_language(served: tuple[str, list[str], list[str]])
 
         page.locator("#language").get_by_text("中文").click()
         expect(page.get_by_role("tab", name="问答")).to_be_visible()
+        page.locator("#tab_chat-button").click()  # the English answer's citations, redrawn
+        expect(page.locator("#citations")).not_to_contain_text(english_types)
+        expect(page.locator("#citations")).to_contain_text("[1]")
         ask(page, "数据迁移安排在什么时候？", english_types, chinese=True)
         page.locator("#tab_risk-button").click()
         page.click("#risk-score")  # the form is redrawn in Chinese, empty: score again

@@ -97,7 +97,10 @@ def respond(
     language: str,
     *,
     clock: Callable[[], float] = time.monotonic,
+    cited: list[list[dict[str, Any]]] | None = None,
 ) -> Iterator[tuple[list[dict[str, Any]], str, Any]]:
+    """Stream the answer; the final citations are also appended to `cited` (when given) so
+    the tab can draw them again in the other language."""
     lang = lang_code(language)
     question = (question or "").strip()
     if not question:
@@ -128,6 +131,8 @@ def respond(
                     yield history, "", gr.skip()
             else:
                 history[-1]["content"] = safe_html(piece["answer"], chat=True)
+                if cited is not None:
+                    cited.append(piece["citations"])
                 yield history, "", citations_markdown(piece["citations"], lang)
                 return
     except (AssistantError, IngestError) as exc:
@@ -197,11 +202,18 @@ def build(ctx: UiContext) -> None:
         ask = add(gr.Button(t("ask", "zh"), variant="primary", elem_id="ask", scale=1), value="ask")
     add(gr.Markdown(heading("zh")), value=heading)
     citations = gr.Markdown(elem_id="citations", **MARKDOWN_HTML)
+    shown = gr.State(None)  # the last answer's citations, drawn again when the language changes
 
-    def on_ask(*args: Any) -> Iterator[tuple[list[dict[str, Any]], str, Any]]:
-        yield from respond(ctx, *args)
+    def on_ask(*args: Any) -> Iterator[tuple[Any, ...]]:
+        cited: list[list[dict[str, Any]]] = []
+        for update in respond(ctx, *args, cited=cited):
+            yield (*update, cited[-1] if cited else gr.skip())
+
+    def redraw(last: list[dict[str, Any]] | None, language: str) -> Any:
+        return gr.skip() if last is None else citations_markdown(last, lang_code(language))
 
     inputs = [question, conversation, project, doc_type, ctx.language]
-    outputs = [conversation, question, citations]
+    outputs = [conversation, question, citations, shown]
     ask.click(on_ask, inputs=inputs, outputs=outputs)
     question.submit(on_ask, inputs=inputs, outputs=outputs)
+    ctx.on_load.append((redraw, [shown, ctx.language], [citations]))
