@@ -40,3 +40,47 @@ def feature_label(name: str, lang: str, spec: dict[str, Any] | None = None) -> s
     if pair is None:
         return name
     return str(pair[1] if lang == "en" else pair[0])
+
+
+# The categorical values of the portfolio columns (ml/synth.py) and the risk levels, as the UI
+# and the terminal show them. A spec may add its own under `[value_labels]` (value = [zh, en]).
+VALUE_LABELS: dict[str, tuple[str, str]] = {
+    "system_integration": ("系统集成", "system integration"),
+    "software_development": ("软件开发", "software development"),
+    "erp": ("ERP", "ERP"),
+    "infrastructure": ("基础设施", "infrastructure"),
+    "data_migration": ("数据迁移", "data migration"),
+    "cloud_migration": ("云迁移", "cloud migration"),
+    "government": ("政府", "government"),
+    "finance": ("金融", "finance"),
+    "telecom": ("电信", "telecom"),
+    "manufacturing": ("制造业", "manufacturing"),
+    "healthcare": ("医疗", "healthcare"),
+    "energy": ("能源", "energy"),
+    "retail": ("零售", "retail"),
+    "education": ("教育", "education"),
+    "state_owned": ("国有企业", "state-owned"),
+    "private": ("民营企业", "private"),
+    "foreign": ("外资企业", "foreign"),
+    "fixed_price": ("固定总价", "fixed price"),
+    "time_and_materials": ("工时与材料", "time and materials"),
+    "cost_plus": ("成本加酬金", "cost plus"),
+    "waterfall": ("瀑布", "waterfall"),
+    "agile": ("敏捷", "agile"),
+    "hybrid": ("混合", "hybrid"),
+    "low": ("低", "low"),
+    "medium": ("中", "medium"),
+    "high": ("高", "high"),
+}
+
+
+def value_label(value: object, lang: str, spec: dict[str, Any] | None = None) -> str:
+    """A categorical value in `lang`: the spec's `[value_labels]`, else the built-ins, else
+    the value itself with underscores as spaces (never a raw snake_case word on screen)."""
+    text = str(value)
+    given = (spec or {}).get("value_labels", {}).get(text)
+    pair = tuple(given) if isinstance(given, list | tuple) and len(given) == 2 else None
+    pair = pair or VALUE_LABELS.get(text)
+    if pair is None:
+        return text.replace("_", " ")
+    return str(pair[1] if lang == "en" else pair[0])

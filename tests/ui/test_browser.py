@@ -79,9 +79,11 @@ def test_risk_tab_scores_a_project(page: object) -> None:
     page.fill("#risk-requirement_volatility input", "0.5")
     page.click("#risk-score")
     result = page.locator("#risk-result")
-    expect(result).to_contain_text(re.compile(r"\((low|medium|high)\)"))
+    expect(result).to_contain_text(re.compile(r"等级 [低中高]"))  # the level in Chinese only
+    expect(result).not_to_contain_text(re.compile(r"low|medium|high"))
     expect(result).to_contain_text("延期")
-    expect(page.locator("#risk-drivers").get_by_text("feature", exact=True)).to_be_visible()
+    axis = page.locator("#risk-drivers").get_by_text("特征 = 取值", exact=True)
+    expect(axis).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "ui-risk.png"), full_page=True)
 
 

@@ -50,7 +50,7 @@ def test_projects_tab_shows_every_project_and_one_register(app_url: str) -> None
         # As of the sample project's last minutes, not today: its health is amber, not red.
         page.locator("#projects-as-of textarea, #projects-as-of input").first.fill("2026-04-12")
         page.locator("#projects-refresh").click()
-        expect(overview).to_contain_text("amber")
+        expect(overview).to_contain_text("黄")  # amber, in the Chinese UI
         page.screenshot(path=str(ARTIFACTS / "projects-overview.png"), full_page=True)
 
         page.locator("#projects-pick input").click()
@@ -58,13 +58,13 @@ def test_projects_tab_shows_every_project_and_one_register(app_url: str) -> None
         register = page.locator("#projects-register")
         expect(register).to_contain_text("A-01")  # the register, first rows
         # Filter to the open actions: the table shrinks to what a PM chases this week.
-        page.locator("#projects-kinds").get_by_text("action", exact=True).click()
+        page.locator("#projects-kinds").get_by_text("行动项", exact=True).click()
         page.locator("#projects-open").get_by_text("仅未关闭", exact=False).click()
         expect(register).to_contain_text("A-14")
         expect(register).to_contain_text("未开始")
         expect(register).not_to_contain_text("已完成（146 个接口）")  # A-01 is closed
-        page.locator("#projects-kinds").get_by_text("action", exact=True).click()
-        page.locator("#projects-kinds").get_by_text("risk", exact=True).click()
+        page.locator("#projects-kinds").get_by_text("行动项", exact=True).click()
+        page.locator("#projects-kinds").get_by_text("风险", exact=True).click()
         expect(register).to_contain_text("R-05")
         expect(register).not_to_contain_text("A-14")
         page.screenshot(path=str(ARTIFACTS / "projects-register.png"), full_page=True)

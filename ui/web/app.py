@@ -111,7 +111,14 @@ def _wire(blocks: gr.Blocks, ctx: UiContext, welcome: Any, index_changes: list[A
     for event in index_changes:
         event.then(ctx.project_choices, inputs=language, outputs=pickers)
         event.then(welcome_text, inputs=language, outputs=welcome)
-    language.change(None, inputs=language, outputs=None, js=GRADIO_LOCALE_JS)
+    # Gradio translates its own strings (the upload area) when a component is drawn: draw the
+    # upload widgets again, after the locale changed, so they speak the chosen language too.
+    uploads = [c for c in ctx.relabel.components if isinstance(c, gr.File)]
+    hidden = [gr.update(visible=False)] * len(uploads)
+    shown = [gr.update(visible=True)] * len(uploads)
+    language.change(None, inputs=language, outputs=None, js=GRADIO_LOCALE_JS).then(
+        lambda: hidden, inputs=None, outputs=uploads
+    ).then(lambda: shown, inputs=None, outputs=uploads)
     language.change(ctx.relabel.updater(), inputs=language, outputs=ctx.relabel.components)
     language.change(welcome_text, inputs=language, outputs=welcome)
     language.change(ctx.project_choices, inputs=language, outputs=pickers)

@@ -13,12 +13,12 @@ from typing import Any
 
 import pandas as pd
 
-from ml.labels import feature_label
+from ml.labels import feature_label, value_label
 from ml.tables import project_chunks
 from ui.api.models import Lever, RiskResult
 from ui.api.routes import score_with
 from ui.risk_holder import LoadedModel
-from ui.web.i18n import t
+from ui.web.i18n import TEXT, t
 
 TARGETS = ("delay", "overrun")
 
@@ -46,7 +46,7 @@ def result_markdown(
         level = t(f"level_{score.level}", lang)
         line = (
             f"- **{t(f'target_{target}', lang)}**: {t('probability', lang)} "
-            f"{score.probability:.0%} · {t('level', lang)} **{level}** ({score.level})"
+            f"{score.probability:.0%} · {t('level', lang)} **{level}**"
         )
         if score.p50 is not None and score.p80 is not None:
             line += f" · P50 {score.p50:+.0%}{_extra(score.p50_extra, score.extra_unit, lang)}"
@@ -94,10 +94,11 @@ def drivers_frame(
     return pd.DataFrame(
         {
             "feature": [
-                f"{feature_label(d.feature, lang, spec)} = {_shown(d.value)}" for d in drivers
+                f"{feature_label(d.feature, lang, spec)} = {_shown(d.value, lang, spec)}"
+                for d in drivers
             ],
             "effect": [float(d.effect) for d in drivers],
-            "target": [d.target or "" for d in drivers],
+            "target": [target_label(d.target or "", lang) for d in drivers],
         }
     )
 
@@ -109,8 +110,8 @@ def reliability_frame(card: dict[str, Any], lang: str) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     targets = card.get("targets") or {}
     for name, target in targets.items() if isinstance(targets, dict) else ():
-        label = t(f"target_{name}", lang) if name in TARGETS else name
-        method = target.get("calibration", "")
+        label = target_label(name, lang)
+        method = calibration_label(str(target.get("calibration") or ""), lang)
         for b in (target.get("validation") or {}).get("calibration") or []:
             rows.append(
                 {
@@ -200,5 +201,66 @@ def _missing_as_none(value: Any) -> Any:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def _shown(value: Any) -> str:
-    return "" if value is None else str(value)
+def _shown(value: Any, lang: str = "zh", spec: dict[str, Any] | None = None) -> str:
+    """A driver's value: categories by their label, numbers as they are."""
+    if value is None:
+        return ""
+    return value_label(value, lang, spec) if isinstance(value, str) else str(value)
+
+
+def target_label(name: str, lang: str) -> str:
+    return t(f"target_{name}", lang) if name in TARGETS else name.replace("_", " ")
+
+
+def calibration_label(method: str, lang: str) -> str:
+    key = f"calibration_{method}"
+    return t(key, lang) if key in TEXT else method
+
+
+def level_label(level: str, lang: str) -> str:
+    """ "high" / "high (no_skill)" from a results table as 高 / 高（无预测力）."""
+    raw, _, flag = level.partition(" ")
+    text = t(f"level_{raw}", lang) if f"level_{raw}" in TEXT else raw
+    return f"{text} ({t('no_skill_mark', lang)})" if flag else text
+
+
+# A results table's columns (results_frame) -> how to show them: i18n key or a target's column.
+_FIXED_COLUMNS = {"id": "col_id", "name": "col_name", "top_drivers": "drivers",
+                  "missing_features": "col_missing"}  # fmt: skip
+_TARGET_COLUMNS = {"probability": "col_probability", "level": "col_level", "p50": "col_p50",
+                   "p80": "col_p80", "p50_days": "col_p50_days", "p80_days": "col_p80_days",
+                   "p50_wan_yuan": "col_p50_wan", "p80_wan_yuan": "col_p80_wan"}  # fmt: skip
+
+
+def column_label(column: str, lang: str) -> str:
+    if column in _FIXED_COLUMNS:
+        return t(_FIXED_COLUMNS[column], lang)
+    target, _, rest = column.partition("_")
+    if target in TARGETS and rest in _TARGET_COLUMNS:
+        return t(_TARGET_COLUMNS[rest], lang, target=t(f"target_{target}", lang))
+    return column.replace("_", " ")
+
+
+def shown_results(
+    frame: pd.DataFrame | None,
+    lang: str,
+    spec: dict[str, Any] | None = None,
+    targets: tuple[str, ...] = TARGETS,
+    *,
+    named: bool = False,
+) -> pd.DataFrame:
+    """A results table (results_frame, or None before scoring) in the reader's language:
+    headers, levels and driver names; the raw table stays for the CSV download."""
+    raw = empty_results(targets, named=named) if frame is None or frame.empty else frame
+    shown = raw.copy()
+    joiner = "、" if lang == "zh" else ", "
+    for column in shown.columns:
+        if column.endswith("_level"):
+            shown[column] = [level_label(str(v), lang) for v in shown[column]]
+        elif column == "top_drivers":
+            shown[column] = [
+                joiner.join(feature_label(f, lang, spec) for f in str(v).split(", ") if f)
+                for v in shown[column]
+            ]
+    shown.columns = [column_label(c, lang) for c in shown.columns]
+    return shown

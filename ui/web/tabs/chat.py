@@ -14,16 +14,17 @@ import gradio as gr
 
 from assistant.answer import Turn
 from assistant.errors import AssistantError
+from assistant.safe_markdown import code_span
 from ingest.errors import IngestError
 from ingest.html_text import html_to_text
-from ingest.model import DocType
-from ui.web.i18n import t
+from ui.web.i18n import doc_type_choices, doc_type_label, t
 from ui.web.sanitize import CHATBOT_HTML, MARKDOWN_HTML, safe_html
-from ui.web.tabs.context import UiContext, lang_code
+from ui.web.tabs.context import ANY, UiContext, all_projects, lang_code
 
-_MARKDOWN_SYNTAX = re.compile(r"[\\`*_{}\[\]()#+\-.!|>~]")
-DOC_TYPES = [d.value for d in DocType]
-ANY = ""  # dropdown value meaning "no filter"
+_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")  # ASCII punctuation: what Markdown can escape
+# What opens a block at the start of a line: heading, quote, list item, rule, ordered item, or
+# a reference definition (which would hide the snippet).
+_BLOCK_START = re.compile(r"[#>]|[-+*_=](?=[\s+*_=-]|$)|\d{1,9}[.)]|\[(?=[^\]]*\]:)")
 # A streamed answer is rendered (parsed, sanitised, sent) at most every RENDER_INTERVAL seconds
 # and never more often than RENDER_SHARE of the time allows (a 40 KB answer takes about 50 ms to
 # parse), then once more at the end. Rendering at every delta costs O(n^2) in the answer's
@@ -34,25 +35,41 @@ RENDER_SHARE = 0.25
 
 def citations_markdown(citations: list[dict[str, Any]], lang: str) -> str:
     """Numbered citations, each with its source, page, project, type and a quoted snippet,
-    as safe HTML for a gr.Markdown(**MARKDOWN_HTML)."""
+    as safe HTML for a gr.Markdown(**MARKDOWN_HTML).
+
+    Each header and each snippet is parsed on its own (so a snippet cannot define references
+    for the others); the snippet is rendered as the Markdown it is, through the sanitiser, so
+    its links work (http/https/mailto only), its images stay text and no escape is visible."""
     if not citations:
         return t("no_citations", lang)
     blocks = []
     for number, cite in enumerate(citations, start=1):
-        where = [f"`{cite['source']}`"]
+        where = [code_span(cite["source"])]
         if cite.get("page") is not None:
             where.append(t("page", lang, page=cite["page"]))
-        where.append(f"{cite.get('project', '')} · {cite.get('doc_type', '')}")
+        kind = doc_type_label(str(cite.get("doc_type", "")), lang)
+        where.append(plain(f"{cite.get('project', '')} · {kind}"))
         snippet = " ".join(str(cite.get("text", "")).split())
         if len(snippet) > 300:
             snippet = snippet[:300] + "…"
-        blocks.append(f"**[{number}]** " + " · ".join(where) + f"\n\n{literal(snippet)}")
-    return safe_html("\n\n".join(blocks))
+        blocks.append(safe_html(f"**[{number}]** " + " · ".join(where)))
+        blocks.append(safe_html("> " + _no_block_start(snippet)))
+    return "".join(blocks)  # one line of <div>s: Gradio passes it through as one HTML block
 
 
-def literal(text: str) -> str:
-    """Document text shown as typed: Markdown syntax in it (tables, headings) is escaped."""
-    return _MARKDOWN_SYNTAX.sub(r"\\\g<0>", text)
+def plain(text: str) -> str:
+    """Text that the Markdown parser shows as typed: every ASCII punctuation mark is escaped
+    (the parser consumes the backslashes, so none is visible)."""
+    return _PUNCTUATION.sub(r"\\\g<0>", text)
+
+
+def _no_block_start(text: str) -> str:
+    """A one-line snippet that cannot open a heading, list, rule or nested quote."""
+    opener = _BLOCK_START.match(text)
+    if opener is None:
+        return text
+    at = opener.end() - 1  # its punctuation mark: "#", "-", or the "." of "1."
+    return text[:at] + "\\" + text[at:]
 
 
 @dataclass
@@ -81,7 +98,10 @@ def respond(
     language: str,
     *,
     clock: Callable[[], float] = time.monotonic,
+    cited: list[list[dict[str, Any]]] | None = None,
 ) -> Iterator[tuple[list[dict[str, Any]], str, Any]]:
+    """Stream the answer; the final citations are also appended to `cited` (when given) so
+    the tab can draw them again in the other language."""
     lang = lang_code(language)
     question = (question or "").strip()
     if not question:
@@ -112,6 +132,8 @@ def respond(
                     yield history, "", gr.skip()
             else:
                 history[-1]["content"] = safe_html(piece["answer"], chat=True)
+                if cited is not None:
+                    cited.append(piece["citations"])
                 yield history, "", citations_markdown(piece["citations"], lang)
                 return
     except (AssistantError, IngestError) as exc:
@@ -135,19 +157,30 @@ def _said(message: dict[str, Any]) -> str:
     return html_to_text(str(message.get("content", ""))).strip()
 
 
+def heading(lang: str) -> str:
+    return "### " + t("citations", lang)
+
+
+def type_choices(lang: str) -> list[tuple[str, str]]:
+    """The document-type filter: "all types" (no filter), then every type by its label."""
+    return [(t("any_type", lang), ANY), *doc_type_choices(lang)]
+
+
 def build(ctx: UiContext) -> None:
     add = ctx.relabel.add
-    projects: list[Any] = [("—", ANY), *ctx.docs.projects()]
     with gr.Row():
         project = add(
-            gr.Dropdown(projects, value=ANY, label=t("project", "zh"), elem_id="chat-project"),
+            gr.Dropdown(all_projects(ctx.workspace.projects(), "zh"), value=ANY,
+                        label=t("project", "zh"), elem_id="chat-project"),
             label="project",
-        )
+        )  # fmt: skip
         ctx.project_picker(project, with_any=True)
         doc_type = add(
-            gr.Dropdown([("—", ANY), *DOC_TYPES], value=ANY, label=t("doc_type", "zh")),
+            gr.Dropdown(type_choices("zh"), value=ANY, label=t("doc_type", "zh"),
+                        elem_id="chat-doc-type"),
             label="doc_type",
-        )
+            choices=type_choices,
+        )  # fmt: skip
     conversation = add(
         gr.Chatbot(
             label=t("conversation", "zh"),
@@ -173,13 +206,20 @@ def build(ctx: UiContext) -> None:
             placeholder="question_hint",
         )
         ask = add(gr.Button(t("ask", "zh"), variant="primary", elem_id="ask", scale=1), value="ask")
-    add(gr.Markdown("### " + t("citations", "zh")), value="citations")
+    add(gr.Markdown(heading("zh")), value=heading)
     citations = gr.Markdown(elem_id="citations", **MARKDOWN_HTML)
+    shown = gr.State(None)  # the last answer's citations, drawn again when the language changes
 
-    def on_ask(*args: Any) -> Iterator[tuple[list[dict[str, Any]], str, Any]]:
-        yield from respond(ctx, *args)
+    def on_ask(*args: Any) -> Iterator[tuple[Any, ...]]:
+        cited: list[list[dict[str, Any]]] = []
+        for update in respond(ctx, *args, cited=cited):
+            yield (*update, cited[-1] if cited else gr.skip())
+
+    def redraw(last: list[dict[str, Any]] | None, language: str) -> Any:
+        return gr.skip() if last is None else citations_markdown(last, lang_code(language))
 
     inputs = [question, conversation, project, doc_type, ctx.language]
-    outputs = [conversation, question, citations]
+    outputs = [conversation, question, citations, shown]
     ask.click(on_ask, inputs=inputs, outputs=outputs)
     question.submit(on_ask, inputs=inputs, outputs=outputs)
+    ctx.on_load.append((redraw, [shown, ctx.language], [citations]))

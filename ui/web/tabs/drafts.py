@@ -7,17 +7,14 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.drafts.build import draft_kind_names
 from assistant.errors import AssistantError
 from ingest.errors import IngestError
-from ui.web.i18n import t
+from ui.web.i18n import draft_kind_choices, language_choices, t
 from ui.web.sanitize import MARKDOWN_HTML, safe_html
-from ui.web.tabs.context import UiContext
-
-DRAFT_KINDS = draft_kind_names()  # the registered kinds (assistant.drafts.build)
+from ui.web.tabs.context import UiContext, lang_code
 
 
-def checked_date(value: str | None, what: str) -> str | None:
+def checked_date(value: str | None, what: str, lang: str = "zh") -> str | None:
     """An ISO date or None; gr.Error naming the field otherwise."""
     value = (value or "").strip()
     if not value:
@@ -25,16 +22,18 @@ def checked_date(value: str | None, what: str) -> str | None:
     try:
         return dt.date.fromisoformat(value).isoformat()
     except ValueError:
-        raise gr.Error(f"{what}: {value!r} is not a date like 2025-03-31") from None
+        raise gr.Error(t("bad_date", lang, field=t(what, lang), value=value)) from None
 
 
 def build(ctx: UiContext) -> None:
     add = ctx.relabel.add
     projects = ctx.docs.projects()
     with gr.Row():
+        kinds = draft_kind_choices("zh")  # (label, name) of every registered kind
         kind = add(
-            gr.Radio(DRAFT_KINDS, value=DRAFT_KINDS[0], label=t("draft_kind", "zh")),
+            gr.Radio(kinds, value=kinds[0][1], label=t("draft_kind", "zh"), elem_id="draft-kind"),
             label="draft_kind",
+            choices=draft_kind_choices,
         )
         project = add(
             gr.Dropdown(
@@ -47,8 +46,11 @@ def build(ctx: UiContext) -> None:
         )
         ctx.project_picker(project)
         lang = add(
-            gr.Radio(["zh", "en"], value="zh", label=t("draft_lang", "zh")), label="draft_lang"
-        )
+            gr.Radio(language_choices("zh"), value="zh", label=t("draft_lang", "zh"),
+                     elem_id="draft-lang"),
+            label="draft_lang",
+            choices=language_choices,
+        )  # fmt: skip
     with gr.Row():
         since = add(gr.Textbox(label=t("since", "zh"), placeholder="2025-01-01"), label="since")
         until = add(gr.Textbox(label=t("until", "zh"), placeholder="2025-12-31"), label="until")
@@ -63,11 +65,13 @@ def build(ctx: UiContext) -> None:
     )
 
     def on_draft(
-        kind_: str, project_: str | None, lang_: str, since_: str, until_: str
+        kind_: str, project_: str | None, lang_: str, since_: str, until_: str, language: str
     ) -> tuple[str, list[str]]:
+        shown = lang_code(language)
         if not project_:
-            raise gr.Error("choose a project / 请选择项目")
-        start, end = checked_date(since_, "since"), checked_date(until_, "until")
+            raise gr.Error(t("choose_project", shown))
+        start = checked_date(since_, "since_field", shown)
+        end = checked_date(until_, "until_field", shown)
         try:
             markdown, paths = ctx.docs.draft(
                 kind_,
@@ -81,5 +85,5 @@ def build(ctx: UiContext) -> None:
             raise gr.Error(str(exc)) from None
         return safe_html(markdown), [str(p) for p in paths]
 
-    inputs: list[Any] = [kind, project, lang, since, until]
+    inputs: list[Any] = [kind, project, lang, since, until, ctx.language]
     make.click(on_draft, inputs=inputs, outputs=[preview, files])

@@ -12,19 +12,19 @@ import pandas as pd
 from assistant.settings import data_dir
 from ml.errors import RiskModelError
 from ml.export import write_csv
-from ml.labels import feature_label
+from ml.labels import feature_label, value_label
 from ui.api.routes import score_with
 from ui.risk_holder import LoadedModel, NoRiskModelError
 from ui.risk_schema import FeatureSpec
 from ui.web.i18n import t
 from ui.web.risk_view import (
     drivers_frame,
-    empty_results,
     portfolio_frame,
     reliability_frame,
     result_markdown,
     sample_projects,
     score_csv,
+    shown_results,
 )
 from ui.web.tabs.context import UiContext, lang_code
 
@@ -36,10 +36,11 @@ def _current(ctx: UiContext) -> LoadedModel:
         raise gr.Error(str(exc)) from None
 
 
-def _input_for(feature: FeatureSpec, value: Any, label: str) -> Any:
+def _input_for(feature: FeatureSpec, value: Any, lang: str, spec: dict[str, Any] | None) -> Any:
+    label = feature_label(feature.name, lang, spec)
     if feature.kind == "categorical":
         return gr.Dropdown(
-            list(feature.categories),
+            [(value_label(c, lang, spec), c) for c in feature.categories],
             value=value,
             label=label,
             allow_custom_value=feature.open_categories,
@@ -66,7 +67,7 @@ def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any], lang: st
         for start in range(0, len(features), 4):
             with gr.Row():
                 inputs += [
-                    _input_for(f, prefill.get(f.name), feature_label(f.name, lang, spec))
+                    _input_for(f, prefill.get(f.name), lang, spec)
                     for f in features[start : start + 4]
                 ]
         button = gr.Button(t("score", lang), variant="primary", elem_id="risk-score")
@@ -77,6 +78,9 @@ def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any], lang: st
             x="feature",
             y="effect",
             color="target",
+            x_title=t("axis_feature", lang),
+            y_title=t("axis_effect", lang),
+            color_title=t("axis_target", lang),
             label=t("drivers", lang),
             elem_id="risk-drivers",
             key=f"risk-drivers-{lang}",
@@ -96,41 +100,52 @@ def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any], lang: st
     button.click(on_score, inputs=[ctx.language, *inputs], outputs=[result, chart])
 
 
-def _batch(ctx: UiContext, targets: tuple[str, ...]) -> None:
+def _batch(ctx: UiContext, targets: tuple[str, ...], spec: dict[str, Any] | None) -> None:
     add = ctx.relabel.add
     upload = add(
         gr.File(label=t("batch_csv", "zh"), file_types=[".csv", ".xlsx"], elem_id="risk-csv"),
         label="batch_csv",
     )
-    button = add(gr.Button(t("batch_score", "zh")), value="batch_score")
+    button = add(gr.Button(t("batch_score", "zh"), elem_id="risk-batch"), value="batch_score")
+    scored = gr.State(None)  # the raw table (as in the CSV download), shown in either language
     table = add(
-        gr.Dataframe(empty_results(targets), label=t("batch_table", "zh"), interactive=False),
+        gr.Dataframe(shown_results(None, "zh", spec, targets), label=t("batch_table", "zh"),
+                     interactive=False, elem_id="risk-batch-table"),
         label="batch_table",
-    )
+    )  # fmt: skip
     download = add(gr.File(label=t("downloads", "zh"), interactive=False), label="downloads")
 
-    def on_batch(csv_file: str | None) -> tuple[pd.DataFrame, str | None]:
+    def show(frame: pd.DataFrame | None, language: str) -> pd.DataFrame:
+        return shown_results(frame, lang_code(language), spec, targets)
+
+    def on_batch(csv_file: str | None, language: str) -> tuple[Any, pd.DataFrame, str | None]:
         if not csv_file:
-            raise gr.Error("choose a CSV file first / 请先选择 CSV 文件")
+            raise gr.Error(t("choose_csv", lang_code(language)))
         try:
             frame = score_csv(_current(ctx), Path(csv_file))
         except (RiskModelError, ValueError, UnicodeDecodeError) as exc:
             raise gr.Error(f"{Path(csv_file).name}: {exc}") from None
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out = write_csv(frame, ctx.output_dir("risk") / f"scored-{stamp}.csv")
-        return frame, str(out)
+        return frame, show(frame, language), str(out)
 
-    button.click(on_batch, inputs=upload, outputs=[table, download])
+    button.click(
+        on_batch, inputs=[upload, ctx.language], outputs=[scored, table, download]
+    )
+    ctx.on_load.append((show, [scored, ctx.language], [table]))
 
 
-def _portfolio(ctx: UiContext, samples: list[Any], targets: tuple[str, ...]) -> None:
+def _portfolio(
+    ctx: UiContext, samples: list[Any], targets: tuple[str, ...], spec: dict[str, Any] | None
+) -> None:
     add = ctx.relabel.add
     button = add(
         gr.Button(t("portfolio_score", "zh"), elem_id="risk-portfolio"), value="portfolio_score"
     )
+    scored = gr.State(None)
     table = add(
         gr.Dataframe(
-            empty_results(targets, named=True),
+            shown_results(None, "zh", spec, targets, named=True),
             label=t("portfolio", "zh"),
             interactive=False,
             elem_id="risk-portfolio-table",
@@ -138,13 +153,18 @@ def _portfolio(ctx: UiContext, samples: list[Any], targets: tuple[str, ...]) -> 
         label="portfolio",
     )
 
-    def on_portfolio() -> pd.DataFrame:
+    def show(frame: pd.DataFrame | None, language: str) -> pd.DataFrame:
+        return shown_results(frame, lang_code(language), spec, targets, named=True)
+
+    def on_portfolio(language: str) -> tuple[Any, pd.DataFrame]:
         try:
-            return portfolio_frame(_current(ctx), samples)
+            frame = portfolio_frame(_current(ctx), samples)
         except RiskModelError as exc:
             raise gr.Error(str(exc)) from None
+        return frame, show(frame, language)
 
-    button.click(on_portfolio, inputs=None, outputs=table)
+    button.click(on_portfolio, inputs=ctx.language, outputs=[scored, table])
+    ctx.on_load.append((show, [scored, ctx.language], [table]))
 
 
 def build(ctx: UiContext) -> None:
@@ -166,6 +186,9 @@ def build(ctx: UiContext) -> None:
             x="predicted",
             y="observed",
             color="series",
+            x_title=t("axis_predicted", lang),
+            y_title=t("axis_observed", lang),
+            color_title=t("risk_reliability", lang),
             x_lim=[0, 1],
             y_lim=[0, 1],
             label=t("risk_reliability", lang),
@@ -175,5 +198,6 @@ def build(ctx: UiContext) -> None:
 
     loaded = ctx.holder.optional()
     targets = loaded.card.targets if loaded else ("delay", "overrun")
-    _batch(ctx, targets)
-    _portfolio(ctx, samples, targets)
+    spec = loaded.card.raw.get("spec") if loaded else None
+    _batch(ctx, targets, spec)
+    _portfolio(ctx, samples, targets, spec)
