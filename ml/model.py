@@ -76,8 +76,10 @@ class RiskModel:
     {"id": str|None, "<target>": {"probability", "level", ["p50", "p80"]},
      "drivers": [{"feature", "value", "effect", "target"}]}.
     `score_table(frame)` returns the same numbers as columns (ml.results.ScoreTable), for
-    batches whose caller does not need a dict per project. Invalid values raise
-    `ml.errors.RiskInputError(row, column, message)` (row is 1-based).
+    batches whose caller does not need a dict per project. A staged model (spec
+    `checkpoint`) scores a project with none of the checkpoint columns filled with its
+    `kickoff` model; each result then says which scored it ("stage": kickoff|checkpoint).
+    Invalid values raise `ml.errors.RiskInputError(row, column, message)` (row is 1-based).
     """
 
     def __init__(
