@@ -12,7 +12,10 @@ from ml.quantiles import QuantileCard
 from ml.validation import Validation
 
 # 2: P50/P80 became a lookup table in the card (no quantile regressors in model.skops).
-CARD_FORMAT_VERSION = 2
+# 3: a checkpoint model may carry its kick-off model's card (`kickoff`).
+CARD_FORMAT_VERSION = 3
+# Version 2 cards (before checkpoint models) have no `kickoff`/`stage` and load unchanged.
+READABLE_CARD_VERSIONS = (2, 3)
 
 
 class FeatureCard(BaseModel):
@@ -103,6 +106,14 @@ class ModelCard(BaseModel):
         description="Every column of the training data: used (type, stage) or excluded (reason).",
     )
     warnings: list[TrainingWarning] = Field(default_factory=list)
+    stage: Literal["plan", "checkpoint"] = Field(
+        "plan",
+        description="`checkpoint`: trained with the spec's checkpoint columns; its `kickoff` "
+        "card is the model trained without them (scores projects that have none).",
+    )
+    kickoff: ModelCard | None = Field(
+        None, description="The kick-off model's card (its own validation), when staged."
+    )
     model_file: str = "model.skops"
     model_sha256: str = ""
 

@@ -49,7 +49,11 @@ AFTER_THE_FACT = re.compile(
 class UsedColumn(BaseModel):
     name: str
     type: str
-    stage: str = Field("plan", description="`plan`: known at kick-off.")
+    stage: str = Field(
+        "plan",
+        description="`plan`: known at kick-off; `checkpoint`: known only after the project "
+        "starts (the spec's `checkpoint`), used by the checkpoint model only.",
+    )
 
 
 class ExcludedColumn(BaseModel):

@@ -30,7 +30,7 @@ import skops.io as sio
 from pydantic import ValidationError
 from sklearn.pipeline import Pipeline
 
-from ml.card import CARD_FORMAT_VERSION, ModelCard
+from ml.card import CARD_FORMAT_VERSION, READABLE_CARD_VERSIONS, ModelCard
 from ml.errors import ModelFileError
 from ml.model import TOP_DRIVERS, RiskModel, TargetEstimators
 
@@ -66,7 +66,12 @@ def save_model(model: RiskModel, model_dir: Path) -> Path:
     """Write model.skops then model_card.json (with the model's SHA-256) into `model_dir`."""
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
-    payload = {name: {"classifier": e.classifier} for name, e in model.estimators.items()}
+    payload: dict[str, dict[str, Pipeline]] = {
+        name: {"classifier": e.classifier} for name, e in model.estimators.items()
+    }
+    if model.kickoff is not None:  # the kick-off model's pipelines beside the checkpoint's
+        for name, e in model.kickoff.estimators.items():
+            payload[name]["kickoff"] = e.classifier
     model_path = model_dir / MODEL_FILE
     _atomic_write(model_path, sio.dumps(payload))
     model.card.model_file = MODEL_FILE
@@ -92,7 +97,15 @@ def load_model(
         )
     payload = _read_skops(model_path)
     estimators = _estimators(payload, card, model_path)
-    return RiskModel(card, estimators, max_driver_features, top_drivers=top_drivers)
+    kickoff = None
+    if card.kickoff is not None:
+        kickoff_estimators = _estimators(payload, card.kickoff, model_path, "kickoff")
+        kickoff = RiskModel(
+            card.kickoff, kickoff_estimators, max_driver_features, top_drivers=top_drivers
+        )
+    return RiskModel(
+        card, estimators, max_driver_features, top_drivers=top_drivers, kickoff=kickoff
+    )
 
 
 def _model_path(model_dir: Path, name: str) -> Path:
@@ -143,7 +156,7 @@ def read_card(model_dir: Path) -> ModelCard:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"{card_path} is not valid JSON ({exc}); retrain the model") from None
     version = raw.get("format_version") if isinstance(raw, dict) else None
-    if version != CARD_FORMAT_VERSION:
+    if version not in READABLE_CARD_VERSIONS:
         raise ModelFileError(
             f"{card_path} has card format version {version!r}, this pmassist reads version "
             f"{CARD_FORMAT_VERSION}; retrain: {TRAIN_HINT.format(dir=model_dir)}"
@@ -161,13 +174,15 @@ def read_card(model_dir: Path) -> ModelCard:
     return card
 
 
-def _estimators(payload: Any, card: ModelCard, path: Path) -> dict[str, TargetEstimators]:
+def _estimators(
+    payload: Any, card: ModelCard, path: Path, key: str = "classifier"
+) -> dict[str, TargetEstimators]:
     if not isinstance(payload, dict) or set(payload) != set(card.targets):
         raise ModelFileError(f"{path} does not hold the targets its card lists; retrain")
     estimators = {}
     for name in card.targets:
         entry = payload[name]
-        classifier = entry.get("classifier") if isinstance(entry, dict) else None
+        classifier = entry.get(key) if isinstance(entry, dict) else None
         if not isinstance(classifier, Pipeline) or not hasattr(classifier, "predict_proba"):
             raise ModelFileError(f"{path} holds no fitted pipeline for target {name}; retrain")
         estimators[name] = TargetEstimators(classifier)

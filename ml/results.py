@@ -84,6 +84,9 @@ class ScoreTable:
     columns: Mapping[str, np.ndarray]  # the coerced inputs: the value of each listed driver
     imputed: np.ndarray | None = None  # per project, how many features were missing
     levers: LeverTable | None = None  # ml.levers, when the model has levers
+    # Which model of a staged one scored these projects: "kickoff" (no checkpoint values) or
+    # "checkpoint"; None when the model is not staged. Each result then says it as "stage".
+    stage: str | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -101,6 +104,9 @@ class ScoreTable:
             if self.imputed is not None:
                 for row, count in zip(rows, self.imputed.tolist(), strict=True):
                     row["imputed"] = count
+            if self.stage is not None:
+                for row in rows:
+                    row["stage"] = self.stage
             return rows
 
     def _values(self, rows: np.ndarray, chosen: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ml.card import ModelCard
 from ml.errors import RiskInputError
 from ml.model import RiskModel
 from ml.persist import save_model
@@ -31,8 +32,28 @@ def train_to_dir(
 
 
 def training_summary(model: RiskModel, model_dir: Path) -> dict[str, Any]:
-    """{"model_dir", "rows", "features", "targets": {name: {positives, rows, validation}}}."""
+    """{"model_dir", "rows", "features", "targets": {name: {positives, rows, validation}}};
+    a staged model (spec `checkpoint`) adds "kickoff": the kick-off model's features and
+    targets, validated the same way (None when not staged)."""
     card = model.card
+    kickoff = None
+    if card.kickoff is not None:
+        kickoff = {
+            "features": [f.name for f in card.kickoff.features],
+            "targets": _target_summaries(card.kickoff),
+        }
+    return {
+        "model_dir": str(model_dir),
+        "rows": card.rows,
+        "features": [f.name for f in card.features],
+        "columns": card.columns.model_dump(mode="json"),
+        "warnings": [w.model_dump(mode="json") for w in card.warnings],
+        "targets": _target_summaries(card),
+        "kickoff": kickoff,
+    }
+
+
+def _target_summaries(card: ModelCard) -> dict[str, Any]:
     targets = {}
     for name, target in card.targets.items():
         validation = target.validation.model_dump(mode="json", exclude={"calibration"})
@@ -43,14 +64,7 @@ def training_summary(model: RiskModel, model_dir: Path) -> dict[str, Any]:
             "no_skill": target.no_skill,
             "validation": validation,
         }
-    return {
-        "model_dir": str(model_dir),
-        "rows": card.rows,
-        "features": [f.name for f in card.features],
-        "columns": card.columns.model_dump(mode="json"),
-        "warnings": [w.model_dump(mode="json") for w in card.warnings],
-        "targets": targets,
-    }
+    return targets
 
 
 def score_file(model: RiskModel, path: Path, sheet: str | None = None) -> list[dict[str, Any]]:

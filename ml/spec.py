@@ -106,6 +106,12 @@ class RiskSpec(BaseModel):
         description="Columns kept as features even when training flags them as leakage "
         "(they are known when a project is scored).",
     )
+    checkpoint: list[str] = Field(
+        default_factory=list,
+        description="Columns known only after the project starts (progress, SPI, ...): a "
+        "kick-off model is trained without them and scores projects that have none of them; "
+        "a checkpoint model is trained with them and scores projects that have any.",
+    )
     levers: list[str] = Field(
         default_factory=list,
         description="Numeric features a PM can act on; each result lists the probability "
@@ -147,8 +153,17 @@ class RiskSpec(BaseModel):
         excluded = self.never_features()
         return [c for c in columns if c not in excluded]
 
+    def kickoff_spec(self) -> RiskSpec:
+        """The same spec with the checkpoint columns dropped: the kick-off model's."""
+        drop = list(dict.fromkeys([*self.drop, *self.checkpoint]))
+        keep = [c for c in self.keep if c not in self.checkpoint]
+        levers = [c for c in self.levers if c not in self.checkpoint]
+        return self.model_copy(
+            update={"drop": drop, "keep": keep, "levers": levers, "checkpoint": []}, deep=True
+        )
+
     def check_columns(self, columns: list[str]) -> None:
-        missing = [c for c in self.required_columns() if c not in columns]
+        missing = [c for c in self.required_columns() + self.checkpoint if c not in columns]
         if missing:
             raise RiskSpecError(
                 f"the data has no column {', '.join(map(repr, missing))} named in the spec; "
@@ -159,6 +174,17 @@ class RiskSpec(BaseModel):
 PORTFOLIO_SPEC = RiskSpec(
     id="project_id",
     time="start_date",
+    # Known only once the project runs: progress and earned value, and what has happened since
+    # kick-off (changes, staff leaving, risks still open).
+    checkpoint=[
+        "percent_complete",
+        "spi",
+        "cpi",
+        "change_requests",
+        "requirement_volatility",
+        "staff_turnover",
+        "open_high_risks",
+    ],
     levers=[
         "open_high_risks",
         "change_requests",

@@ -102,6 +102,26 @@ def train_risk_model(
 def _train(
     frame: pd.DataFrame, spec: RiskSpec, data_sha256: str | None, seed: int, cv_repeats: int | None
 ) -> RiskModel:
+    """One model, or with spec `checkpoint` columns a checkpoint model (with them) that
+    carries a kick-off model (without them) for projects that have none of their values."""
+    model = _train_one(frame, spec, data_sha256, seed, cv_repeats)
+    staged = set(spec.checkpoint) & {f.name for f in model.features}
+    if not staged:
+        return model
+    kickoff = _train_one(frame, spec.kickoff_spec(), data_sha256, seed, cv_repeats)
+    model.card.stage = "checkpoint"
+    model.card.kickoff = kickoff.card
+    for warning in kickoff.card.warnings:
+        if warning.code == "no_skill":
+            model.card.warnings.append(
+                warning.model_copy(update={"message": f"kick-off model: {warning.message}"})
+            )
+    return RiskModel(model.card, model.estimators, kickoff=kickoff)
+
+
+def _train_one(
+    frame: pd.DataFrame, spec: RiskSpec, data_sha256: str | None, seed: int, cv_repeats: int | None
+) -> RiskModel:
     columns = [str(c) for c in frame.columns]
     spec.check_columns(columns)
     screened = screen_columns(frame, spec, seed)
@@ -134,7 +154,7 @@ def _train(
         features=[_feature_card(f, reference[f.name]) for f in features],
         targets=targets,
         driver_features=[f.name for f in features],
-        columns=column_report(columns, features, screened.excluded),
+        columns=column_report(columns, features, screened.excluded, spec.checkpoint),
         warnings=warnings,
     )
     for warning in warnings:
@@ -149,15 +169,21 @@ SMALL_DATA_POSITIVES = 20
 
 
 def column_report(
-    columns: list[str], features: list[Feature], excluded: list[ExcludedColumn]
+    columns: list[str],
+    features: list[Feature],
+    excluded: list[ExcludedColumn],
+    checkpoint: list[str] | None = None,
 ) -> ColumnReport:
-    """Every column of the file in its order: used (type, stage) or excluded (reason)."""
+    """Every column of the file in its order: used (type, stage: "checkpoint" for the
+    spec's checkpoint columns, else "plan") or excluded (reason)."""
+    late = set(checkpoint or ())
     kinds = {f.name: f.kind for f in features}
     reasons = {e.name: e for e in excluded}
     report = ColumnReport()
     for name in columns:
         if name in kinds:
-            report.used.append(UsedColumn(name=name, type=kinds[name], stage="plan"))
+            stage = "checkpoint" if name in late else "plan"
+            report.used.append(UsedColumn(name=name, type=kinds[name], stage=stage))
         else:
             report.excluded.append(
                 reasons.get(name) or ExcludedColumn(name=name, reason="no values")

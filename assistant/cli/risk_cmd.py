@@ -97,10 +97,29 @@ def _print_training(summary: dict[str, Any]) -> None:
         why = excluded["reason"] + (f": {excluded['detail']}" if excluded.get("detail") else "")
         columns.add_row(shown(excluded["name"]), Text(f"excluded: {why}", style="yellow"))
     console.print(columns)
+    staged = bool(summary.get("kickoff"))
+    _print_targets(console, summary["targets"], "checkpoint model" if staged else "")
+    if staged:
+        _print_targets(console, summary["kickoff"]["targets"], "kick-off model (plan columns)")
+    for warning in summary["warnings"]:
+        console.print(
+            Text(f"warning [{warning['code']}] ", style="bold yellow"), shown(warning["message"])
+        )
+
+
+def _print_targets(console: Console, targets: dict[str, Any], title: str) -> None:
     table = Table(
-        "target", "positives", "model", "scheme", "ROC AUC", "Brier", "logistic AUC", "prior Brier"
+        "target",
+        "positives",
+        "model",
+        "scheme",
+        "ROC AUC",
+        "Brier",
+        "logistic AUC",
+        "prior Brier",
+        title=title or None,
     )
-    for name, target in summary["targets"].items():
+    for name, target in targets.items():
         v = target["validation"]
         table.add_row(
             name,
@@ -113,10 +132,6 @@ def _print_training(summary: dict[str, Any]) -> None:
             f"{v['baseline_brier']:.3f}",
         )
     console.print(table)
-    for warning in summary["warnings"]:
-        console.print(
-            Text(f"warning [{warning['code']}] ", style="bold yellow"), shown(warning["message"])
-        )
 
 
 @risk_app.command("score")

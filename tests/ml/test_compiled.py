@@ -116,7 +116,9 @@ def test_a_replay_that_disagrees_is_refused(
 
 
 def test_a_model_without_the_replay_scores_the_same(loaded: RiskModel, new_projects) -> None:
-    slow = RiskModel(loaded.card, loaded.estimators, compiled=False)
+    assert loaded.kickoff is not None
+    kickoff = RiskModel(loaded.kickoff.card, loaded.kickoff.estimators, compiled=False)
+    slow = RiskModel(loaded.card, loaded.estimators, compiled=False, kickoff=kickoff)
     assert slow.score_frame(new_projects) == loaded.score_frame(new_projects)
     assert [p.compiled for p in slow._parts.values()] == [None] * len(slow.estimators)
     assert None not in [p.compiled for p in loaded._parts.values()]

@@ -90,12 +90,13 @@ def test_both_candidate_models_give_exact_drivers(
 
 def test_the_number_of_drivers_is_configurable(loaded: RiskModel, new_projects) -> None:
     five = loaded.score_frame(new_projects.head(10))
-    two = RiskModel(loaded.card, loaded.estimators, top_drivers=2).score_frame(
+    kickoff = loaded.kickoff  # these projects have checkpoint values: it does not score them
+    two = RiskModel(loaded.card, loaded.estimators, top_drivers=2, kickoff=kickoff).score_frame(
         new_projects.head(10)
     )
-    none = RiskModel(loaded.card, loaded.estimators, top_drivers=0).score_frame(
-        new_projects.head(2)
-    )
+    none = RiskModel(
+        loaded.card, loaded.estimators, top_drivers=0, kickoff=kickoff
+    ).score_frame(new_projects.head(2))
     for many, few in zip(five, two, strict=True):
         assert few["drivers"] == many["drivers"][:2]
         assert {k: v for k, v in few.items() if k != "drivers"} == {

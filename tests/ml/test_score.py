@@ -18,7 +18,7 @@ def test_results_follow_the_contract_in_input_order(loaded: RiskModel, new_proje
     results = loaded.score_frame(new_projects)
     assert [r["id"] for r in results] == new_projects["project_id"].tolist()
     for result in results:
-        assert set(result) == {"id", "delay", "overrun", "drivers", "levers", "imputed"}
+        assert set(result) == {"id", "delay", "overrun", "drivers", "levers", "imputed", "stage"}
         for name in ("delay", "overrun"):
             target = result[name]
             levels = loaded.card.targets[name].levels

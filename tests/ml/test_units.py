@@ -26,5 +26,7 @@ def test_without_a_planned_value_there_is_no_extra(trained: RiskModel) -> None:
 def test_imputed_counts_the_empty_features(trained: RiskModel) -> None:
     features = len(trained.features)
     empty, some = trained.score_records([{}, {"team_size": 8, "spi": 0.9, "industry": "finance"}])
-    assert empty["imputed"] == features
-    assert some["imputed"] == features - 3
+    # nothing known at the checkpoint: the kick-off model scores it, over its own features
+    assert trained.kickoff is not None
+    assert empty["stage"] == "kickoff" and empty["imputed"] == len(trained.kickoff.features)
+    assert some["stage"] == "checkpoint" and some["imputed"] == features - 3
