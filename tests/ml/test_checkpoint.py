@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
@@ -126,6 +127,7 @@ def test_a_version_2_card_without_kickoff_still_loads(tmp_path: Path, portfolio)
     assert load_model(out).kickoff is None
 
 
+@pytest.mark.slow  # trains models end to end: seconds on 2 cores
 def test_risk_train_json_shows_each_columns_stage_and_both_validations(
     tmp_path: Path, portfolio_csv: Path
 ) -> None:

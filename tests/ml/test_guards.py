@@ -65,6 +65,7 @@ def test_leaked_columns_are_named_and_excluded(leaky_model: RiskModel) -> None:
     assert max(t.validation.roc_auc for t in leaky_model.card.targets.values()) < 0.99
 
 
+@pytest.mark.slow  # trains models end to end: seconds on 2 cores
 def test_spec_keep_keeps_a_flagged_column(tmp_path: Path) -> None:
     spec = load_spec(None).model_copy(update={"keep": ["cost_variance_pct"]})
     model = train_risk_model(leaky_portfolio().drop(columns=["closing_status"]), spec)
@@ -76,6 +77,7 @@ def test_duplicate_ids_warn_naming_the_id(leaky_model: RiskModel) -> None:
     assert "P-DUP" in warning.message and warning.columns == ["project_id"]
 
 
+@pytest.mark.slow  # trains models end to end: seconds on 2 cores
 def test_a_target_without_signal_is_no_skill_everywhere() -> None:
     frame = generate_portfolio(240, seed=6)
     rng = np.random.default_rng(0)
@@ -98,6 +100,7 @@ def test_a_target_without_signal_is_no_skill_everywhere() -> None:
     assert not model.card.targets["overrun"].no_skill
 
 
+@pytest.mark.slow  # trains models end to end: seconds on 2 cores
 def test_small_data_warns() -> None:
     model = train_risk_model(generate_portfolio(60, seed=7), load_spec(None))
     assert {w.target for w in warnings_of(model, "small_data")} == {"delay", "overrun"}
