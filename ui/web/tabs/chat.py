@@ -154,7 +154,14 @@ def earlier_turns(history: list[dict[str, Any]]) -> list[Turn]:
 
 
 def _said(message: dict[str, Any]) -> str:
-    return html_to_text(str(message.get("content", ""))).strip()
+    # Gradio 6 hands the history back with each content as a list of parts
+    # ([{"type": "text", "text": ...}]); what we put in was one HTML string.
+    content = message.get("content", "")
+    if isinstance(content, list):
+        content = "\n".join(
+            str(part.get("text", "")) for part in content if isinstance(part, dict)
+        )
+    return html_to_text(str(content)).strip()
 
 
 def heading(lang: str) -> str:
