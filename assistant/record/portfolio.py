@@ -53,9 +53,23 @@ def summarise(register: Register, status: ProjectStatus) -> ProjectSummary:
     )  # fmt: skip
 
 
+LABEL_CHARS = 40
+BREAKS = " ，,；;。、：:（("
+
+
+def shorten(text: str, limit: int = LABEL_CHARS) -> str:
+    """At most `limit` characters, cut at the last word or clause break in its second half
+    and marked with "…", so that a label never ends in the middle of a word."""
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(b, 0, limit) for b in BREAKS)
+    head = text[:cut] if cut >= limit // 2 else text[: limit - 1]
+    return head.rstrip(" ，,；;。、：:（(") + "…"
+
+
 def _label(item: RecordItem) -> str:
     head = item.id if item.own_id else ""
-    return f"{head} {item.text[:40]}".strip()
+    return f"{head} {shorten(item.text)}".strip()
 
 
 def next_milestone(register: Register) -> str | None:

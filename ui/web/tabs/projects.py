@@ -21,6 +21,11 @@ from ui.web.tabs.context import UiContext, lang_code
 REGISTER_COLUMNS = ("kind", "id", "text", "owner", "due", "status", "first_seen", "last_seen",
                     "source")  # fmt: skip
 
+# Shares of the page width, so that the long cells (risks, reasons, item text) wrap inside
+# the screen instead of pushing the table sideways; short cells (health, SPI, dates) stay narrow.
+OVERVIEW_WIDTHS = ["11%", "6%", "8%", "5%", "5%", "14%", "6%", "23%", "22%"]
+REGISTER_WIDTHS = ["6%", "5%", "31%", "8%", "8%", "7%", "8%", "8%", "19%"]
+
 
 def register_headers(lang: str) -> list[str]:
     return [t("col_source" if c == "source" else f"reg_{c}", lang) for c in REGISTER_COLUMNS]
@@ -92,8 +97,9 @@ def build(ctx: UiContext) -> None:
             gr.Button(t("refresh", "zh"), scale=0, elem_id="projects-refresh"), value="refresh"
         )
     overview = gr.Dataframe(
-        safe(overview_frame), interactive=False, wrap=True, elem_id="projects-overview"
-    )
+        safe(overview_frame), interactive=False, wrap=True, elem_id="projects-overview",
+        column_widths=OVERVIEW_WIDTHS,
+    )  # fmt: skip
     add(gr.Markdown(heading("register")("zh")), value=heading("register"))
     with gr.Row():
         project = add(
@@ -117,7 +123,7 @@ def build(ctx: UiContext) -> None:
         )
     register = gr.Dataframe(
         register_frame(ctx, None, [], False, False), interactive=False, wrap=True,
-        elem_id="projects-register",
+        elem_id="projects-register", column_widths=REGISTER_WIDTHS,
     )  # fmt: skip
     inputs = [project, kinds, open_only, overdue, as_of, ctx.language]
 
