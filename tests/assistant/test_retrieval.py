@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.glossary import Glossary, GlossaryError, load_glossary
@@ -11,6 +12,7 @@ from assistant.retrieval import (
     HybridRetriever,
     open_bm25_index,
     reciprocal_rank_fusion,
+    stored_vectors,
 )
 from assistant.retrieval.translate import Lexicon
 from assistant.tokenize import TextTokenizer, estimate_tokens, stem
@@ -235,6 +237,22 @@ def test_vectors_join_a_saved_index_without_rebuilding_it(
     query = embedder.embed_batch(["monthly invoices as PDF"])[0]
     assert reloaded.vector_search(query, 1, None)[0].source == "beta/reqs/invoices.md"
     assert reloaded.vector_search(query, 5, SearchFilter(project="alpha"))[0].project == "alpha"
+
+
+def test_stored_vectors_are_read_back_through_the_store_port(
+    tmp_path: Path, corpus_store: InMemoryStore, tokenizer: TextTokenizer
+) -> None:
+    embedder = NgramEmbedder()
+    read = stored_vectors(corpus_store, embedder.id)
+    wanted = [CORPUS[3], CORPUS[0], CORPUS[1]]  # two documents' chunks, out of store order
+    found = read(wanted)
+    assert found is not None and found[0] == embedder.id
+    np.testing.assert_allclose(found[1], embedder.embed_batch([c.text for c in wanted]), atol=1e-6)
+    index = open_bm25_index(tmp_path / "bm25", 1, corpus_store.iter_chunks, tokenizer, read)
+    query = embedder.embed_batch(["monthly invoices as PDF"])[0]
+    assert index.vector_search(query, 1, None)[0].source == "beta/reqs/invoices.md"
+    corpus_store.delete_ids([CORPUS[0].id])  # the store changed underneath: no vectors
+    assert read(wanted) is None
 
 
 def test_a_damaged_saved_index_is_rebuilt(
