@@ -19,7 +19,7 @@ from ingest.errors import NoIndexError
 from ingest.manifest import Manifest
 from ingest.payloads import PayloadStore
 from ingest.pipeline import IngestConfig
-from ingest.ports import Embedder
+from ingest.ports import Embedder, IndexStore
 from ingest.store import ChromaStore
 
 MANIFEST_FILE = "manifest.sqlite3"
@@ -32,7 +32,7 @@ class Index:
 
     settings: Settings
     embedder: Embedder
-    store: ChromaStore
+    store: IndexStore
     manifest: Manifest
 
     def close(self) -> None:
@@ -101,7 +101,7 @@ def _chroma_path(settings: Settings) -> Path:
 
 def open_store(
     settings: Settings, embedder: Embedder, *, create: bool = False, lazy: bool = False
-) -> ChromaStore:
+) -> IndexStore:
     """The Chroma store, checked against `embedder` (EmbedderMismatchError on a mismatch).
 
     create=False raises NoIndexError when nothing has been ingested; lazy=True defers the

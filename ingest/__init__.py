@@ -4,7 +4,7 @@ Entry points (built from Settings by `assistant.factory`, never at import time):
   - `ingest.pipeline.ingest_paths(paths, store=, embedder=, manifest=, config=)` -> IngestReport
   - `ingest.pipeline.remove_documents(sources, store=, manifest=)`
   - `ingest.lock.WorkspaceLock(workspace, wait=0)`: hold it around both of the above
-  - `ingest.store.ChromaStore` / `InMemoryStore`: the `VectorStore` port (ingest.ports)
+  - `ingest.store.ChromaStore` / `InMemoryStore`: the `IndexStore` port (ingest.ports)
   - `ingest.embedders.HashingEmbedder(dim)`: the default `Embedder`, offline and deterministic
   - `ingest.manifest.Manifest`: documents, chunk counts, `generation()` for derived indexes
 

@@ -46,7 +46,7 @@ from ingest.files import (
 from ingest.files import chunk_id as chunk_id  # re-exported: ids are part of the pipeline's API
 from ingest.loaders import LoadedDocument, LoadLimits
 from ingest.manifest import FAILED, OK, DocumentRecord, Manifest
-from ingest.ports import Embedder, VectorStore
+from ingest.ports import Embedder, IndexStore, VectorStore
 from ingest.reader_process import ReaderThread
 from ingest.recovery import crash_point, recover
 
@@ -126,7 +126,7 @@ def ingest_paths(
     paths: Sequence[Path],
     *,
     project: str | None = None,
-    store: VectorStore,
+    store: IndexStore,
     embedder: Embedder,
     manifest: Manifest,
     config: IngestConfig | None = None,
@@ -322,9 +322,7 @@ class _WorkerAhead:
             run.worker = FileWorker(run.rules, dim, run.config.embed_batch,
                                     lambda job: _read_here(job, run))  # fmt: skip
             self._fill()
-            opener = getattr(run.writer.store, "open", None)
-            if callable(opener):  # connect while the worker starts, not at the first write
-                opener()
+            run.writer.store.open()  # connect while the worker starts, not at the first write
         self.worker = run.worker
 
     def outcome(self, index: int) -> Outcome:
@@ -359,7 +357,7 @@ class _BatchWriter:
 
     def __init__(
         self,
-        store: VectorStore,
+        store: IndexStore,
         embedder: Embedder,
         manifest: Manifest,
         config: IngestConfig,
@@ -395,9 +393,8 @@ class _BatchWriter:
                 self.store.delete_sources([r.source for r in stale if r.root == root], root)
             crash_point("deleted")
             chunks = [c for r in batch for c in r.chunks]
-            write = self.store.add
-            if not any(r.had_row for r in batch):  # only new files: their chunk ids are new
-                write = getattr(self.store, "add_new", write)
+            # Only new files: their chunk ids are new, and the store may skip upsert's lookup.
+            write = self.store.add if any(r.had_row for r in batch) else self.store.add_new
             # Vectors come with the files when the worker process embedded them.
             ready = all(r.vectors is not None for r in batch if r.chunks)
             vectors = (

@@ -1,4 +1,4 @@
-"""Vector stores behind the `VectorStore` port: Chroma (embedded or server) and in-memory.
+"""Vector stores behind the `IndexStore` port: Chroma (embedded or server) and in-memory.
 
 Every chunk also records the absolute folder it was ingested from (`root`), so two folders
 that both contain "notes.md" never delete each other's chunks. Dates are stored twice: the
@@ -19,6 +19,7 @@ from ingest.errors import EmbedderMismatchError, NoIndexError, StoreUnavailableE
 from ingest.metadata import date_as_int
 from ingest.model import Chunk, SearchFilter, SearchHit
 from ingest.payloads import PayloadStore
+from ingest.ports import IndexStore
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def _sources_where(sources: Sequence[str], root: str | None) -> dict[str, Any]:
 
 
 class ChromaStore:
-    """The `VectorStore` over one Chroma collection (cosine space).
+    """The `IndexStore` over one Chroma collection (cosine space).
 
     `client` is a chromadb client or a zero-argument callable returning one; with a callable
     nothing connects until the first operation, which keeps no-op re-ingests fast. The
@@ -381,19 +382,31 @@ def _is_connection_error(exc: BaseException) -> bool:
 
 
 class InMemoryStore:
-    """The `VectorStore` port in numpy, brute force: for tests of other packages."""
-
-    def close(self) -> None:
-        pass
+    """The `IndexStore` port in numpy, brute force: the one fake store, for tests of other
+    packages. Passes the same contract tests as `ChromaStore` (cosine scores, upserts, the same
+    filters); insertion order is kept, and nothing to connect to makes open/reconnect no-ops."""
 
     def __init__(self) -> None:
         self._chunks: dict[str, Chunk] = {}
         self._vectors: dict[str, np.ndarray] = {}
 
+    def open(self) -> InMemoryStore:
+        return self
+
+    def close(self) -> None:
+        pass
+
+    def reconnect(self) -> None:
+        pass
+
     def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         for chunk, vector in zip(chunks, vectors, strict=True):
             self._chunks[chunk.id] = chunk
             self._vectors[chunk.id] = np.asarray(vector, dtype=np.float32)
+
+    def add_new(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        rows = [i for i, c in enumerate(chunks) if c.id not in self._chunks]
+        self.add([chunks[i] for i in rows], np.asarray(vectors)[rows])
 
     def delete_sources(self, sources: Sequence[str], root: str | None = None) -> None:
         wanted = set(sources)
@@ -419,6 +432,18 @@ class InMemoryStore:
         order = np.argsort(-scores, kind="stable")[:k]
         return [SearchHit(candidates[i], float(scores[i])) for i in order]
 
+    def read_chunks(
+        self, documents: Sequence[tuple[str, str]] | None = None, *, vectors: bool = False
+    ) -> tuple[list[Chunk], np.ndarray | None]:
+        wanted = None if documents is None else set(documents)
+        chunks = [c for c in self._chunks.values()
+                  if wanted is None or (c.root, c.source) in wanted]  # fmt: skip
+        if not vectors:
+            return chunks, None
+        if not chunks:
+            return chunks, np.zeros((0, 0), dtype=np.float32)
+        return chunks, np.stack([self._vectors[c.id] for c in chunks])
+
     def count(self) -> int:
         return len(self._chunks)
 
@@ -442,3 +467,9 @@ def matches(chunk: Chunk, where: SearchFilter | None) -> bool:
     if where.date_from and chunk.date and chunk.date < where.date_from:
         return False
     return not (where.date_to and chunk.date and chunk.date > where.date_to)
+
+
+# Both stores implement the whole port: mypy checks these two lines (nothing else names
+# InMemoryStore in the packages it checks).
+_REAL: type[IndexStore] = ChromaStore
+_FAKE: type[IndexStore] = InMemoryStore

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -42,7 +42,7 @@ from ingest.errors import NoIndexError, WorkspaceBusyError
 from ingest.lock import WorkspaceLock, writer_pid
 from ingest.manifest import OK, DocumentRecord
 from ingest.model import Chunk, SearchFilter, SearchHit
-from ingest.store import ChromaStore
+from ingest.ports import IndexStore
 
 if TYPE_CHECKING:
     from assistant.factory import Index
@@ -120,7 +120,7 @@ def publish_snapshot(index: Index, tokenizer: TextTokenizer, *, save: bool = Tru
 
 
 def _current_chunks(
-    store: ChromaStore,
+    store: IndexStore,
     previous: BM25Index | None,
     expected: dict[tuple[str, str], DocumentRecord],
     with_vectors: bool,
@@ -191,7 +191,7 @@ class SnapshotSearch:
     Read-only: the writing methods of the port raise, a snapshot is changed by publishing.
     """
 
-    def __init__(self, store: ChromaStore, snapshot: BM25Index) -> None:
+    def __init__(self, store: IndexStore, snapshot: BM25Index) -> None:
         self.store = store
         self.snapshot = snapshot
         self._rows: dict[str, int] | None = None  # chunk id -> row, made on the first search
@@ -383,22 +383,17 @@ def open_retriever(settings: Settings, index: Index | None = None) -> HybridRetr
     return LiveRetriever(settings, index).current()
 
 
-def stored_vectors(store: Any, embedder_id: str) -> VectorSource:
-    """Reads the chunks' vectors back from a Chroma store (None for other stores, or when the
-    store changed underneath, so the snapshot is simply left out)."""
+def stored_vectors(store: IndexStore, embedder_id: str) -> VectorSource:
+    """Reads the chunks' vectors back from the store (None when the store changed underneath,
+    so the snapshot is simply left out)."""
 
     def read(chunks: Sequence[Chunk]) -> tuple[str, np.ndarray] | None:
-        collection = getattr(store, "collection", None)  # ChromaStore's, opened on demand
-        if collection is None:
+        documents = list(dict.fromkeys((c.root, c.source) for c in chunks))
+        stored, vectors = store.read_chunks(documents, vectors=True)
+        rows = {c.id: i for i, c in enumerate(stored)}
+        if vectors is None or any(c.id not in rows for c in chunks):
             return None
-        found: dict[str, Any] = {}
-        ids = [c.id for c in chunks]
-        for start in range(0, len(ids), 1000):
-            got = collection.get(ids=ids[start : start + 1000], include=["embeddings"])
-            found.update(zip(got["ids"], got["embeddings"], strict=True))
-        if len(found) != len(ids):
-            return None
-        return embedder_id, np.asarray([found[i] for i in ids], dtype=np.float32)
+        return embedder_id, vectors[[rows[c.id] for c in chunks]]
 
     return read
 

@@ -1,19 +1,22 @@
-"""Fakes and corpora for retrieval and answer tests: real behaviour, no network, no downloads."""
+"""Fakes and corpora for retrieval and answer tests: real behaviour, no network, no downloads.
+
+The vector store is ingest.store.InMemoryStore, the one fake of the port."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from assistant.glossary import Glossary, load_glossary
-from assistant.retrieval import BM25Index, HybridRetriever, chunk_matches
+from assistant.retrieval import BM25Index, HybridRetriever
 from assistant.tokenize import TextTokenizer
-from ingest.model import Chunk, SearchFilter, SearchHit
+from ingest.model import Chunk
+from ingest.store import InMemoryStore
 
 
 class NgramEmbedder:
@@ -42,39 +45,6 @@ class NgramEmbedder:
             if norm:
                 out[row] /= norm
         return out
-
-
-class MemoryStore:
-    """A VectorStore in a list: cosine similarity by dot product, same filter semantics."""
-
-    def __init__(self) -> None:
-        self.chunks: list[Chunk] = []
-        self.vectors = np.zeros((0, 0), dtype=np.float32)
-
-    def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        self.chunks.extend(chunks)
-        self.vectors = vectors if not len(self.vectors) else np.vstack([self.vectors, vectors])
-
-    def delete_sources(self, sources: Sequence[str]) -> None:
-        keep = [i for i, c in enumerate(self.chunks) if c.source not in set(sources)]
-        self.chunks = [self.chunks[i] for i in keep]
-        self.vectors = self.vectors[keep]
-
-    def search(
-        self, vector: np.ndarray, k: int, where: SearchFilter | None = None
-    ) -> list[SearchHit]:
-        if not self.chunks:
-            return []
-        sims = self.vectors @ vector
-        order = np.argsort(-sims)
-        hits = [SearchHit(self.chunks[i], float(sims[i])) for i in order]
-        return [h for h in hits if chunk_matches(h.chunk, where)][:k]
-
-    def count(self) -> int:
-        return len(self.chunks)
-
-    def iter_chunks(self, where: SearchFilter | None = None) -> Iterator[Chunk]:
-        return (c for c in self.chunks if chunk_matches(c, where))
 
 
 def make_chunk(
@@ -161,15 +131,15 @@ def tokenizer(tmp_path_factory: pytest.TempPathFactory) -> TextTokenizer:
 
 
 @pytest.fixture
-def corpus_store() -> MemoryStore:
-    store = MemoryStore()
+def corpus_store() -> InMemoryStore:
+    store = InMemoryStore()
     store.add(CORPUS, NgramEmbedder().embed_batch([c.text for c in CORPUS]))
     return store
 
 
 @pytest.fixture
 def retriever(
-    corpus_store: MemoryStore, tokenizer: TextTokenizer, glossary: Glossary
+    corpus_store: InMemoryStore, tokenizer: TextTokenizer, glossary: Glossary
 ) -> HybridRetriever:
     tokenizer.add_words(glossary.chinese_forms)
     bm25 = BM25Index.build(corpus_store.iter_chunks(), tokenizer, generation=1)

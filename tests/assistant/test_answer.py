@@ -25,7 +25,8 @@ from assistant.prompts import PromptError, load_prompt
 from assistant.retrieval import BM25Index, HybridRetriever
 from assistant.tokenize import TextTokenizer
 from ingest.model import SearchFilter, SearchHit
-from tests.assistant.conftest import CORPUS, MemoryStore, NgramEmbedder, make_chunk
+from ingest.store import InMemoryStore
+from tests.assistant.conftest import CORPUS, NgramEmbedder, make_chunk
 from tests.openai_server import OpenAIServer
 
 
@@ -62,7 +63,7 @@ def test_a_matching_heading_is_quoted_with_the_items_it_introduces(
         "- Memory leak in the proxy",
         "pm/alb.md",
     )
-    store = MemoryStore()
+    store = InMemoryStore()
     store.add([chunk], NgramEmbedder().embed_batch([chunk.text]))
     r = HybridRetriever(
         store=store, embedder=NgramEmbedder(), bm25=BM25Index.build([chunk], tokenizer, 1),
@@ -232,7 +233,7 @@ def test_long_sentences_are_quoted_as_a_window_around_the_match(
 ) -> None:
     filler = "，".join(f"第{i}项工作按计划推进" for i in range(40))
     chunk = make_chunk(f"时间线：{filler}，4月18日 22:00 开始割接并发布停服公告，{filler}", "t.md")
-    store = MemoryStore()
+    store = InMemoryStore()
     store.add([chunk], NgramEmbedder().embed_batch([chunk.text]))
     r = HybridRetriever(
         store=store, embedder=NgramEmbedder(), bm25=BM25Index.build([chunk], tokenizer, 1),
@@ -252,7 +253,7 @@ def test_a_question_word_inside_a_document_word_still_supports_the_answer(
         make_chunk(f"第{j}条：模块7的接口联调记录，版本{j}，负责人李雷。", f"m{j}.md", index=j)
         for j in range(25)
     ]
-    store = MemoryStore()
+    store = InMemoryStore()
     store.add(chunks, NgramEmbedder().embed_batch([c.text for c in chunks]))
     r = HybridRetriever(
         store=store, embedder=NgramEmbedder(), bm25=BM25Index.build(chunks, tokenizer, 1),

@@ -12,7 +12,8 @@ from assistant.record.identity import build_items, canonical_id
 from assistant.record.models import Mention
 from assistant.record.status import project_status
 from assistant.record.store import DocumentRef
-from tests.assistant.conftest import MemoryStore, NgramEmbedder, make_chunk
+from ingest.store import InMemoryStore
+from tests.assistant.conftest import NgramEmbedder, make_chunk
 
 WEEK1 = """# 第 1 次周例会
 
@@ -188,8 +189,8 @@ def test_select_open_and_overdue() -> None:
     assert overdue == {"A-02"}
 
 
-def _store(*docs: tuple[str, str, str]) -> tuple[MemoryStore, list[DocumentRef]]:
-    store = MemoryStore()
+def _store(*docs: tuple[str, str, str]) -> tuple[InMemoryStore, list[DocumentRef]]:
+    store = InMemoryStore()
     chunks = [make_chunk(text, source, date=date) for text, source, date in docs]
     store.add(chunks, NgramEmbedder().embed_batch([c.text for c in chunks]))
     refs = [DocumentRef("", c.source, c.project, c.date, c.file_hash) for c in chunks]
@@ -201,7 +202,7 @@ def test_register_cache_and_deleted_documents(tmp_path: Path) -> None:
     cache = FactsCache(tmp_path / "facts")
     first = build_register("alpha", refs, store, cache=cache, as_of="2026-04-01")
     assert len(list((tmp_path / "facts").glob("*.json"))) == 2
-    store.chunks.clear()  # the second build reads the cache only
+    store.delete_sources(["w1.md", "w2.md"])  # the second build reads the cache only
     again = build_register("alpha", refs, store, cache=cache, as_of="2026-04-01")
     assert again.to_json() == first.to_json()
     without_week2 = build_register("alpha", refs[:1], store, cache=cache, as_of="2026-04-01")

@@ -8,7 +8,8 @@ import json
 from assistant.llm import OpenAIChatModel
 from assistant.record import build_register
 from assistant.record.store import DocumentRef, FactsCache
-from tests.assistant.conftest import MemoryStore, NgramEmbedder, make_chunk
+from ingest.store import InMemoryStore
+from tests.assistant.conftest import NgramEmbedder, make_chunk
 from tests.assistant.test_record import WEEK1
 from tests.openai_server import OpenAIServer
 
@@ -25,8 +26,8 @@ def chat(server: OpenAIServer) -> OpenAIChatModel:
     return OpenAIChatModel("test-model", base_url=server.base_url, api_key="k", max_retries=0)
 
 
-def store_and_refs() -> tuple[MemoryStore, list[DocumentRef]]:
-    store = MemoryStore()
+def store_and_refs() -> tuple[InMemoryStore, list[DocumentRef]]:
+    store = InMemoryStore()
     chunk = make_chunk(WEEK1, "w1.md", date="2026-03-06")
     store.add([chunk], NgramEmbedder().embed_batch([chunk.text]))
     return store, [DocumentRef("", chunk.source, chunk.project, chunk.date, chunk.file_hash)]

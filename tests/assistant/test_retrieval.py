@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.glossary import Glossary, GlossaryError, load_glossary
@@ -11,11 +12,13 @@ from assistant.retrieval import (
     HybridRetriever,
     open_bm25_index,
     reciprocal_rank_fusion,
+    stored_vectors,
 )
 from assistant.retrieval.translate import Lexicon
 from assistant.tokenize import TextTokenizer, estimate_tokens, stem
 from ingest.model import SearchFilter
-from tests.assistant.conftest import CORPUS, MemoryStore, NgramEmbedder, make_chunk
+from ingest.store import InMemoryStore
+from tests.assistant.conftest import CORPUS, NgramEmbedder, make_chunk
 
 
 def sources(hits) -> list[str]:
@@ -107,7 +110,7 @@ def test_bm25_ranks_the_exact_chunk_first(retriever: HybridRetriever) -> None:
 
 
 def test_glossary_expansion_finds_the_other_language(
-    corpus_store: MemoryStore, tokenizer: TextTokenizer, glossary: Glossary
+    corpus_store: InMemoryStore, tokenizer: TextTokenizer, glossary: Glossary
 ) -> None:
     bm25 = BM25Index.build(corpus_store.iter_chunks(), tokenizer, generation=1)
 
@@ -165,7 +168,7 @@ def test_rrf_rewards_agreement_between_rankings() -> None:
 
 
 def test_vector_only_weights_follow_the_embedder(
-    corpus_store: MemoryStore, tokenizer: TextTokenizer
+    corpus_store: InMemoryStore, tokenizer: TextTokenizer
 ) -> None:
     bm25 = BM25Index.build([], tokenizer, generation=0)
     r = HybridRetriever(
@@ -180,7 +183,7 @@ def test_vector_only_weights_follow_the_embedder(
 
 
 def test_bm25_index_persists_and_rebuilds_only_on_a_new_generation(
-    tmp_path: Path, corpus_store: MemoryStore, tokenizer: TextTokenizer
+    tmp_path: Path, corpus_store: InMemoryStore, tokenizer: TextTokenizer
 ) -> None:
     folder = tmp_path / "bm25"
     built = open_bm25_index(folder, 3, corpus_store.iter_chunks, tokenizer)
@@ -207,13 +210,13 @@ def test_empty_index_searches_to_nothing(tmp_path: Path, tokenizer: TextTokenize
     index = open_bm25_index(tmp_path / "bm25", 0, list, tokenizer)
     assert len(index) == 0
     r = HybridRetriever(
-        store=MemoryStore(), embedder=NgramEmbedder(), bm25=index, tokenizer=tokenizer
+        store=InMemoryStore(), embedder=NgramEmbedder(), bm25=index, tokenizer=tokenizer
     )
     assert r.search("anything at all") == []
 
 
 def test_vectors_join_a_saved_index_without_rebuilding_it(
-    tmp_path: Path, corpus_store: MemoryStore, tokenizer: TextTokenizer
+    tmp_path: Path, corpus_store: InMemoryStore, tokenizer: TextTokenizer
 ) -> None:
     folder = tmp_path / "bm25"
     open_bm25_index(folder, 1, corpus_store.iter_chunks, tokenizer)
@@ -236,8 +239,24 @@ def test_vectors_join_a_saved_index_without_rebuilding_it(
     assert reloaded.vector_search(query, 5, SearchFilter(project="alpha"))[0].project == "alpha"
 
 
+def test_stored_vectors_are_read_back_through_the_store_port(
+    tmp_path: Path, corpus_store: InMemoryStore, tokenizer: TextTokenizer
+) -> None:
+    embedder = NgramEmbedder()
+    read = stored_vectors(corpus_store, embedder.id)
+    wanted = [CORPUS[3], CORPUS[0], CORPUS[1]]  # two documents' chunks, out of store order
+    found = read(wanted)
+    assert found is not None and found[0] == embedder.id
+    np.testing.assert_allclose(found[1], embedder.embed_batch([c.text for c in wanted]), atol=1e-6)
+    index = open_bm25_index(tmp_path / "bm25", 1, corpus_store.iter_chunks, tokenizer, read)
+    query = embedder.embed_batch(["monthly invoices as PDF"])[0]
+    assert index.vector_search(query, 1, None)[0].source == "beta/reqs/invoices.md"
+    corpus_store.delete_ids([CORPUS[0].id])  # the store changed underneath: no vectors
+    assert read(wanted) is None
+
+
 def test_a_damaged_saved_index_is_rebuilt(
-    tmp_path: Path, corpus_store: MemoryStore, tokenizer: TextTokenizer
+    tmp_path: Path, corpus_store: InMemoryStore, tokenizer: TextTokenizer
 ) -> None:
     folder = tmp_path / "bm25"
     open_bm25_index(folder, 1, corpus_store.iter_chunks, tokenizer)

@@ -29,7 +29,8 @@ from assistant.retrieval.translate import (
 )
 from assistant.tokenize import TextTokenizer
 from ingest.model import SearchHit
-from tests.assistant.conftest import MemoryStore, NgramEmbedder, make_chunk
+from ingest.store import InMemoryStore
+from tests.assistant.conftest import NgramEmbedder, make_chunk
 
 CEDICT_LINES = [
     "# CC-CEDICT header lines are skipped",
@@ -92,7 +93,7 @@ CHUNKS = [
 
 
 def _retriever(tokenizer: TextTokenizer, lexicon: Lexicon) -> HybridRetriever:
-    store = MemoryStore()
+    store = InMemoryStore()
     store.add(CHUNKS, NgramEmbedder().embed_batch([c.text for c in CHUNKS]))
     bm25 = BM25Index.build(CHUNKS, tokenizer, generation=1)
     return HybridRetriever(store=store, embedder=NgramEmbedder(), bm25=bm25,
@@ -172,7 +173,7 @@ def test_a_meeting_number_finds_its_minutes(tokenizer: TextTokenizer) -> None:
         )
         for n, title in [(1, "六十五次"), (2, "六十六次"), (3, "六十七次")]
     ]
-    store = MemoryStore()
+    store = InMemoryStore()
     store.add(chunks, NgramEmbedder().embed_batch([c.text for c in chunks]))
     r = HybridRetriever(store=store, embedder=NgramEmbedder(),
                         bm25=BM25Index.build(chunks, tokenizer, generation=1),
@@ -219,7 +220,7 @@ def test_the_meeting_that_decided_an_item_ranks_above_those_that_listed_it(
     decided = make_chunk("议题：LLVM 多版本方案评审。结论：同意继续推进。",
                          "tc/12-04.md", date="2024-12-04")  # fmt: skip
     chunks = [*listed, decided]
-    store = MemoryStore()
+    store = InMemoryStore()
     store.add(chunks, NgramEmbedder().embed_batch([c.text for c in chunks]))
     r = HybridRetriever(store=store, embedder=NgramEmbedder(),
                         bm25=BM25Index.build(chunks, tokenizer, generation=1),
