@@ -23,8 +23,8 @@ REGISTER_COLUMNS = ("kind", "id", "text", "owner", "due", "status", "first_seen"
 
 # Shares of the page width, so that the long cells (risks, reasons, item text) wrap inside
 # the screen instead of pushing the table sideways; short cells (health, SPI, dates) stay narrow.
-OVERVIEW_WIDTHS = ["11%", "6%", "8%", "5%", "5%", "14%", "6%", "23%", "22%"]
-REGISTER_WIDTHS = ["6%", "5%", "31%", "8%", "8%", "7%", "8%", "8%", "19%"]
+OVERVIEW_WIDTHS: list[str | int] = ["11%", "6%", "8%", "5%", "5%", "14%", "6%", "23%", "22%"]
+REGISTER_WIDTHS: list[str | int] = ["6%", "5%", "31%", "8%", "8%", "7%", "8%", "8%", "19%"]
 
 
 def register_headers(lang: str) -> list[str]:
