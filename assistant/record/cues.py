@@ -16,11 +16,19 @@ NOT_ITEM_HEADING = words(
     "下次会议", "会议信息",
 )  # fmt: skip
 
+NOT_SUBJECTS = (
+    "Need|Needs|Decide|Decided|Agreed|Proposal|Plan|Plans|Request|Time|Vote|Want|Try|Ask|Move|"
+    "Motion|Update|Going|Way|Reminder|Please|Still|Also|Next|Hard|Easy|Nice|Good|Better|Ability|"
+    "Attempt|Switch|Push|Access|Note|Effort|Work|Help|Option|Options|Permission|Ok|Okay"
+)
 # Work given to someone: wins even over a "结论：" label.
 STRONG = (
     r"由[^，,。；;]{1,12}?(?:负责|牵头|组织|跟进|实施|分析|处理)|会后|尽快|交由|进行调研|调研后|"
-    r"牵头负责|^@?[\w-]+\s+to\s+[a-z]|\b(?:to run the|agreed to (?:discuss|review|write|"
-    r"update|open|look))\b"
+    r"牵头负责|\b(?:to run the|agreed to (?:discuss|review|write|update|open|look))\b|"
+    # "@handle to …", "Antoine to run the vote", "(Antoine to …)": a person, then the work;
+    # "decide to …", "Proposal to …" start with a word, not a person.
+    r"(?:^|[(（]\s*)(?:@[\w-]+|(?-i:(?!(?:" + NOT_SUBJECTS + r")\b)[A-Z][a-z][\w-]*))\s+to\s+"
+    r"(?-i:[a-z])"
 )
 STRONG_ACTION = re.compile(STRONG, re.IGNORECASE)
 # Work someone is to do after the meeting.
@@ -38,6 +46,8 @@ DECISION_CUE = re.compile(
     r"同意|赞同|全票通过|一致通过|(?:审议|评审|投票)通过|结论|决策|决议|决定|确定(?!下次)|"
     r"(?<!不)建议(?:将|归档|保留|先|在|暂)|不建议|撤销|名额预留|最终名单|初定|"
     r"\b(?:agreed|consensus|no objections?|approved|decided|decision|conclusion|postponed|"
+    # Node.js shorthand: "decide to voting", "skip the conversation for now".
+    r"decides? to|skip(?:ped)? (?:the|this) (?:conversation|discussion|topic)|defer(?:red)?|"
     r"confirmed|take (?:it )?off the agenda|considered approved|came to conclusion|"
     r"move forward with)\b",
     re.IGNORECASE,
@@ -99,10 +109,12 @@ def is_title(raw: str, text: str) -> bool:
     """An agenda or talk title: numbered or naming a presenter or an issue number, with no
     outcome in it."""
     numbered = bool(NUMBERED.match(raw))
-    if DECISION_CUE.search(text) or (ACTION_CUE.search(text) and not numbered):
+    if DECISION_CUE.search(text):
         return False
-    if ISSUE_REF.search(text):
+    if ISSUE_REF.search(text):  # "Proposal to reduce … #1524" names an issue on the agenda
         return True
+    if ACTION_CUE.search(text) and not numbered:
+        return False
     presenter = bool(PRESENTER.search(without_links(raw)) or "@" in raw)
     if presenter:
         return numbered or bool(TITLE_WORDS.search(text))

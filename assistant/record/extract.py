@@ -27,7 +27,21 @@ from assistant.record.cues import (
     refine,
     without_links,
 )
+from assistant.record.forms import (
+    id_line_fields,
+    split_decision_and_action,
+    sub_point_kind,
+    without_letter,
+)
 from assistant.record.models import DocumentFacts, Kind, Mention, ProgressNote
+from assistant.record.people import (
+    NOT_PEOPLE,
+    People,
+    known_owner,
+    owner_of,
+    people_of,
+    speaker_of,
+)
 from assistant.record.tables import Table, table_row
 from assistant.record.words import (
     CHANGE,
@@ -84,7 +98,9 @@ def document_facts(chunks: Sequence[Chunk]) -> DocumentFacts:
     facts = DocumentFacts(source=first.source, date=first.date)
     tables: dict[str, Table] = {}
     previous: tuple[str, Line] | None = None  # the last line that was not an item
-    for line in document_lines(chunks):
+    lines = list(document_lines(chunks))
+    people = people_of((clean(without_links(line.text)), line.heading) for line in lines)
+    for line in lines:
         if line.text.startswith("|"):
             mention = table_row(line, tables)
             if mention is not None:
@@ -98,7 +114,7 @@ def document_facts(chunks: Sequence[Chunk]) -> DocumentFacts:
         if not_an_item(text, line):
             previous = (text, line) if len(text) >= MIN_CHARS else previous
             continue
-        found = line_mentions(text, line)
+        found = line_mentions(text, line, people)
         facts.mentions.extend(found)
         previous = None if found else (text, line)
         note = progress_note(text, line)
@@ -129,34 +145,77 @@ def not_an_item(text: str, line: Line) -> bool:
     return not listed and is_title(line.text, text)
 
 
-def line_mentions(text: str, line: Line) -> list[Mention]:
+def line_mentions(text: str, line: Line, people: People | None = None) -> list[Mention]:
     """Every mention one line makes: status notes for ids, a milestone, a change request, and
     the decision/action/risk/issue the line states."""
     # Requirements and post-mortems describe the whole project: their tables (milestones)
-    # count, their prose is not this week's decisions and actions.
-    stated = line.chunk.doc_type in LINE_ITEM_DOC_TYPES
-    item = item_mention(text, line) if stated else None
+    # count, their prose is not this week's decisions and actions; the lines under their
+    # "Action items" heading are.
+    stated = line.chunk.doc_type in LINE_ITEM_DOC_TYPES or listed_under(line)
+    items = item_mentions(text, line, people) if stated else []
+    defined = {m.own_id for m in items}
     # "A-02 完成测试环境搭建" defines A-02; its verb is not a status note about it.
-    found = [n for n in id_status_notes(text, line) if item is None or n.own_id != item.own_id]
+    found = [n for n in id_status_notes(text, line) if n.own_id not in defined]
     found += milestone_mentions(text, line)
     change = change_mention(text, line)
     if change is not None:
         found.append(change)
-    if item is not None:
-        found.append(item)
-    return found
+    return found + items
 
 
-def item_mention(text: str, line: Line) -> Mention | None:
+def listed_under(line: Line) -> bool:
+    """Whether the line sits under a heading whose every line is an item ("Action items")."""
+    return any(ITEM_LIST_HEADING.search(title) for title in line.heading.split(" > "))
+
+
+def item_mentions(text: str, line: Line, people: People | None = None) -> list[Mention]:
+    """The item a line states, or two when it states a decision and then the work after it
+    ("同意…，后续…写成oecp", "we reduced it to 12 months, and will take another action")."""
+    item = item_mention(text, line, people)
+    if item is None or item.own_id or item.kind not in ("decision", "action"):
+        return [item] if item is not None else []
+    pair = split_decision_and_action(text)
+    if pair is None:
+        return [item]
+    decision, action = pair
+    return [
+        item.model_copy(update={"kind": "decision", "text": decision, "owner": None,
+                                "due": None, "status": None}),
+        item.model_copy(update={"kind": "action", "text": action,
+                                "owner": action_owner(action, text, people)}),
+    ]  # fmt: skip
+
+
+def line_section(text: str, line: Line, people: People | None = None) -> str | None:
+    """The register section of a line: the draft classifier's, refined by the cues of real
+    minutes, else the sub-point form ("c.恢复和上游 KubeEdge 的协同关系"), else follow-up work
+    given to a person the minutes list ("具体方案经纬和曹志讨论")."""
     labelled = first_match(text, LABELS) is not None
     risk_heading = heading_section(line.heading, HEADINGS, max_title=SECTION_TITLE_CHARS)
-    listed = any(ITEM_LIST_HEADING.search(title) for title in line.heading.split(" > "))
+    listed = listed_under(line)
     section = refine(
         classify(text, line.heading), text, labelled=labelled,
         risk_heading=risk_heading == "risks", listed=listed,
     )  # fmt: skip
     if section == "plan" and is_action(text):
         section = "actions"
+    if section in (None, "plan", "progress"):
+        section = sub_point_kind(line.text, text, line.heading) or section
+    if section in (None, "plan", "progress") and known_owner(text, people):
+        section = "actions"
+    return section
+
+
+def action_owner(text: str, line_text: str, people: People | None) -> str | None:
+    """Who the work is given to; "Yagiz: … will take another action": the speaker."""
+    owner = owner_of(text, people)
+    if owner is None and re.search(r"\b(?:I|we|will|I'll)\b", text):
+        owner = speaker_of(line_text)
+    return owner
+
+
+def item_mention(text: str, line: Line, people: People | None = None) -> Mention | None:
+    section = line_section(text, line, people)
     kind = SECTION_KIND.get(section or "")
     if kind is None:
         return None
@@ -168,10 +227,17 @@ def item_mention(text: str, line: Line) -> Mention | None:
             return None  # "AI-06 done: ..." is a status note about AI-06, made elsewhere
         kind = cast(Kind, id_kind(own) or kind)  # "R-03 ..." is a risk whatever its words
         section = next((s for s, k in SECTION_KIND.items() if k == kind), section)
-    draft = make_item(section or "", body, line)
-    owner = draft.owner or (github_owner(line.text) if kind == "action" else None)
+    draft = make_item(section or "", without_letter(body), line)
+    text, owner, due = draft.text, None, draft.due
+    if kind == "action":
+        owner = action_owner(body, body, people) or github_owner(line.text)
+        fields = id_line_fields(body, line.chunk.date) if own else None
+        if fields is not None:  # "A-01 张伟 2025-03-20 完成接口联调"
+            text, owner, due = fields.text, fields.owner, fields.due or due
+    elif draft.owner and draft.owner.lower() not in NOT_PEOPLE:
+        owner = draft.owner
     mention = Mention(
-        kind=kind, text=draft.text, own_id=own, owner=owner, due=draft.due,
+        kind=kind, text=text, own_id=own, owner=owner, due=due,
         status=None if kind == "decision" else written_status(body),
         date=line.chunk.date, citation=line.citation(),
     )  # fmt: skip

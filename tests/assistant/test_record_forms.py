@@ -1,0 +1,143 @@
+"""Extraction forms of real, loosely written minutes: owners as written, sub-points, shorthand
+decisions, id lines written as fields, and the lines that are never items."""
+
+from __future__ import annotations
+
+from assistant.record.extract import document_facts
+from assistant.record.models import Mention
+from assistant.record.people import owner_of, people_of
+from tests.assistant.conftest import make_chunk
+
+
+def mentions(text: str, source: str = "m.md", date: str = "2025-03-06",
+             doc_type: str = "meeting_notes") -> list[Mention]:  # fmt: skip
+    return document_facts([make_chunk(text, source, date=date, doc_type=doc_type)]).mentions
+
+
+def by_key(found: list[Mention], key: str) -> Mention:
+    hits = [m for m in found if key in m.text] or [m for m in found if key in m.citation.text]
+    assert len(hits) == 1, (key, [(m.kind, m.text) for m in found])
+    return hits[0]
+
+
+def test_id_owner_date_text_line_reads_each_field() -> None:
+    found = mentions("## 行动项\n\nA-01 张伟 2025-03-20 完成接口联调\n"
+                     "A-02 输出测试报告 李娜 3月25日\n")
+    first, second = by_key(found, "接口联调"), by_key(found, "测试报告")
+    assert (first.own_id, first.owner, first.due, first.text) == (
+        "A-01", "张伟", "2025-03-20", "完成接口联调")
+    assert (second.own_id, second.owner, second.due, second.text) == (
+        "A-02", "李娜", "2025-03-25", "输出测试报告")
+
+
+def test_a_verb_where_the_name_would_be_is_not_an_owner() -> None:
+    found = mentions("## 行动项\n\nA-03 完成 2025-03-20 上线发布\n")
+    assert by_key(found, "上线发布").owner is None
+
+
+def test_tc_suggestions_with_who_made_them_are_actions_or_decisions() -> None:
+    text = ("## 议题一：社区 PR 合入策略  汇报人：吴峰光\n"
+            " a.建议梳理现有仓库的 rebase 列表并输出方案——熊伟\n"
+            " b.建议归档 sig-Edge——刘恺、胡欣蔚\n"
+            " c.恢复和上游 KubeEdge 的协同关系\n"
+            " d.上次的问题已经修复\n")  # fmt: skip
+    found = mentions(text)
+    suggestion = by_key(found, "rebase 列表")
+    assert (suggestion.kind, suggestion.owner) == ("action", "熊伟")
+    assert not suggestion.text.startswith("a.")
+    assert by_key(found, "归档 sig-Edge").kind == "decision"
+    assert by_key(found, "KubeEdge").kind == "action"
+    assert not [m for m in found if "已经修复" in m.text and m.kind == "action"]  # done
+
+
+def test_sub_points_describing_a_talk_are_not_actions() -> None:
+    text = ("## 会议议程\n\n"
+            "2. 《DeepSeek R1 精读》 @[swagger-coder](https://github.com/x) （20 min）\n"
+            " - 梳理了 PPO 与 GRPO 的区别\n - 梳理强化学习的四个训练阶段\n")  # fmt: skip
+    assert mentions(text) == []
+
+
+def test_nodejs_shorthand_decisions_and_owners_in_parentheses() -> None:
+    text = ("## Present\n\n* Antoine du Hamel @aduh95 (voting member)\n\n## Agenda\n\n"
+            "* Vote on the new charter [#1500](https://github.com/nodejs/TSC/issues/1500)\n"
+            "  * Discussion went on for a while (Antoine to run the vote)\n"
+            "  * decide to voting\n"
+            "  * skip the conversation for now\n"
+            "  * @mcollina to reach out to the foundation about funding\n"
+            "  * ACTION: Richard to update the release schedule by next Tuesday\n")
+    found = mentions(text, date="2025-03-06")  # a Thursday
+    assert [m.kind for m in found if "charter" in m.text] == []  # the agenda title
+    vote = by_key(found, "run the vote")
+    assert (vote.kind, vote.owner) == ("action", "Antoine")
+    assert by_key(found, "decide to voting").kind == "decision"
+    assert by_key(found, "skip the conversation").kind == "decision"
+    assert by_key(found, "reach out").owner == "mcollina"
+    release = by_key(found, "release schedule")
+    assert (release.kind, release.owner, release.due) == ("action", "Richard", "2025-03-11")
+
+
+def test_a_word_before_to_is_not_a_person() -> None:
+    found = mentions("## Agenda\n\n* Proposal to reduce inactive collaborator duration #1524\n"
+                     "* Need to update the release calendar before May 1st\n")
+    assert not [m for m in found if "Proposal" in m.text]
+    assert all(m.owner is None for m in found)
+
+
+def test_people_of_the_minutes_own_the_work_they_are_given() -> None:
+    text = ("与会人：李永强、魏建刚、胡欣蔚\n会议主持：曹志\n\n议题：\n"
+            " 4. SIG 审视 汇报人：魏建刚\n"
+            "   - message-middleware 永强下次会议反馈改进方案\n"
+            "   - distributed-middleware 胡欣蔚和华为讨论后续投入方式\n"
+            "   - 魏建刚介绍了 SIG 的现状\n")  # fmt: skip
+    found = mentions(text)
+    assert by_key(found, "反馈改进方案").owner == "永强"
+    assert by_key(found, "投入方式").owner == "胡欣蔚"
+    assert not [m for m in found if "介绍了" in m.text]
+
+
+def test_people_come_from_rosters_and_present_lists() -> None:
+    people = people_of([("与会人：石勇、高贵锦", ""),
+                        ("Ruben Bridgewater @BridgeAR (voting member)", "TSC > Present")])
+    assert {"石勇", "高贵锦", "贵锦", "Ruben", "BridgeAR"} <= people.names
+    assert owner_of("会后石勇帮忙跟踪", people) == "石勇"
+    assert owner_of("Ruben will open the PR", people) == "Ruben"
+
+
+def test_an_owner_is_never_a_place_or_a_time_zone() -> None:
+    text = ("- 本次会议时间：2025/3/6 19:00-20:00 (GMT+08:00) 中国标准时间 - 北京\n"
+            "- 会议链接：https://meeting.tencent.com/dm/abc\n"
+            "- 与会人：张三、李四\n\n## 待办\n\n- 整理接口清单 - 北京\n")  # fmt: skip
+    found = mentions(text)
+    assert [m.text for m in found] == ["整理接口清单 - 北京"]
+    assert found[0].owner is None
+    assert owner_of("完成部署 -- 北京") is None
+
+
+def test_a_line_with_a_decision_then_work_gives_both() -> None:
+    found = mentions("结论：同意gnome这部分软件包移出baseos，"
+                     "后续将软件包引入/退出整体流程写成oecp\n")
+    kinds = {m.kind: m.text for m in found}
+    assert "移出baseos" in kinds["decision"] and "oecp" not in kinds["decision"]
+    assert "写成oecp" in kinds["action"]
+
+
+def test_the_speaker_owns_what_they_say_they_will_do() -> None:
+    found = mentions("## nodejs/TSC\n\n* Yagiz: Due to consensus, we reduced it to 12 months, and "
+                     "will take another action to remove it further in a month.\n")
+    assert by_key(found, "reduced it to 12 months").kind == "decision"
+    action = by_key(found, "another action")
+    assert (action.kind, action.owner) == ("action", "Yagiz")
+
+
+def test_post_mortem_action_items_count_and_its_timeline_does_not() -> None:
+    text = ("# ADFS outage\n\n## Timeline\n\n| Time | Event |\n| --- | --- |\n"
+            "| 2021-03-31 12:06 | Certificates expire |\n\n## Contributing Factors\n\n"
+            "- No monitoring of certificate expiry\n\n## Action Items\n\n"
+            "- Implement monitoring of ADFS certificate expiry\n"
+            "- Ask datacenters to apply monitoring and follow up\n\n## Atendees\n\n- RF, PW\n")
+    found = mentions(text, "pm.md", doc_type="postmortem")
+    assert sorted(m.text for m in found if m.kind == "action") == [
+        "Ask datacenters to apply monitoring and follow up",
+        "Implement monitoring of ADFS certificate expiry",
+    ]
+    assert [m for m in found if m.kind != "action"] == []
