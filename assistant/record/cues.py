@@ -103,19 +103,22 @@ def github_owner(raw: str) -> str | None:
 
 
 SHORT_TITLE = 40
+TITLE_NOUN = re.compile(r"决策|决议|decision", re.IGNORECASE)
 
 
 def is_title(raw: str, text: str) -> bool:
     """An agenda or talk title: numbered or naming a presenter or an issue number, with no
     outcome in it."""
     numbered = bool(NUMBERED.match(raw))
-    if DECISION_CUE.search(text):
+    presenter = bool(PRESENTER.search(without_links(raw)) or "@" in raw)
+    cues = [m.group(0) for m in DECISION_CUE.finditer(text)]
+    # "SIG 成立申请：…决策 ---罗钰凯/杜泉松": a title naming what is up for decision.
+    if cues and not (presenter and all(TITLE_NOUN.fullmatch(c) for c in cues)):
         return False
     if ISSUE_REF.search(text):  # "Proposal to reduce … #1524" names an issue on the agenda
         return True
     if ACTION_CUE.search(text) and not numbered:
         return False
-    presenter = bool(PRESENTER.search(without_links(raw)) or "@" in raw)
     if presenter:
         return numbered or bool(TITLE_WORDS.search(text))
     return numbered and len(text) <= SHORT_TITLE and bool(TITLE_WORDS.search(text))

@@ -22,6 +22,7 @@ from assistant.record.cues import (
     ITEM_LIST_HEADING,
     NOT_ITEM_HEADING,
     NOT_ITEM_LINE,
+    STRONG_ACTION,
     github_owner,
     is_title,
     refine,
@@ -40,6 +41,7 @@ from assistant.record.people import (
     known_owner,
     owner_of,
     people_of,
+    spaced_owner,
     speaker_of,
 )
 from assistant.record.tables import Table, table_row
@@ -69,6 +71,13 @@ SECTION_KIND: dict[str, Kind] = {
     "issues": "issue",
 }
 MIN_CHARS = 4
+SPOKEN_DECISION = re.compile(
+    r"\b(?:agreed|consensus|no objections?|approved|decided|decides? to|postponed|confirmed|"
+    r"take (?:it )?off the agenda|considered approved|came to conclusion|move forward with|"
+    r"skip(?:ped)? (?:the|this) (?:conversation|discussion|topic)|defer(?:red)?)\b",
+    re.IGNORECASE,
+)
+SPEAKER_WILL = re.compile(r"\b(?:I|we)?\s*(?:will|'ll|’ll)\b", re.IGNORECASE)
 EXPLICIT_STATUS = re.compile(r"(?:状态|status)\s*[:：]\s*([^，,;；。|]{1,12})", re.IGNORECASE)
 BRACKETED_STATUS = re.compile(r"[（(]\s*(" + STATUS_PHRASE.pattern + r")[^)）]{0,20}[)）]",
                               re.IGNORECASE)  # fmt: skip
@@ -201,16 +210,31 @@ def line_section(text: str, line: Line, people: People | None = None) -> str | N
         section = "actions"
     if section in (None, "plan", "progress"):
         section = sub_point_kind(line.text, text, line.heading) or section
-    if section in (None, "plan", "progress") and known_owner(text, people):
-        section = "actions"
+    if section in (None, "plan", "progress", "decisions") and (
+        known_owner(text, people) or spaced_owner(text)
+    ):
+        section = "actions"  # "…，请刘恺关注     刘恺": work given to someone under "结论"
+    if speaker_of(text) and not labelled and not listed:
+        section = spoken_section(section, text)
+    return section
+
+
+def spoken_section(section: str | None, text: str) -> str | None:
+    """ "Gireesh: we need to be aware that …" is an opinion in a discussion: a speaker's line
+    is an action only when work is given ("will", "Antoine to …") and a decision only when the
+    meeting agreed ("no objections", "consensus"), not for "need to" or the word "decision"."""
+    if section == "actions" and not (STRONG_ACTION.search(text) or SPEAKER_WILL.search(text)):
+        return None
+    if section == "decisions" and not SPOKEN_DECISION.search(text):
+        return None
     return section
 
 
 def action_owner(text: str, line_text: str, people: People | None) -> str | None:
     """Who the work is given to; "Yagiz: … will take another action": the speaker."""
     owner = owner_of(text, people)
-    if owner is None and re.search(r"\b(?:I|we|will|I'll)\b", text):
-        owner = speaker_of(line_text)
+    if owner is None and SPEAKER_WILL.search(text):
+        owner = speaker_of(line_text, named=True)
     return owner
 
 

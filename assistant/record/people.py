@@ -37,6 +37,9 @@ TRAILING = re.compile(
     r"(?:[-—–]{2,}|\s[-—–]\s)\s*((?:" + _NAME + r")(?:\s*[/、,，和&]\s*(?:" + _NAME + r"))*)"
     r"\s*(?:[（(][^)）]*[)）])?\s*[;；。.]?\s*$"
 )
+SPACED_NAME = re.compile(
+    r"\S\s{3,}([\u4e00-\u9fff]{2,4}(?:\s*[/、,，]\s*[\u4e00-\u9fff]{2,4})*)\s*$"
+)
 # "ACTION: Richard to …", "(Antoine to run the vote)", "@mcollina to …", "Matteo will …".
 LABEL_PREFIX = re.compile(
     r"^\s*(?:action(?: item)?|todo|ai|行动项?|待办)\s*[:：]\s*", re.IGNORECASE
@@ -119,7 +122,7 @@ def people_of(lines: Iterable[tuple[str, str]]) -> People:
 def owner_of(text: str, people: People | None = None) -> str | None:
     """The person or team `text` gives its work to, as written, else None."""
     body = LABEL_PREFIX.sub("", text)
-    for found in (_trailing(body), _subject(body), known_owner(body, people)):
+    for found in (_trailing(body), spaced_owner(body), _subject(body), known_owner(body, people)):
         if found and not NOT_OWNER.match(found):
             return found
     named = find_owner(body)
@@ -135,6 +138,12 @@ def _trailing(text: str) -> str | None:
     names = found.group(1).strip()
     first = SPLIT_NAMES.split(names)[0]
     return None if first.lower() in NOT_PEOPLE or NOT_OWNER.match(first) else names
+
+
+def spaced_owner(text: str) -> str | None:
+    """ "请刘恺关注     刘恺": a name set apart at the end, as in a column."""
+    found = SPACED_NAME.search(text)
+    return found.group(1) if found else None
 
 
 def _subject(text: str) -> str | None:
@@ -157,12 +166,15 @@ def known_owner(text: str, people: People | None) -> str | None:
     return None
 
 
-# "Yagiz: Due to consensus, …": who is speaking.
-SPEAKER = re.compile(r"^([A-Z][a-z][\w'-]*)\s*[:：]")
+# "Yagiz: Due to consensus, …", "Michael -> …", "Matteo, …": who is speaking.
+SPEAKER = re.compile(r"^([A-Z][a-z][\w'-]*)\s*(?:[:：]|->|,)\s")
+SPEAKER_COLON = re.compile(r"^([A-Z][a-z]+)\s*[:：]\s")
 
 
-def speaker_of(text: str) -> str | None:
-    found = SPEAKER.match(text)
+def speaker_of(text: str, *, named: bool = False) -> str | None:
+    """The speaker of a discussion line; `named`: only "Name: …", the form that names who says
+    it (a comma after a capitalised word is as often a topic: "Next-10, planning …")."""
+    found = (SPEAKER_COLON if named else SPEAKER).match(text)
     if found and found.group(1).lower() not in NOT_PEOPLE:
         return found.group(1)
     return None

@@ -141,3 +141,24 @@ def test_post_mortem_action_items_count_and_its_timeline_does_not() -> None:
         "Implement monitoring of ADFS certificate expiry",
     ]
     assert [m for m in found if m.kind != "action"] == []
+
+
+def test_a_speakers_opinion_is_not_an_item_but_their_will_is() -> None:
+    text = ("## nodejs/TSC\n\n* Release cadence\n"
+            "  * Gireesh: we need to be aware that more updates may mean more issues\n"
+            "  * James: that's the tool author making that decision for their users\n"
+            "  * Filip: I will write down the options in the issue\n")  # fmt: skip
+    found = mentions(text)
+    assert [(m.kind, m.owner) for m in found] == [("action", "Filip")]
+
+
+def test_a_title_up_for_decision_is_not_a_decision() -> None:
+    text = ("## 议题\n\n1. SIG 成立申请：openEuler社区成立SBOM SIG决策   ---罗钰凯/杜泉松\n"
+            "   - 同意成立 SBOM sig\n")  # fmt: skip
+    found = mentions(text)
+    assert [(m.kind, m.text) for m in found] == [("decision", "同意成立 SBOM sig")]
+
+
+def test_a_name_set_apart_like_a_column_owns_the_line() -> None:
+    found = mentions("结论：\n- 工具链多版本的工作强相关，请刘恺关注     刘恺\n")
+    assert [(m.kind, m.owner) for m in found] == [("action", "刘恺")]
