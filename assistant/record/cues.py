@@ -53,6 +53,11 @@ DECISION_CUE = re.compile(
     re.IGNORECASE,
 )
 
+NEGATED_DECISION = re.compile(
+    r"\b(?:not|no|without|lack of|never)\s+(?:\w+\s+){0,2}(?:consensus|agreed|approved|decided)\b|"
+    r"未(?:达成|通过|确定)|没有(?:达成|结论|通过)",
+    re.IGNORECASE,
+)
 # A title: "1. Fast-Https项目创建申请 -彭泽辰", "2. 《...》专题分享 @handle （40 min）".
 PRESENTER = re.compile(
     r"(?:\s[-—–]{1,4}\s*|[-—–]{2,}\s*)[\u4e00-\u9fff]{2,4}(?:\s*[/、,，]\s*[\u4e00-\u9fff]{2,4})*"
@@ -70,7 +75,8 @@ MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
 BARE_URL = re.compile(r"<?https?://[^\s>)）]+>?")
 GITHUB_HANDLE = re.compile(r"\[@?([\w-]+)\]\(https?://github\.com/([\w-]+)/?\)")
 NOT_ITEM_LINE = re.compile(
-    r"^(请假人员|缺席|note taker|记录)\s*[:：]|^(nothing to report|no updates?( this week)?|"
+    r"^(请假人员|缺席|note taker|记录)\s*[:：]|^nothing to (?:chat|discuss|report)\b|"
+    r"^(nothing to report|no updates?( this week)?|"
     r"no announcements( this week)?|skipped|暂无|无)\.?$",
     re.IGNORECASE,
 )
@@ -133,6 +139,9 @@ def refine(
     if STRONG_ACTION.search(text) and section != "risks":
         return "actions"
     action, decision = ACTION_CUE.search(text), DECISION_CUE.search(text)
+    if NEGATED_DECISION.search(text) and not labelled:
+        decision = None  # "there was not consensus on the name" decided nothing
+        section = None if section == "decisions" else section
     if section == "risks" and not (labelled or risk_heading or RISK_CUE.search(text)):
         section = None
     if labelled and section is not None:

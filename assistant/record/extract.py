@@ -71,13 +71,20 @@ SECTION_KIND: dict[str, Kind] = {
     "issues": "issue",
 }
 MIN_CHARS = 4
+QUESTION = re.compile(r"[?？]\s*$")
 SPOKEN_DECISION = re.compile(
-    r"\b(?:agreed|consensus|no objections?|approved|decided|decides? to|postponed|confirmed|"
+    r"\b(?:agreed|(?:due to|by|reached) consensus|no objections?|approved|decided|decides? to|"
+    r"postponed|confirmed|"
     r"take (?:it )?off the agenda|considered approved|came to conclusion|move forward with|"
     r"skip(?:ped)? (?:the|this) (?:conversation|discussion|topic)|defer(?:red)?)\b",
     re.IGNORECASE,
 )
-SPEAKER_WILL = re.compile(r"\b(?:I|we)?\s*(?:will|'ll|’ll)\b", re.IGNORECASE)
+# "I will write…", "Matteo will take…", "…, and will take another action": a person's will to
+# act, not "the biggest expense will be".
+SPEAKER_WILL = re.compile(
+    r"(?:^|\b(?:I|we|he|she|they|[A-Z][a-z]+)\s+|,\s*and\s+)will\s+(?!be\b|not\b)[a-z]+|"
+    r"\b(?:I|we)['’]ll\b"
+)
 EXPLICIT_STATUS = re.compile(r"(?:状态|status)\s*[:：]\s*([^，,;；。|]{1,12})", re.IGNORECASE)
 BRACKETED_STATUS = re.compile(r"[（(]\s*(" + STATUS_PHRASE.pattern + r")[^)）]{0,20}[)）]",
                               re.IGNORECASE)  # fmt: skip
@@ -216,6 +223,8 @@ def line_section(text: str, line: Line, people: People | None = None) -> str | N
         section = "actions"  # "…，请刘恺关注     刘恺": work given to someone under "结论"
     if speaker_of(text) and not labelled and not listed:
         section = spoken_section(section, text)
+    if QUESTION.search(text) and not labelled and not listed and section != "risks":
+        return None  # "Yagiz, consensus on using external test runner?" asks, decides nothing
     return section
 
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.drafts.text import find_due
-from assistant.record.cues import ACTION_CUE, DECISION_CUE, STRONG_ACTION
+from assistant.record.cues import ACTION_CUE, DECISION_CUE, NEGATED_DECISION, STRONG_ACTION
 from assistant.record.people import NOT_OWNER, NOT_PEOPLE
 
 _DATE = (
@@ -56,6 +56,7 @@ def _is_task_word(word: str) -> bool:
 
 # A sub-point under a topic: "a.…", "b) …", "- …", "（1）…".
 SUB_POINT = re.compile(r"^\s*(?:[a-z][.)、]|[-*•·]|[（(]\d+[)）])\s*\S")
+CJK = re.compile(r"[\u4e00-\u9fff]")
 LETTER = re.compile(r"^\s*[a-z][.)、]\s*")
 # Work verbs a Chinese sub-point starts with when it is a task ("恢复…", "补充…", "梳理…").
 WORK_VERB = re.compile(
@@ -74,6 +75,8 @@ def sub_point_kind(raw: str, text: str, heading: str) -> str | None:
     suggestion the meeting recorded, else None."""
     if not SUB_POINT.match(raw) or len(text) > MAX_SUB_POINT or DONE_OR_TALK.search(text):
         return None
+    if not CJK.search(text) or NEGATED_DECISION.search(text):
+        return None  # the TC style; English sub-points are read by their cues
     if TALK_HEADING.search(heading.split(" > ")[-1]):
         return None
     body = LETTER.sub("", text)

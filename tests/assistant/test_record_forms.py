@@ -162,3 +162,14 @@ def test_a_title_up_for_decision_is_not_a_decision() -> None:
 def test_a_name_set_apart_like_a_column_owns_the_line() -> None:
     found = mentions("结论：\n- 工具链多版本的工作强相关，请刘恺关注     刘恺\n")
     assert [(m.kind, m.owner) for m in found] == [("action", "刘恺")]
+
+
+def test_questions_negations_and_empty_updates_are_not_items() -> None:
+    text = ("## nodejs/node\n\n* test runner\n"
+            "  * Yagiz, consensus on using external test runner?\n"
+            "  * added a while back as there was not consensus on the name\n"
+            "  * Matteo, the biggest expense will be the infrastructure\n"
+            "  * Nothing to chat about this week.\n"
+            "  * Matteo will take it to the CPC for approval.\n")  # fmt: skip
+    found = mentions(text)
+    assert [(m.kind, m.owner) for m in found] == [("action", "Matteo")]
