@@ -62,10 +62,13 @@ NEGATED_DECISION = re.compile(
 PRESENTER = re.compile(
     r"(?:\s[-—–]{1,4}\s*|[-—–]{2,}\s*)[\u4e00-\u9fff]{2,4}(?:\s*[/、,，]\s*[\u4e00-\u9fff]{2,4})*"
     r"\s*(?:[（(][^)）]*[)）])?\s*$|汇报人|提案人|分享者|引导人|"
-    r"[（(]\s*\d+\s*mins?\s*[)）]|@\S+\s*[（(]\s*\d+",
+    r"[（(]\s*\d+\s*mins?\s*[)）]|@\S+\s*[（(]\s*\d+|"
+    # "suse申请成立RFO SIG … - zhangzhibo", "讨论（RFC）：Clang+LLVM构建openEuler   赵川峰"
+    r"\s[-—–]{1,4}\s*[A-Za-z][\w.-]+\s*$|\S\s{3,}[\u4e00-\u9fff]{2,4}\s*$",
     re.IGNORECASE,
 )
-NUMBERED = re.compile(r"^\s*(?:\d+(?:\.\d+)*\s*[.、:：)）]|[一二三四五六七八九十]+、|#)")
+# "1.", "2、", "3：", "2，cve-ease工具引入": the comma is how some minutes number topics.
+NUMBERED = re.compile(r"^\s*(?:\d+(?:\.\d+)*\s*[.、:：)），]|[一二三四五六七八九十]+、|#)")
 TITLE_WORDS = re.compile(
     r"申请|汇报|介绍|评审|同步|讨论|分享|交流|反馈|议题|进展|述职|策划|计划介绍|变更|"
     r"\b(?:update|overview|intro|proposal|discussion)\b",
@@ -76,6 +79,7 @@ BARE_URL = re.compile(r"<?https?://[^\s>)）]+>?")
 GITHUB_HANDLE = re.compile(r"\[@?([\w-]+)\]\(https?://github\.com/([\w-]+)/?\)")
 NOT_ITEM_LINE = re.compile(
     r"^(请假人员|缺席|note taker|记录)\s*[:：]|^nothing to (?:chat|discuss|report)\b|"
+    r"^Q\s*[:：]|"  # a question put to the presenter
     r"^(nothing to report|no updates?( this week)?|"
     r"no announcements( this week)?|skipped|暂无|无)\.?$",
     re.IGNORECASE,

@@ -173,3 +173,24 @@ def test_questions_negations_and_empty_updates_are_not_items() -> None:
             "  * Matteo will take it to the CPC for approval.\n")  # fmt: skip
     found = mentions(text)
     assert [(m.kind, m.owner) for m in found] == [("action", "Matteo")]
+
+
+def test_a_table_owner_cell_naming_a_place_or_placeholder_is_nobody() -> None:
+    text = ("## 待办事项\n\n| 事项 | 负责人 | 截止日期 | 状态 |\n| --- | --- | --- | --- |\n"
+            "| 编写迁移指南 | 北京 | 2025-04-01 | 进行中 |\n"
+            "| 联系上游 | 王强 | 4月10日 | 未开始 |\n"
+            "| 清理旧仓库 | 待定 | 2025-05-01 | 未开始 |\n")  # fmt: skip
+    found = mentions(text)
+    assert [(m.text, m.owner, m.due, m.status) for m in found] == [
+        ("编写迁移指南", None, "2025-04-01", "进行中"),
+        ("联系上游", "王强", "2025-04-10", "未开始"),
+        ("清理旧仓库", None, "2025-05-01", "未开始"),
+    ]
+
+
+def test_numbered_titles_with_presenters_are_not_items() -> None:
+    text = ("会议内容：\n2，cve-ease工具引入 -- 天翼云\n"
+            "suse申请成立RFO SIG，建立rancher for openEuler产业生态 - zhangzhibo\n"
+            "讨论（RFC）：Clang+LLVM构建openEuler   赵川峰\n"
+            "Q：是否有RFC文档，后续是否标准化？ - A： 暂无这方面考虑\n")  # fmt: skip
+    assert mentions(text) == []
