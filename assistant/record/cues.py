@@ -80,6 +80,7 @@ GITHUB_HANDLE = re.compile(r"\[@?([\w-]+)\]\(https?://github\.com/([\w-]+)/?\)")
 NOT_ITEM_LINE = re.compile(
     r"^(请假人员|缺席|note taker|记录)\s*[:：]|^nothing to (?:chat|discuss|report)\b|"
     r"^Q\s*[:：]|"  # a question put to the presenter
+    r"^@[\w-]+\s*[（(][^)）]{2,30}[)）]|"  # "@gaoziyuan（北京邮电大学）详细梳理…": who presents
     r"^(nothing to report|no updates?( this week)?|"
     r"no announcements( this week)?|skipped|暂无|无)\.?$",
     re.IGNORECASE,

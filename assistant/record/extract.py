@@ -71,6 +71,7 @@ SECTION_KIND: dict[str, Kind] = {
     "issues": "issue",
 }
 MIN_CHARS = 4
+CJK = re.compile(r"[\u4e00-\u9fff]")
 QUESTION = re.compile(r"[?？]\s*$")
 SPOKEN_DECISION = re.compile(
     r"\b(?:agreed|(?:due to|by|reached) consensus|no objections?|approved|decided|decides? to|"
@@ -223,9 +224,20 @@ def line_section(text: str, line: Line, people: People | None = None) -> str | N
         section = "actions"  # "…，请刘恺关注     刘恺": work given to someone under "结论"
     if speaker_of(text) and not labelled and not listed:
         section = spoken_section(section, text)
+    elif section == "actions" and not (labelled or listed or CJK.search(text)):
+        section = section if ENGLISH_WORK.search(text) or SPEAKER_WILL.search(text) else None
     if QUESTION.search(text) and not labelled and not listed and section != "risks":
         return None  # "Yagiz, consensus on using external test runner?" asks, decides nothing
     return section
+
+
+# English work given to someone: a person's will ("Matteo will ping…"), "X to …", a need or
+# a request; not what "will be provided" or "Node.js will be encouraging".
+ENGLISH_WORK = re.compile(
+    STRONG_ACTION.pattern + r"|\b(?:is|are) scheduling|could use some|needs? to|should be done|"
+    r"volunteered|action item|todo|follow[- ]?up|@[\w-]+",
+    re.IGNORECASE,
+)
 
 
 def spoken_section(section: str | None, text: str) -> str | None:

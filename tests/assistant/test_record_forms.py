@@ -194,3 +194,18 @@ def test_numbered_titles_with_presenters_are_not_items() -> None:
             "讨论（RFC）：Clang+LLVM构建openEuler   赵川峰\n"
             "Q：是否有RFC文档，后续是否标准化？ - A： 暂无这方面考虑\n")  # fmt: skip
     assert mentions(text) == []
+
+
+def test_english_work_needs_someone_to_do_it() -> None:
+    text = ("## Announcements\n\n"
+            "* Project-specific referral links will be provided as part of the onboarding.\n"
+            "* We are having our flagship event colocated with RenderATL\n"
+            "* Amir will then send the updated report\n"
+            "* Michael to try to make sure they know about auto install\n")  # fmt: skip
+    found = mentions(text)
+    assert [(m.kind, m.owner) for m in found] == [("action", "Amir"), ("action", "Michael")]
+
+
+def test_a_presenter_with_affiliation_is_not_an_item() -> None:
+    text = "## 分享\n\n- @gaoziyuan（北京邮电大学）详细梳理秋招时间线与面试准备\n"
+    assert mentions(text) == []
