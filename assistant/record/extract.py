@@ -100,6 +100,9 @@ ID_STATUS = re.compile(
 RESPONSE = re.compile(r"(?:应对措施|应对|措施|response|mitigation)\s*[:：]\s*(.+)", re.IGNORECASE)
 NOT_AN_ITEM = re.compile(
     r"(GMT|UTC)\s*[+-]\d|标准时间|会议(链接|密码|接入|地点|时间)|点击链接|入会|https?://\S+$|"
+    # An agenda slot: "…决策     10:15~10:45   30min     韩里洋/谢秀奇" (a cutover window
+    # "22:00-24:00 完成割接" without a duration is work, not a slot).
+    r"(?<!\d)\d{1,2}[:：]\d{2}\s*[~～\-–—至]\s*\d{1,2}[:：]\d{2}\s+\d+\s*(?:mins?\b|分钟)|"
     r"^(data|time|host|participants?|next host|recordings?|meeting (link|agenda))\b|"
     r"^(会议议题|议题|与会人|参会人|主持人|下次会议主持|会议主题|会议纪要)\s*[:：]?|"
     # Patches and mail headers quoted in meeting material are not items.

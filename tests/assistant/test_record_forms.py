@@ -209,3 +209,16 @@ def test_english_work_needs_someone_to_do_it() -> None:
 def test_a_presenter_with_affiliation_is_not_an_item() -> None:
     text = "## 分享\n\n- @gaoziyuan（北京邮电大学）详细梳理秋招时间线与面试准备\n"
     assert mentions(text) == []
+
+
+def test_agenda_slots_with_times_are_not_items() -> None:
+    text = ("议题：\n- 将CONFIG_CMA=y设置为默认配置     10:15~10:45   30min     韩里洋/谢秀奇\n"
+            "- openEuler 技术委员会换届计划讨论 16:40-17:00 20min 胡欣蔚\n"
+            "- 24.09发布前，补充相应的设计文档通过oeep在社区讨论      责任人：吴峰光\n")
+    found = mentions(text)
+    assert [(m.kind, m.owner) for m in found] == [("action", "吴峰光")]
+
+
+def test_a_cutover_window_is_work_not_an_agenda_slot() -> None:
+    found = mentions("## 待办\n\n- 4月27日 22:00-24:00 完成割接演练（负责人：王磊）\n")
+    assert [(m.kind, m.owner, m.due) for m in found] == [("action", "王磊", "2025-04-27")]
