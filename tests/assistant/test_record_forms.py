@@ -222,3 +222,11 @@ def test_agenda_slots_with_times_are_not_items() -> None:
 def test_a_cutover_window_is_work_not_an_agenda_slot() -> None:
     found = mentions("## 待办\n\n- 4月27日 22:00-24:00 完成割接演练（负责人：王磊）\n")
     assert [(m.kind, m.owner, m.due) for m in found] == [("action", "王磊", "2025-04-27")]
+
+
+def test_fields_without_an_id_under_an_action_list() -> None:
+    found = mentions("## 行动项\n\n1. 张伟 2025-03-20 完成接口联调\n2. 北京 2025-03-21 机房巡检\n")
+    first = by_key(found, "接口联调")
+    assert (first.own_id, first.owner, first.due, first.text) == (
+        None, "张伟", "2025-03-20", "完成接口联调")
+    assert by_key(found, "机房巡检").owner is None  # a place is nobody
