@@ -280,8 +280,9 @@ def item_mention(text: str, line: Line, people: People | None = None) -> Mention
     if kind == "action":
         owner = action_owner(body, body, people) or github_owner(line.text)
         # "A-01 张伟 2025-03-20 完成接口联调", or under "行动项" without the id.
-        written_as_fields = own or listed_under(line)
-        fields = id_line_fields(body, line.chunk.date) if written_as_fields else None
+        fields = None
+        if own or listed_under(line):
+            fields = id_line_fields(body, line.chunk.date, people, require_known=not own)
         if fields is not None:  # "A-01 张伟 2025-03-20 完成接口联调"
             text, owner, due = fields.text, fields.owner, fields.due or due
     elif draft.owner and draft.owner.lower() not in NOT_PEOPLE:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from assistant.drafts.text import find_due
 from assistant.record.cues import ACTION_CUE, DECISION_CUE, NEGATED_DECISION, STRONG_ACTION
-from assistant.record.people import NOT_OWNER, NOT_PEOPLE
+from assistant.record.people import NOT_OWNER, NOT_PEOPLE, People
 
 _DATE = (
     r"(?:20\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}月\d{1,2}[日号]|\d{1,2}/\d{1,2}|"
-    r"\d{1,2}\.\d{1,2}(?:前|之前)?)"
+    r"\d{1,2}\.\d{1,2}(?:前|之前))"
 )
 _PERSON = r"(?:[\u4e00-\u9fff]{2,4}|@?[A-Za-z][\w.-]*(?:\s[A-Z][\w.-]*)?)"
 # After the id: "张伟 2025-03-20 完成接口联调" or "完成接口联调 张伟 2025-03-20".
@@ -35,8 +35,11 @@ class Fields:
     due: str | None
 
 
-def id_line_fields(body: str, date: str | None) -> Fields | None:
-    """The owner, due date and task of the rest of an id line written as fields."""
+def id_line_fields(
+    body: str, date: str | None, known: People | None = None, *, require_known: bool = False
+) -> Fields | None:
+    """The owner, due date and task of the rest of an id line written as fields; without the
+    id (`require_known`), only when the owner is a person the minutes list."""
     for form in (OWNER_DUE_TEXT, TEXT_OWNER_DUE):
         found = form.match(body.strip())
         if found is None:
@@ -44,14 +47,21 @@ def id_line_fields(body: str, date: str | None) -> Fields | None:
         owner = found.group("owner").lstrip("@")
         if NOT_OWNER.match(owner) or owner.lower() in NOT_PEOPLE or _is_task_word(owner):
             continue
+        if require_known and (known is None or owner not in known.names):
+            continue
         return Fields(text=found.group("text").strip(), owner=owner,
                       due=find_due(found.group("due"), date))  # fmt: skip
     return None
 
 
+TASK_WORD = re.compile(
+    r"^(完成|负责|截止|计划|预计|开始|提交|上线|发布|进行|状态|请|由|在|于|due|by)"
+)
+
+
 def _is_task_word(word: str) -> bool:
     """ "完成 2025-03-20 上线": a verb or status where a name would be is not an owner."""
-    return bool(re.match(r"^(完成|负责|截止|计划|预计|开始|提交|上线|发布|进行|状态|due|by)", word))
+    return bool(TASK_WORD.match(word))
 
 
 # A sub-point under a topic: "a.…", "b) …", "- …", "（1）…".

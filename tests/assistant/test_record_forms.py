@@ -225,8 +225,15 @@ def test_a_cutover_window_is_work_not_an_agenda_slot() -> None:
 
 
 def test_fields_without_an_id_under_an_action_list() -> None:
-    found = mentions("## 行动项\n\n1. 张伟 2025-03-20 完成接口联调\n2. 北京 2025-03-21 机房巡检\n")
+    found = mentions("与会人：张伟、李娜\n\n## 行动项\n\n1. 张伟 2025-03-20 完成接口联调\n"
+                     "2. 北京 2025-03-21 机房巡检\n3. 文档 2.0 重构计划\n")
     first = by_key(found, "接口联调")
     assert (first.own_id, first.owner, first.due, first.text) == (
         None, "张伟", "2025-03-20", "完成接口联调")
     assert by_key(found, "机房巡检").owner is None  # a place is nobody
+    assert by_key(found, "重构计划").owner is None  # not a person of the minutes
+
+
+def test_a_request_is_not_read_as_an_owner_field() -> None:
+    found = mentions("## 行动项\n\nA-07 请李四在 2025-04-27 前完成联调\n")
+    assert by_key(found, "联调").owner == "李四"
