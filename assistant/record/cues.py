@@ -92,6 +92,7 @@ BARE_AGREEMENT = re.compile(
 # Headings of lists whose every line is an item ("遗留问题" in TC minutes lists old topics).
 ITEM_LIST_HEADING = words(
     r"action items?", r"^actions?$", r"\btodo", r"follow[- ]?ups?", "待办", "行动项", "跟进事项",
+    r"^corrective (?:and preventive )?actions?$", "整改措施", "纠正措施",
     "决议", "决定", r"decisions?",
 )
 ISSUE_REF = re.compile(r"(?:\[#\d+\]|#\d+)\s*$")

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from assistant.drafts.text import find_owner
+from assistant.record.words import STATUS_PHRASE
 
 # "与会人：…", "Participants 与会人：…", "会议主持：曹志", "汇报人：董微", "请假：王经纬，杜开田".
 ROSTER_LINE = re.compile(
@@ -128,7 +129,7 @@ def owner_of(text: str, people: People | None = None) -> str | None:
     named = find_owner(body)
     if named is None or NOT_OWNER.match(named) or named.lower() in NOT_PEOPLE:
         return None
-    return named
+    return None if STATUS_PHRASE.fullmatch(named) else named  # "(done)" is a status
 
 
 def _trailing(text: str) -> str | None:

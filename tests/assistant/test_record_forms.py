@@ -237,3 +237,18 @@ def test_fields_without_an_id_under_an_action_list() -> None:
 def test_a_request_is_not_read_as_an_owner_field() -> None:
     found = mentions("## 行动项\n\nA-07 请李四在 2025-04-27 前完成联调\n")
     assert by_key(found, "联调").owner == "李四"
+
+
+def test_a_status_in_brackets_is_not_an_owner() -> None:
+    found = mentions("## Action Items\n\n- Implement guards against invalid runtimes (done)\n",
+                     "pm.md", doc_type="postmortem")
+    assert [(m.owner, m.status) for m in found] == [(None, "done")]
+
+
+def test_corrective_actions_of_a_post_mortem_are_actions() -> None:
+    text = ("# Corrective actions\n\n- Avoid using toplevel wildcards on the DNS level.\n"
+            "- Use an uptime service to monitor all of our domains.\n\n# Notes to the owner\n\n"
+            "- [x] Push this document to github.com/learningequality/postmortems\n")  # fmt: skip
+    found = mentions(text, "pm.md", doc_type="postmortem")
+    assert [m.text for m in found] == ["Avoid using toplevel wildcards on the DNS level.",
+                                       "Use an uptime service to monitor all of our domains."]
