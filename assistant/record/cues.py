@@ -54,7 +54,8 @@ DECISION_CUE = re.compile(
 )
 
 NEGATED_DECISION = re.compile(
-    r"\b(?:not|no|without|lack of|never)\s+(?:\w+\s+){0,2}(?:consensus|agreed|approved|decided)\b|"
+    r"\b(?:not|no|without|lack of|never|don['’]t|doesn['’]t|didn['’]t)\s+(?:\w+\s+){0,2}"
+    r"(?:consensus|agreed|approved|decided)\b|"
     r"未(?:达成|通过|确定)|没有(?:达成|结论|通过)",
     re.IGNORECASE,
 )

@@ -38,6 +38,7 @@ TRAILING = re.compile(
     r"(?:[-—–]{2,}|\s[-—–]\s)\s*((?:" + _NAME + r")(?:\s*[/、,，和&]\s*(?:" + _NAME + r"))*)"
     r"\s*(?:[（(][^)）]*[)）])?\s*[;；。.]?\s*$"
 )
+HANDLE_THEN_CJK = re.compile(r"^([A-Za-z0-9][\w.-]*?)[\u4e00-\u9fff]")
 SPACED_NAME = re.compile(
     r"\S\s{3,}([\u4e00-\u9fff]{2,4}(?:\s*[/、,，]\s*[\u4e00-\u9fff]{2,4})*)\s*$"
 )
@@ -129,7 +130,11 @@ def owner_of(text: str, people: People | None = None) -> str | None:
     named = find_owner(body)
     if named is None or NOT_OWNER.match(named) or named.lower() in NOT_PEOPLE:
         return None
-    return None if STATUS_PHRASE.fullmatch(named) else named  # "(done)" is a status
+    if STATUS_PHRASE.fullmatch(named):
+        return None  # "(done)" is a status
+    # "@sanbuphy发布 Pytorch…": a Latin handle ends where the Chinese sentence goes on.
+    handle = HANDLE_THEN_CJK.match(named)
+    return handle.group(1) if handle else named
 
 
 def _trailing(text: str) -> str | None:

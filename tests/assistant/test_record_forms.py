@@ -252,3 +252,14 @@ def test_corrective_actions_of_a_post_mortem_are_actions() -> None:
     found = mentions(text, "pm.md", doc_type="postmortem")
     assert [m.text for m in found] == ["Avoid using toplevel wildcards on the DNS level.",
                                        "Use an uptime service to monitor all of our domains."]
+
+
+def test_a_latin_handle_ends_where_the_chinese_goes_on() -> None:
+    found = mentions("### TODO\n\n1. [@sanbuphy](https://github.com/sanbuphy)发布系列翻译活动\n")
+    assert [(m.kind, m.owner) for m in found] == [("action", "sanbuphy")]
+
+
+def test_a_negated_consensus_in_a_contraction_decides_nothing() -> None:
+    found = mentions("## nodejs/node\n\n* test runner\n"
+                     "  * Michael, the issue is that we don’t have consensus on moving all tests\n")
+    assert found == []
