@@ -104,7 +104,8 @@ def without_letter(text: str) -> str:
 
 # Where a line moves on to a second statement: "；", "。", "，后续", ", and will".
 CLAUSE_BREAK = re.compile(
-    r"[；;。]\s*|[，,]\s*(?=后续|会后|并(?:由|将)|同时|另外)|,\s*and\s+(?=will\b)|\.\s+(?=[A-Z])"
+    r"[；;。]\s*|[，,]\s*(?=后续|会后|并(?:由|将)|同时|另外)|,\s*and\s+(?=will\b)|\.\s+(?=[A-Z])|"
+    r",\s*(?=[A-Z][a-z]+ will\b)"  # "CPC approved, Matteo will land after meeting"
 )
 
 

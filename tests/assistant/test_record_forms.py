@@ -263,3 +263,10 @@ def test_a_negated_consensus_in_a_contraction_decides_nothing() -> None:
     found = mentions("## nodejs/node\n\n* test runner\n"
                      "  * Michael, the issue is that we don’t have consensus on moving all tests\n")
     assert found == []
+
+
+def test_an_approval_then_who_will_act_gives_both() -> None:
+    found = mentions("## nodejs/TSC\n\n* New policy\n"
+                     "  * CPC approved, Matteo will land after meeting\n")
+    assert [(m.kind, m.text, m.owner) for m in found] == [
+        ("decision", "CPC approved", None), ("action", "Matteo will land after meeting", "Matteo")]
