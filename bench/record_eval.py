@@ -1,6 +1,6 @@
 """Registers on real minutes nobody on the team wrote, and status fidelity on the samples.
 
-    uv run python bench/record_eval.py /work/shared/datasets [--split dev|heldout|all]
+    uv run python bench/record_eval.py /work/shared/datasets [--split dev|heldout|heldout2|all]
         [--out bench/results/record_eval.json]
 
 Each dataset folder named in bench/record_labels/*.toml is ingested whole (one project, in a
@@ -12,7 +12,8 @@ temporary workspace) and its registers are built offline. Scored on the labelled
   precision, recall and F1 follow;
 - owner and due: exact match (NFKC, case and a leading "@" ignored) on the found labels that
   state one;
-- recurring items: labels with `also` must be one register item; the share that is split;
+- recurring items: a label with `also` must be one register item across its files (the items
+  of its kind holding its key in any of them); the share that is split;
 - on data/samples (the demo corpus): every register id written in a minutes table is kept, and
   every item's status equals the status of the newest document that states one (counted
   independently from the raw table rows, plus the "(A-11 完成)" notes), and own ids are never
@@ -57,7 +58,8 @@ def load_labels(split: str) -> dict[str, dict[str, Any]]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         files = [f["name"] for f in data["file"] if split == "all" or f["split"] == split]
         items = [i for i in data.get("item", []) if i["file"] in files]
-        found[data["dataset"]] = {"files": files, "items": items}
+        if files:
+            found[data["dataset"]] = {"files": files, "items": items}
     return found
 
 
@@ -85,6 +87,15 @@ def matches(item: RecordItem, label: dict[str, Any]) -> bool:
     return bool(texts) and (key in norm(item.text) or any(key in norm(t) for t in texts))
 
 
+def recurrences(items: list[RecordItem], label: dict[str, Any]) -> set[int]:
+    """The register items holding a recurring label in any of the files it is written in."""
+    found: set[int] = set()
+    for name in [label["file"], *label["also"]]:
+        found |= {id(i) for i in items if i.kind == label["kind"] and matches(i, {**label,
+                                                                                 "file": name})}
+    return found
+
+
 def score(items: list[RecordItem], labels: list[dict[str, Any]], files: list[str]) -> dict:
     counts: dict[str, Counter[str]] = {k: Counter() for k in KINDS}
     owner, due, recurring = Counter(), Counter(), Counter()
@@ -106,7 +117,7 @@ def score(items: list[RecordItem], labels: list[dict[str, Any]], files: list[str
             due["exact"] += hits[0].due == label["due"]
         if label.get("also"):
             recurring["n"] += 1
-            recurring["split"] += len({id(i) for i in hits}) > 1
+            recurring["split"] += len(recurrences(items, label)) > 1
     for item in items:
         if item.kind not in KINDS:
             continue
@@ -216,7 +227,7 @@ def sample_fidelity(workspace: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("datasets", type=Path)
-    parser.add_argument("--split", choices=("dev", "heldout", "all"), default="dev")
+    parser.add_argument("--split", choices=("dev", "heldout", "heldout2", "all"), default="dev")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     started = time.perf_counter()

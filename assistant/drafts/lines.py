@@ -93,7 +93,10 @@ def _joined_lines(text: str) -> list[str]:
         previous = lines[-1].rstrip() if lines else ""
         stripped = raw.strip()
         indented = CONTINUATION.match(raw) and _continues(previous, stripped)
-        if previous and (indented or (stripped and _wrapped(previous.strip(), stripped))):
+        indented = indented and not LETTER_ITEM.match(stripped)  # "  a.建议…" is an item
+        if previous and not previous.lstrip().startswith("#") and (  # never onto a heading
+            indented or (stripped and _wrapped(previous.strip(), stripped))
+        ):
             lines[-1] = previous + " " + stripped
         else:
             lines.append(raw)

@@ -13,6 +13,7 @@ from assistant.drafts.tables import table_cells
 from assistant.drafts.text import find_due, find_owner, probability_impact
 from assistant.drafts.vocabulary import TABLE_COLUMNS, words
 from assistant.record.models import Mention
+from assistant.record.people import NOT_OWNER
 from assistant.record.words import LEADING_ID, id_kind
 
 # Specific columns first: "计划日期" is a planned date, not a due date.
@@ -112,7 +113,7 @@ def row_mention(line: Line, cells: list[str], table: Table) -> Mention | None:
         kind=kind,
         text=text,
         own_id=own,
-        owner=cell("owner") or (find_owner(text) if kind != "milestone" else None),
+        owner=table_owner(cell("owner"), text, kind),
         due=find_due(cell("due"), date) if cell("due") else None,
         status=status,
         probability=cell("probability") or probability,
@@ -124,6 +125,12 @@ def row_mention(line: Line, cells: list[str], table: Table) -> Mention | None:
     if kind == "milestone":
         _milestone_dates(mention, cell, date)
     return mention
+
+
+def table_owner(written: str, text: str, kind: str) -> str | None:
+    """The owner cell as written; a place or a placeholder ("北京", "待定") is nobody."""
+    owner = written or (find_owner(text) if kind != "milestone" else None)
+    return None if owner is None or NOT_OWNER.match(owner.strip()) else owner
 
 
 def _milestone_dates(mention: Mention, cell: Callable[[str], str], date: str | None) -> None:

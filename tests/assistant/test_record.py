@@ -283,7 +283,7 @@ def test_lettered_sub_items_stay_apart() -> None:
             "b.周边团队信息收集——刘恺、胡欣蔚\n")  # fmt: skip
     facts = facts_of(text, "tc.md", "2024-03-13")
     owners = {m.owner for m in facts.mentions if m.kind == "action"}
-    assert owners == {"熊伟", "刘恺"}
+    assert owners == {"熊伟", "刘恺、胡欣蔚"}  # as written: both people the line names
 
 
 def test_patch_and_mail_lines_quoted_in_material_are_not_items() -> None:
