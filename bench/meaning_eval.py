@@ -364,7 +364,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("datasets", type=Path, help="the shared datasets root")
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
-    parser.add_argument("--split", choices=("dev", "heldout", "all"), default="dev")
+    parser.add_argument("--split", choices=("dev", "heldout", "heldout2", "all"), default="dev")
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--workspace", type=Path, default=None, help="keep/reuse the index here")
     parser.add_argument("--baseline", action="store_true", help="also run the LangChain ensemble")
