@@ -1,0 +1,78 @@
+"""When the evidence is really absent: the causes for which "not found" is the honest answer,
+however well the question's other words match ("never throw away a good retrieval" holds for
+everything else).
+
+Each is a general cause, none a threshold on lexical support - which cannot separate a
+paraphrased question from an unanswerable one (bench/results/meaning_notes.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.answer_direct import asked_measure
+from assistant.answer_model import Retriever
+from assistant.answer_support import Passage
+from assistant.retrieval.hybrid import SupportTerms
+from assistant.retrieval.pointers import Pointers, find_pointers, points_at
+from assistant.tokenize import english_tokens
+
+
+def lacks_measure(question: str, passages: Sequence[Passage], min_support: float) -> bool:
+    """The question asks for money, a weight, an age or a phone number that no supporting
+    passage states: the evidence is absent, however well the other words match."""
+    measure = asked_measure(question)
+    return measure is not None and not any(
+        measure.search(p.text) for p in passages if p.support >= min_support
+    )
+
+
+def names_absent(question: str, unknown: Sequence[str]) -> bool:
+    """Does the question name something (a capitalised name: "Nairobi", "Learning Equality")
+    that occurs nowhere in the documents, nor does a translation of it? Then no passage can be
+    about it, whatever else matches."""
+    words = re.findall(r"(?<![\w.])[A-Za-z][A-Za-z'-]*", question)
+    names = [w for i, w in enumerate(words) if w[0].isupper() and (i or len(words) == 1)]
+    romanised = _romanised_names(question)
+    named = {stem for w in names if w not in romanised for stem in english_tokens(w)}
+    return bool(named & set(unknown))
+
+
+_PINYIN_SYLLABLE = (
+    r"(?:[bpmfdtnlgkhjqxrzcsyw]|zh|ch|sh)?"
+    r"(?:iang|iong|uang|ang|eng|ing|ong|uai|uan|ian|iao|ai|ei|ui|ao|ou|iu|ie|ve|er|an|en|in|un"
+    r"|ia|ua|uo|ue|a|o|e|i|u|v)"
+)
+_PINYIN_NAME = re.compile(rf"\b([A-Z](?i:{_PINYIN_SYLLABLE})+)\s+([A-Z](?i:{_PINYIN_SYLLABLE})+)\b")
+
+
+def _romanised_names(question: str) -> set[str]:
+    """Two capitalised pinyin words ("Zhou Xing", "Sun Suwan"): a Chinese name, which the
+    Chinese documents write in characters - absent in Latin letters, present all the same."""
+    return {part for m in _PINYIN_NAME.finditer(question) for part in m.groups()}
+
+
+# "Kubernetes 1.40", "openEuler 30.03 LTS", "Node.js 24.0.0": a product and its version
+_PRODUCT_VERSION = re.compile(
+    r"\b([\w.-]*[A-Z][\w.-]*)\s+v?(\d+\.\d+(?:\.\d+)?)(?![\w.]*\d)(?!\s*%)"
+)
+
+
+def version_absent(question: str, retriever: Retriever) -> bool:
+    """The question names a product's version that no document mentions: nothing can say
+    when "Kubernetes 1.40" ships, however well "Kubernetes" and "release" match."""
+    # a name, not a measure: "SPI 0.86", "USD 1.42" have no lowercase letter
+    versions = [v for name, v in _PRODUCT_VERSION.findall(question) if name != name.upper()]
+    return any(not retriever.mentions(v) for v in versions)
+
+
+def meeting_absent(support: SupportTerms, passages: Sequence[Passage]) -> bool:
+    """The question names a meeting by its number ("第一百次会议") and no passage found comes
+    from that meeting: asking where meeting 100 was held is not answered by meeting 30."""
+    numbers = support.pointers.numbers
+    wanted = Pointers(dates=(), numbers=numbers)
+    return bool(numbers) and not any(
+        points_at(wanted, p.hit.chunk) or set(numbers) & set(find_pointers(p.context).numbers)
+        for p in passages
+    )
