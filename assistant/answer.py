@@ -34,7 +34,7 @@ from assistant.answer_model import (
 )
 from assistant.answer_sentences import split_sentences
 from assistant.llm import ChatModel
-from ingest.model import SearchFilter
+from ingest.model import SearchFilter, SearchHit
 
 __all__ = [
     "NOT_FOUND_EN",
@@ -58,6 +58,13 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+# The answer's sentence may sit in a chunk of a top file that ranks below the first k ("Time to
+# recovery: 31 minutes" 12th, behind the same post-mortem's summary): the search returns this
+# many (the re-ranking looks at 40 anyway, so a deeper list costs nothing), and the chunks of
+# the best files among them are read for sentences too.
+EVIDENCE_DEPTH = 40
+EVIDENCE_FILES = 3
 
 
 def answer(
@@ -103,10 +110,12 @@ def stream_answer(
     """Yield text deltas as they arrive, then the final Answer (whose text, with citation
     numbers remapped, replaces the streamed draft)."""
     query = contextual_query(question, history)
-    hits = retriever.search(query, k=k, where=where)
+    found = retriever.search(query, k=max(k, EVIDENCE_DEPTH), where=where)
+    hits = found[:k]
     if chat_model is None or not hits:
         if chat_model is None:
-            result = extractive_answer(question, hits, retriever, query=query)
+            more = more_of_the_same_files(hits, found[k:])
+            result = extractive_answer(question, hits, retriever, query=query, more=more)
         else:
             result = not_found(question, "llm")
         yield result.answer
@@ -122,3 +131,9 @@ def stream_answer(
         reply = yield from relay(chat_model.stream(messages))
     logger.debug("model reply: %s", reply)
     yield cited_answer(question, reply, passages)
+
+
+def more_of_the_same_files(hits: Sequence[SearchHit], rest: Sequence[SearchHit]) -> list[SearchHit]:
+    """The further chunks, best first, of the best `EVIDENCE_FILES` files among `hits`."""
+    files = list(dict.fromkeys(h.chunk.source for h in hits))[:EVIDENCE_FILES]
+    return [h for h in rest if h.chunk.source in files]

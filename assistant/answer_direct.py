@@ -55,12 +55,12 @@ _WANTS: list[tuple[Wants, re.Pattern[str]]] = [
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _DATE = re.compile(
-    rf"\b(?:19|20)\d{{2}}-\d{{1,2}}-\d{{1,2}}(?:\s+\d{{1,2}}:\d{{2}})?"
+    rf"(?<![A-Za-z0-9_])(?:19|20)\d{{2}}-\d{{1,2}}-\d{{1,2}}(?:\s+\d{{1,2}}:\d{{2}})?"
     rf"|(?:19|20)\d{{2}}\s*年\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?"
     rf"|\d{{1,2}}\s*月\s*\d{{1,2}}\s*[日号](?:\s*\d{{1,2}}:\d{{2}})?"
-    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s*-\s*\d{{1,2}}(?:st|nd|rd|th)?)?\.?\s+{_MONTH}(?:,?\s+(?:19|20)\d{{2}})?"
+    rf"|(?<![A-Za-z0-9_])\d{{1,2}}(?:st|nd|rd|th)?(?:\s*-\s*\d{{1,2}}(?:st|nd|rd|th)?)?\.?\s+{_MONTH}(?:,?\s+(?:19|20)\d{{2}})?"
     rf"|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:\s*-\s*\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+(?:19|20)\d{{2}})?"
-    rf"|\b\d{{1,2}}/\d{{1,2}}\b",
+    rf"|(?<![A-Za-z0-9_/])\d{{1,2}}/\d{{1,2}}(?![A-Za-z0-9_/])",
     re.I,
 )
 _UNIT = (
@@ -69,7 +69,7 @@ _UNIT = (
     r"|亿|万|条|项|台|种|期|轮"
 )
 _NUMBER = re.compile(
-    rf"(?<![\w.])\d+(?:[.,]\d+)*(?:\s*(?:-|~|to|到|至)\s*\d+(?:[.,]\d+)*)?\s*(?:{_UNIT})"
+    rf"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*(?:\s*(?:-|~|to|到|至)\s*\d+(?:[.,]\d+)*)?\s*(?:{_UNIT})"
     rf"|\d+(?:\.\d+)?\s*/\s*\d+"
     rf"|[一二两三四五六七八九十百千]+\s*(?:个|人|名|位|次|天|小时|周|倍|年|项)",
     re.I,
@@ -134,9 +134,12 @@ def asked_measure(question: str) -> re.Pattern[str] | None:
     return next((answer for asks, answer in _MEASURES if asks.search(question)), None)
 
 
+# Digits are delimited by ASCII word characters only: in "超过20人" or "最晚23.09" the Chinese
+# character before them is a \w too, and "\b" or "(?<!\w)" would miss the number.
 _VERSION = re.compile(  # "1.4", "v2.3.1", "24.x", "2403 LTS"; a dotted date is not one
-    r"(?<![\w.])(?!(?:19|20)\d{2}\.\d{1,2}\.\d)[vV]?\d+\.\d+(?:\.\d+)?(?:\.x)?(?![\w.]*\d)"
-    r"|\b\d{4}\s*LTS\b"
+    r"(?<![A-Za-z0-9_.])(?!(?:19|20)\d{2}\.\d{1,2}\.\d)[vV]?\d+\.\d+(?:\.\d+)?(?:\.x)?"
+    r"(?![A-Za-z0-9_.]*\d)"
+    r"|(?<![A-Za-z0-9_])\d{4}\s*LTS\b"
 )
 # "in Waterford this year", "地点：杭州", "在杭州举行": the place is quoted, never stated alone
 # (an English "in <Name>" is as often a product as a place)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.answer_absent import lacks_measure, meeting_absent, names_absent, version_absent
 from assistant.answer_direct import Wants, answer_span, holds, is_status_question, wants
@@ -20,6 +20,7 @@ from assistant.answer_model import (
 )
 from assistant.answer_sentences import joined, split_sentences, with_what_it_introduces
 from assistant.answer_support import Coverage, Passage, judge_passages
+from assistant.retrieval.pointers import points_at
 from assistant.retrieval.translate import QUESTION_WORDS
 from assistant.tokenize import english_tokens
 from ingest.model import SearchHit
@@ -49,14 +50,23 @@ class Sentence:
 
 
 def extractive_answer(
-    question: str, hits: Sequence[SearchHit], retriever: Retriever, *, query: str | None = None
+    question: str,
+    hits: Sequence[SearchHit],
+    retriever: Retriever,
+    *,
+    query: str | None = None,
+    more: Sequence[SearchHit] = (),
 ) -> Answer:
     """The answer line, then up to three quotes; "not found" when no passage covers enough
-    of the question (`query`, the follow-up rewritten with its context, defaults to it)."""
+    of the question (`query`, the follow-up rewritten with its context, defaults to it).
+    `more`: further chunks of the best files, read for sentences and cited when quoted."""
     lang = question_language(question)
     support = retriever.support_terms(query or question)
     coverage = Coverage(support)
-    passages = judge_passages(hits, coverage, retriever)
+    if support.pointers:  # "2024年3月27日的例会": the rest of a year's minutes is other days
+        more = [h for h in more if points_at(support.pointers, h.chunk)]
+    judged = judge_passages([*hits, *more], coverage, retriever)
+    passages = judged[: len(hits)]
     if not passages or max(p.support for p in passages) < MIN_SUPPORT:
         return not_found(question, "extractive")
     unknown = [t for t in support.unknown if t in support.weights]
@@ -67,29 +77,50 @@ def extractive_answer(
         or version_absent(question, retriever)
     ):
         return not_found(question, "extractive")
-    sentences = score_sentences(passages, coverage, retriever, question)
+    sentences = score_sentences(judged, coverage, retriever, question)
     chosen = choose(sentences)
     chosen += one_that_answers(sentences, chosen, question)
+    chosen, cited = renumbered(chosen, judged, len(hits))
     status = is_status_question(question)
     if status:
-        chosen = newest_first(chosen, hits)
-    quotes = [quote(s, coverage, hits, dated=status) for s in chosen]
+        chosen = newest_first(chosen, cited)
+    quotes = [quote(s, coverage, cited, dated=status) for s in chosen]
     unknown_share = sum(support.weights[t] for t in unknown) / (sum(support.weights.values()) or 1)
     if max(p.support for p in passages) < CLEAR_SUPPORT or unknown_share >= UNKNOWN_SHARE:
         named = as_typed(query or question, unknown) if unknown_share >= UNKNOWN_SHARE else []
         lead: str | None = weak_line(lang, named)
     else:
-        sure = {p.rank for p in passages if coverage.holds_rarest(p)}
-        lead = answer_line(question, [c for c in chosen if c.citation in sure], hits, lang)
+        sure = {n for n, p in enumerate(_in_order(judged, cited), 1) if coverage.holds_rarest(p)}
+        lead = answer_line(question, [c for c in chosen if c.citation in sure], cited, lang)
     text = "\n".join([lead, *quotes] if lead else quotes)
-    citations = [Citation.from_hit(h) for h in hits]
+    citations = [Citation.from_hit(h) for h in cited]
     return Answer(question=question, answer=text, mode="extractive", citations=citations)
+
+
+def renumbered(
+    chosen: Sequence[Sentence], judged: Sequence[Passage], first: int
+) -> tuple[list[Sentence], list[SearchHit]]:
+    """The first `first` passages keep their numbers; a further chunk is cited (numbered
+    after them, in the order quoted) only when a quote comes from it."""
+    number = {p.rank: p.rank for p in judged[:first]}
+    for s in chosen:
+        if s.citation not in number:
+            number[s.citation] = len(number) + 1
+    by_rank = {p.rank: p.hit for p in judged}
+    cited = [by_rank[rank] for rank in sorted(number, key=number.__getitem__)]
+    return [replace(s, citation=number[s.citation]) for s in chosen], cited
+
+
+def _in_order(judged: Sequence[Passage], cited: Sequence[SearchHit]) -> list[Passage]:
+    by_id = {p.hit.chunk.id: p for p in judged}
+    return [by_id[h.chunk.id] for h in cited]
 
 
 def score_sentences(
     passages: Sequence[Passage], coverage: Coverage, retriever: Retriever, question: str
 ) -> list[Sentence]:
     kind = wants(question)
+    on_topic = file_support(passages)
     scored = []
     for p in passages:
         sentences = split_sentences(p.text)
@@ -103,7 +134,8 @@ def score_sentences(
                 # title) is quoted with the one after it, where the answer usually is
                 text = joined(sentence, sentences[i + 1])
             # the sentence must match the question; its passage being on topic helps
-            cover = 0.55 * coverage(tokens, sentence) + 0.45 * p.support
+            topic = (p.support + on_topic[p.hit.chunk.source]) / 2
+            cover = 0.55 * coverage(tokens, sentence) + 0.45 * topic
             # a sentence that only repeats the question answers nothing: favour quotes that
             # add words of their own, and those holding what the question asks for
             novelty = min(1.0, len(set(retriever.tokens(text)) - coverage.all_tokens) / 3)
@@ -111,6 +143,17 @@ def score_sentences(
             score = cover * (0.4 + 0.6 * novelty) + fits + 0.08 / p.rank
             scored.append(Sentence(text, p.rank, cover, score))
     return sorted(scored, key=lambda s: -s.score)
+
+
+def file_support(passages: Sequence[Passage]) -> dict[str, float]:
+    """How on topic each file is: its best passage's support. A sentence is judged by its own
+    match and its document's, not its chunk's: the stats line "Time to recovery: 31 minutes"
+    sits in a chunk that shares no other word with the question, below the summary that does."""
+    best: dict[str, float] = {}
+    for p in passages:
+        source = p.hit.chunk.source
+        best[source] = max(best.get(source, 0.0), p.support)
+    return best
 
 
 def choose(sentences: Sequence[Sentence]) -> list[Sentence]:
