@@ -82,9 +82,10 @@ _DURATION = re.compile(
 )
 # the cue in any case, an English name capitalised or an @handle: "by default" names no one
 _PERSON_CUE = re.compile(
-    r"(?:主持人|会议主持|主持|负责人|责任人|汇报人|提案人|报告人|发起人|主席"
+    r"(?:主持人|会议主持|主持|负责人|责任人|汇报人|提案人|报告人|发起人|主席|成员|工程师|分享人|讲师"
     r"|(?i:\bowner\b|\bhost(?:ed by)?\b|\bchair(?:ed by)?\b|\bled by\b|\bby\b))\s*[：:]?\s*"
-    r"(@[A-Za-z][\w.-]*|(?<=[：:])\s*[a-z][\w.-]*|[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?"
+    r"(@[A-Za-z][\w.-]*|(?<=[：:])\s*[a-z][\w.-]*|(?<=[员师])[a-z][\w.-]+"
+    r"|[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?"
     r"|[\u4e00-\u9fff]{2,3}(?:[、/][\u4e00-\u9fff]{2,3})*)",
 )
 _PERSON = re.compile(
@@ -191,11 +192,34 @@ def answer_span(kind: Wants, sentence: str, question: str = "") -> str | None:
             if new(match.group(1)):
                 return match.group(1).strip().strip("[]")
         found = (m.group() for m in _PERSON.finditer(sentence) if new(m.group()))
-        return next((p.strip("[]") for p in found), None)
+        return next((p.strip("[]") for p in found if _may_be_a_name(p, sentence)), None)
     if kind is Wants.CAUSE:
         cue = _CAUSE_CUE.search(sentence)
         return _clause(cue.group(1)) if cue else None
     return None
+
+
+# Capitalised only because they start a sentence or a heading: "For Beta", "The Troubleshooting"
+_NOT_NAMES = frozenset(
+    " ".join((
+        "a an and as at but by for from if in into of on or so the then this that these those to",
+        "we when where which while with our their its it all any each new see note",
+    )).split()
+)
+
+
+def _may_be_a_name(span: str, sentence: str) -> bool:
+    """"Alice Chen", "Joyee Cheung" - not "Job Pods" or "Paddle Lite": a capitalised pair is
+    a name only when neither word is a function word and neither is written in lowercase in
+    the same sentence (a name is not, a common noun usually is)."""
+    if span.startswith(("@", "[")):
+        return True
+    words = span.split()
+    lowered = {w.casefold() for w in re.findall(r"\b[a-z][a-z-]*\b", sentence)}
+    return not any(
+        w.casefold() in _NOT_NAMES or w.casefold() in lowered or w.rstrip("s").casefold() in lowered
+        for w in words
+    )
 
 
 def _clause(text: str) -> str:

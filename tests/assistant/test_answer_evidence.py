@@ -72,3 +72,18 @@ def test_spans_right_after_chinese_characters_are_found(
 ) -> None:
     # a Chinese character is a word character too: "超过20人" has no word boundary before 20
     assert answer_span(kind, sentence) == span
+
+
+@pytest.mark.parametrize(
+    ("sentence", "person"),
+    [
+        ("PFCC成员Zheng-Bicheng 主题分享《为FastDeploy接入RKNPU2引擎》", "Zheng-Bicheng"),
+        ("介绍飞桨工程师yingshengBD，分享主题《Paddle Lite 硬件接入方案》", "yingshengBD"),
+        ("Meeting chaired by Joyee Cheung today.", "Joyee Cheung"),
+        # capitalised at the start of a sentence, not names
+        ("For Beta and GA, add links to added tests.", None),
+        ("The Troubleshooting section currently serves the playbook role.", None),
+    ],
+)
+def test_a_person_is_a_name_or_a_handle_after_a_role(sentence: str, person: str | None) -> None:
+    assert answer_span(Wants.PERSON, sentence, "Who presented it?") == person
