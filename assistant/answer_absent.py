@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from assistant.answer_direct import asked_measure
 from assistant.answer_model import Retriever
-from assistant.answer_support import Passage
+from assistant.answer_support import Coverage, Passage
 from assistant.retrieval.hybrid import SupportTerms
 from assistant.retrieval.pointers import Pointers, find_pointers, points_at
 from assistant.tokenize import english_tokens
@@ -75,4 +75,29 @@ def meeting_absent(support: SupportTerms, passages: Sequence[Passage]) -> bool:
     return bool(numbers) and not any(
         points_at(wanted, p.hit.chunk) or set(numbers) & set(find_pointers(p.context).numbers)
         for p in passages
+    )
+
+
+# A kind of place a question asks for by name: "which hotel", "哪所大学", "办公地址". Its
+# answer names the kind too ("the Hilton hotel", "浙江大学", "地址：…") or a translation of it.
+_PLACE_KIND = re.compile(
+    r"\b(?:hotels?|venues?|universit(?:y|ies)|campus|address(?:es)?|offices?)\b"
+    r"|酒店|宾馆|场馆|大学|学院|地址|办公室|办公地点",
+    re.I,
+)
+
+
+def place_absent(
+    question: str, passages: Sequence[Passage], coverage: Coverage, retriever: Retriever,
+    min_support: float,
+) -> bool:  # fmt: skip
+    """The question asks for a kind of place ("Which hotel did the TC book?") and no
+    supporting passage mentions that kind of place: whatever else matches, the answer is not
+    there."""
+    asked = [m.group() for m in _PLACE_KIND.finditer(question)]
+    kinds = [t for word in asked for t in retriever.tokens(word) if t in coverage.weights]
+    return bool(kinds) and not any(
+        coverage(set(p.tokens), p.context, only=kinds) > 0
+        for p in passages
+        if p.support >= min_support
     )

@@ -110,7 +110,10 @@ _MEASURES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(  # money
         r"\bdollars?\b|美元|人民币|多少钱|多少[万亿]?元|[万亿]元|\bsalar(?:y|ies)\b|\bstipends?\b"
         r"|\bwages?\b|\bprices?\b|\binvoices?\b|\bbills?\b|\brevenue\b|\binsurance\b"
-        r"|营收|薪|津贴|补贴|价格|票价|加班费|费用|账单|赔付|捐赠", re.I),
+        r"|营收|薪|津贴|补贴|价格|票价|加班费|费用|账单|赔付|捐赠"
+        # the amount of a budget - not a "disruption budget" or "error budget" asked about
+        r"|\b(?:what|how much|which)\s+(?:[a-z-]+\s+){0,2}budgets?\b"
+        r"|预算[是为有]?多少|多少预算", re.I),
      re.compile(
         r"[$¥€£]\s?\d|\b(?:usd|us\$|eur|rmb|cny)\s?\d|\d[\d,.]*\s*[kKmM]?\s*(?:dollars?|usd|eur|euros?|rmb|美元|欧元|[万亿]?元|块钱)",
         re.I)),
@@ -119,7 +122,9 @@ _MEASURES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"\bhow old\b|\bages?\b|多少岁|几岁|年龄", re.I),
      re.compile(r"\d+\s*(?:岁|years? old)", re.I)),
     (re.compile(r"\bphone\b|\btelephone\b|电话|手机号", re.I),
-     re.compile(r"\+?\d[\d -]{6,}\d")),
+     # "+86 10 1234 5678", "13912345678", "(020) 8123-4567" - not an account id "23989843"
+     re.compile(r"\+\d[\d ()-]{7,}\d|(?<!\d)1[3-9]\d{9}(?!\d)"
+                r"|\(?\d{2,4}\)?[ -]\d{3,4}[ -]?\d{4}(?!\d)")),
 ]  # fmt: skip
 
 

@@ -8,7 +8,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from assistant.answer_absent import lacks_measure, meeting_absent, names_absent, version_absent
+from assistant.answer_absent import (
+    lacks_measure,
+    meeting_absent,
+    names_absent,
+    place_absent,
+    version_absent,
+)
 from assistant.answer_direct import Wants, answer_span, holds, is_status_question, wants
 from assistant.answer_model import (
     Answer,
@@ -75,6 +81,7 @@ def extractive_answer(
         or names_absent(question, unknown)
         or meeting_absent(support, passages)
         or version_absent(question, retriever)
+        or place_absent(question, passages, coverage, retriever, MIN_SUPPORT)
     ):
         return not_found(question, "extractive")
     sentences = score_sentences(judged, coverage, retriever, question)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import answer
-from assistant.answer_direct import Wants, answer_span
+from assistant.answer import NOT_FOUND_EN, answer
+from assistant.answer_direct import Wants, answer_span, asked_measure
 from assistant.retrieval import BM25Index, HybridRetriever
 from assistant.tokenize import TextTokenizer
 from tests.assistant.conftest import MemoryStore, NgramEmbedder, make_chunk
@@ -87,3 +87,63 @@ def test_spans_right_after_chinese_characters_are_found(
 )
 def test_a_person_is_a_name_or_a_handle_after_a_role(sentence: str, person: str | None) -> None:
     assert answer_span(Wants.PERSON, sentence, "Who presented it?") == person
+
+
+# -- the evidence is really absent (#14.2) ------------------------------------------------------
+
+MEETING = [
+    make_chunk("The TC offline meeting in 2024 took place in Hangzhou; twelve members attended "
+               "the offline meeting and reviewed the release plan.", "tc/2024-offline.md"),
+    make_chunk("Travel notes: members booked their own trains to the offline meeting.",
+               "tc/travel.md"),
+    make_chunk("Hotel reviews were collected for the 2019 conference venue.", "events/2019.md"),
+]  # fmt: skip
+
+
+def retriever_over(chunks: list, tokenizer: TextTokenizer) -> HybridRetriever:  # type: ignore[type-arg]
+    store = MemoryStore()
+    store.add(chunks, NgramEmbedder().embed_batch([c.text for c in chunks]))
+    bm25 = BM25Index.build(store.iter_chunks(), tokenizer, generation=1)
+    return HybridRetriever(store=store, embedder=NgramEmbedder(), bm25=bm25, tokenizer=tokenizer)
+
+
+def test_a_kind_of_place_no_supporting_passage_mentions_is_not_found(
+    tokenizer: TextTokenizer,
+) -> None:
+    question = "Which hotel did the TC book for its 2024 offline meeting?"
+    absent = retriever_over(MEETING, tokenizer)
+    assert answer(question, retriever=absent).answer == NOT_FOUND_EN
+    booked = make_chunk("For the 2024 offline meeting the TC booked the Lakeview Hotel near "
+                        "the venue.", "tc/2024-booking.md")  # fmt: skip
+    present = retriever_over([*MEETING, booked], tokenizer)
+    result = answer(question, retriever=present)
+    assert result.answer != NOT_FOUND_EN and "Lakeview Hotel" in result.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("What budget did SIG Apps get approved for 2024?", True),
+        ("项目预算是多少？", True),
+        # a "disruption budget" is a Kubernetes object, not an amount of money
+        ("Pod 中断预算功能是在哪个版本引入的？", False),
+        ("How do you tell a disruption budget what to do?", False),
+    ],
+)
+def test_the_amount_of_a_budget_is_money(question: str, asks: bool) -> None:
+    assert (asked_measure(question) is not None) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "is_phone"),
+    [
+        ("call +86 10 1234 5678", True),
+        ("手机 13912345678", True),
+        ("(020) 8123-4567", True),
+        ("openEuler ID: 23989843", False),  # an account id
+        ("2024-03-27 10:00-12:00", False),
+    ],
+)
+def test_a_phone_number_is_written_like_one(text: str, is_phone: bool) -> None:
+    phone = asked_measure("What is the phone number of the secretary?")
+    assert phone is not None and (phone.search(text) is not None) is is_phone
