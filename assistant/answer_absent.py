@@ -101,3 +101,52 @@ def place_absent(
         for p in passages
         if p.support >= min_support
     )
+
+
+# What the question asks for, named right by its question word: "how many story points did",
+# "Who acted as incident commander during", "What was the customer satisfaction score after",
+# "多少名员工", "办公地址在哪里".
+_VERB = r"(?:did|do|does|were|was|are|is|has|have|had|will|would|can|could|must|should|get|got)"
+_ASKED_EN = [
+    re.compile(rf"\bhow (?:many|much)\s+((?:[a-z-]+\s+){{0,2}}?[a-z-]+)\s+{_VERB}\b", re.I),
+    re.compile(
+        rf"\b(?:what|which)\s+{_VERB}\s+(?:the|a|an|its|their)\s+((?:[a-z-]+\s+){{0,3}}?[a-z-]+)"
+        r"(?:\s+(?:of|for|in|at|on|after|before|during|that|when|to|by|with)\b|\s*\?)",
+        re.I,
+    ),
+    re.compile(rf"\b(?:what|which)\s+((?:[a-z-]+\s+){{0,2}}?[a-z-]+)\s+{_VERB}\b", re.I),
+    re.compile(
+        r"\bwho\s+(?:(?:was|is|acted|served|worked)\s+)?(?:as\s+)?(?:the\s+)?"
+        r"((?:[a-z-]+\s+){0,2}?[a-z-]+)\s+(?:of|for|in|at|during|on)\b",
+        re.I,
+    ),
+]
+_ASKED_ZH = [
+    re.compile(r"多少(?:名|个|位|项|次|篇|家)?([\u4e00-\u9fff]{2,4})[？?]?$"),
+    re.compile(r"(?:^|[的\s])([\u4e00-\u9fff]{2,4}?)(?:是多少|是谁|在哪里|在哪儿)"),
+]
+
+
+def asked_for(question: str) -> str | None:
+    """The noun the question asks about ("story points", "员工"), when its wording shows it."""
+    for pattern in (*_ASKED_EN, *_ASKED_ZH):
+        if match := pattern.search(question):
+            return match.group(1)
+    return None
+
+
+def asked_never_mentioned(question: str, support: SupportTerms, retriever: Retriever) -> bool:
+    """What the question asks for ("the customer satisfaction score", "多少故事点") is a word
+    no document uses, nor a translation of it: the documents cannot state its value."""
+    asked = asked_for(question)
+    if asked is None:
+        return False
+    if asked.isascii():
+        return bool(set(retriever.tokens(asked)) & set(support.unknown))
+    # a Chinese compound is one concept ("故事点" = "story point", not "story" and "point"):
+    # it, or one of its translations as a phrase, must be written somewhere
+    tokens = [t for t in retriever.tokens(asked) if t in support.weights]
+    if not tokens or retriever.mentions(asked):
+        return False
+    translations = support.stand_ins.get(tokens[0], ()) if len(tokens) == 1 else ()
+    return not any(retriever.mentions(" ".join(alt)) for alt in translations)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assistant.answer_absent import (
+    asked_never_mentioned,
     lacks_measure,
     meeting_absent,
     names_absent,
@@ -82,6 +83,7 @@ def extractive_answer(
         or meeting_absent(support, passages)
         or version_absent(question, retriever)
         or place_absent(question, passages, coverage, retriever, MIN_SUPPORT)
+        or asked_never_mentioned(question, support, retriever)
     ):
         return not_found(question, "extractive")
     sentences = score_sentences(judged, coverage, retriever, question)

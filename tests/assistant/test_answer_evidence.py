@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import NOT_FOUND_EN, answer
+from assistant.answer import NOT_FOUND_EN, NOT_FOUND_ZH, answer
+from assistant.answer_absent import asked_for
 from assistant.answer_direct import Wants, answer_span, asked_measure
 from assistant.retrieval import BM25Index, HybridRetriever
 from assistant.tokenize import TextTokenizer
@@ -147,3 +148,45 @@ def test_the_amount_of_a_budget_is_money(question: str, asks: bool) -> None:
 def test_a_phone_number_is_written_like_one(text: str, is_phone: bool) -> None:
     phone = asked_measure("What is the phone number of the secretary?")
     assert phone is not None and (phone.search(text) is not None) is is_phone
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("How many story points did SIG Apps complete in its last sprint?", "story points"),
+        ("What was the customer satisfaction score after the ADFS outage?",
+         "customer satisfaction score"),
+        ("Who acted as incident commander during the Log4Shell response?", "incident commander"),
+        ("DFDS 云团队一共有多少名员工？", "员工"),
+        ("Kubernetes SIG Apps 的办公地址在哪里？", "办公地址"),
+        ("Why did the kafka exporter stop?", None),
+    ],
+)  # fmt: skip
+def test_what_a_question_asks_for(question: str, asked: str | None) -> None:
+    assert asked_for(question) == asked
+
+
+SPRINTS = [
+    make_chunk("SIG Apps sprint review: the team completed the StatefulSet work in the last "
+               "sprint and closed twelve issues.", "k8s/sprint-review.md"),
+    make_chunk("迭代回顾：SIG Apps 上一个迭代完成了 StatefulSet 相关工作，关闭了十二个问题。",
+               "k8s/迭代回顾.md"),
+    make_chunk("Planning poker: every item gets points before the sprint; a story is split when "
+               "it is too big.", "k8s/planning.md"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "absent"),
+    [
+        ("How many issues did SIG Apps close in its last sprint?", False),
+        ("What was the velocity score of SIG Apps in its last sprint?", True),
+        ("Kubernetes SIG Apps 上一个迭代完成了多少故事点？", True),
+        ("SIG Apps 上一个迭代关闭了多少问题？", False),
+    ],
+)
+def test_what_no_document_ever_mentions_is_not_found(
+    tokenizer: TextTokenizer, question: str, absent: bool
+) -> None:
+    result = answer(question, retriever=retriever_over(SPRINTS, tokenizer))
+    assert (result.answer in (NOT_FOUND_EN, NOT_FOUND_ZH)) is absent
