@@ -116,7 +116,8 @@ _ASKED_EN = [
     ),
     re.compile(rf"\b(?:what|which)\s+((?:[a-z-]+\s+){{0,2}}?[a-z-]+)\s+{_VERB}\b", re.I),
     re.compile(
-        r"\bwho\s+(?:(?:was|is|acted|served|worked)\s+)?(?:as\s+)?(?:the\s+)?"
+        # a role ("who acted as incident commander"), not a predicate ("who is responsible")
+        r"\bwho\s+(?:(?:acted|served|worked)\s+as|(?:was|is|were|are)\s+the)\s+(?:the\s+)?"
         r"((?:[a-z-]+\s+){0,2}?[a-z-]+)\s+(?:of|for|in|at|during|on)\b",
         re.I,
     ),

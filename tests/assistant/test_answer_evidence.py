@@ -190,3 +190,8 @@ def test_what_no_document_ever_mentions_is_not_found(
 ) -> None:
     result = answer(question, retriever=retriever_over(SPRINTS, tokenizer))
     assert (result.answer in (NOT_FOUND_EN, NOT_FOUND_ZH)) is absent
+
+
+def test_a_predicate_is_not_what_a_question_asks_for() -> None:
+    assert asked_for("Who is responsible for checking the middleware parameters?") is None
+    assert asked_for("Who was the release manager of Node.js 22?") == "release manager"
