@@ -162,6 +162,24 @@ def wants(question: str) -> Wants:
     return Wants.NUMBER if is_status_question(question) else Wants.ANYTHING
 
 
+# Roles a "who" question may ask about, each in both languages: the person who chaired a
+# meeting is named after 主持/chair, not after 分享 (who presented) in the same minutes.
+_ROLES = [
+    re.compile(r"主持|主席|\bchair(?:ed|s|ing)?\b|\bhost(?:ed|s|ing)?\b|\bfacilitat", re.I),
+    re.compile(r"负责|责任人|\bowns?\b|\bowner\b|\bresponsible\b|\bin charge\b", re.I),
+    re.compile(r"分享|汇报|报告|演讲|介绍|\bpresent(?:ed|s)?\b|\bspoke\b|\btalk\b|\bdemo", re.I),
+]
+
+
+def same_role(question: str, sentence: str) -> bool | None:
+    """Does the sentence name the role the question asks about (True / False), or does the
+    question name no role (None)?"""
+    asked = [role for role in _ROLES if role.search(question)]
+    if not asked:
+        return None
+    return any(role.search(sentence) for role in asked)
+
+
 def holds(kind: Wants, sentence: str, question: str = "") -> bool:
     """Does the sentence contain the kind of thing the question asks for?"""
     if kind is Wants.PLACE:

@@ -16,7 +16,14 @@ from assistant.answer_absent import (
     place_absent,
     version_absent,
 )
-from assistant.answer_direct import Wants, answer_span, holds, is_status_question, wants
+from assistant.answer_direct import (
+    Wants,
+    answer_span,
+    holds,
+    is_status_question,
+    same_role,
+    wants,
+)
 from assistant.answer_model import (
     Answer,
     Citation,
@@ -149,6 +156,8 @@ def score_sentences(
             # add words of their own, and those holding what the question asks for
             novelty = min(1.0, len(set(retriever.tokens(text)) - coverage.all_tokens) / 3)
             fits = 0.25 if kind is not Wants.ANYTHING and holds(kind, text, question) else 0.0
+            if fits and kind is Wants.PERSON and same_role(question, text) is False:
+                fits /= 2  # a person, but in another role than the one asked about
             score = cover * (0.4 + 0.6 * novelty) + fits + 0.08 / p.rank
             scored.append(Sentence(text, p.rank, cover, score))
     return sorted(scored, key=lambda s: -s.score)

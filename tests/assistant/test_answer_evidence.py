@@ -7,7 +7,7 @@ import pytest
 
 from assistant.answer import NOT_FOUND_EN, NOT_FOUND_ZH, answer
 from assistant.answer_absent import asked_for
-from assistant.answer_direct import Wants, answer_span, asked_measure
+from assistant.answer_direct import Wants, answer_span, asked_measure, same_role
 from assistant.retrieval import BM25Index, HybridRetriever
 from assistant.tokenize import TextTokenizer
 from tests.assistant.conftest import MemoryStore, NgramEmbedder, make_chunk
@@ -195,3 +195,19 @@ def test_what_no_document_ever_mentions_is_not_found(
 def test_a_predicate_is_not_what_a_question_asks_for() -> None:
     assert asked_for("Who is responsible for checking the middleware parameters?") is None
     assert asked_for("Who was the release manager of Node.js 22?") == "release manager"
+
+
+def test_a_who_question_prefers_the_person_in_the_role_it_asks_about(
+    tokenizer: TextTokenizer,
+) -> None:
+    minutes = make_chunk(
+        "第十五次会议纪要。PFCC成员VigiZhang 主题分享《飞桨代码安全与Fuzzing》。"
+        "本次会议由轮值主席张雅琨（VigiZhang）主持。",
+        "pfcc/2022-12-08.md",
+    )  # fmt: skip
+    other = make_chunk("第十六次会议纪要。成员王五分享了编译器优化。", "pfcc/2022-12-22.md")
+    result = answer("谁主持了第十五次会议？", retriever=retriever_over([minutes, other], tokenizer))
+    assert result.answer.splitlines()[0] == "答：张雅琨 [1]"
+    assert same_role("Who chaired the meeting?", "本次会议由轮值主席张雅琨主持") is True
+    assert same_role("Who chaired the meeting?", "PFCC成员VigiZhang 主题分享") is False
+    assert same_role("When was the meeting?", "PFCC成员VigiZhang 主题分享") is None
