@@ -112,9 +112,9 @@ def stream_answer(
     query = contextual_query(question, history)
     found = retriever.search(query, k=max(k, EVIDENCE_DEPTH), where=where)
     hits = found[:k]
+    more = more_of_the_same_files(hits, found[k:])
     if chat_model is None or not hits:
         if chat_model is None:
-            more = more_of_the_same_files(hits, found[k:])
             result = extractive_answer(question, hits, retriever, query=query, more=more)
         else:
             result = not_found(question, "llm")
@@ -122,7 +122,9 @@ def stream_answer(
         yield result
         return
     history_tokens = min(1500, context_tokens // 4)
-    passages = passages_within_budget(hits, context_tokens - history_tokens)
+    # the model reads the same evidence: the k hits, then as many further chunks of the best
+    # files (the budget keeps the best first)
+    passages = passages_within_budget([*hits, *more[:k]], context_tokens - history_tokens)
     messages = answer_messages(question, passages, question_language(question), history,
                                history_tokens)  # fmt: skip
     if not stream:

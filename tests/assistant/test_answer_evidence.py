@@ -8,6 +8,7 @@ import pytest
 from assistant.answer import NOT_FOUND_EN, NOT_FOUND_ZH, answer
 from assistant.answer_absent import asked_for
 from assistant.answer_direct import Wants, answer_span, asked_measure, same_role
+from assistant.llm import FakeChatModel
 from assistant.retrieval import BM25Index, HybridRetriever
 from assistant.tokenize import TextTokenizer
 from tests.assistant.conftest import MemoryStore, NgramEmbedder, make_chunk
@@ -211,3 +212,13 @@ def test_a_who_question_prefers_the_person_in_the_role_it_asks_about(
     assert same_role("Who chaired the meeting?", "本次会议由轮值主席张雅琨主持") is True
     assert same_role("Who chaired the meeting?", "PFCC成员VigiZhang 主题分享") is False
     assert same_role("When was the meeting?", "PFCC成员VigiZhang 主题分享") is None
+
+
+def test_the_model_reads_the_same_further_chunks(postmortems: HybridRetriever) -> None:
+    model = FakeChatModel("It took a while [2].")
+    question = "How long did the CoreDNS pods take to recover after the cluster upgrade?"
+    result = answer(question, retriever=postmortems, chat_model=model, k=1)
+    sent = model.requests[0][-1].content
+    # the one hit, then one further chunk of the same post-mortem (up to k more)
+    assert sent.count(f'source="{POSTMORTEM}"') == 2 and 'index="3"' not in sent
+    assert [c.source for c in result.citations] == [POSTMORTEM]
