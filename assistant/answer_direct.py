@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from assistant.retrieval.pointers import is_status_question
+from assistant.retrieval import pointers
 from assistant.tokenize import CJK_RUN
 
 __all__ = [
@@ -152,6 +152,15 @@ _VERSION = re.compile(  # "1.4", "v2.3.1", "24.x", "2403 LTS"; a dotted date is 
 _PLACE = re.compile(
     r"\b(?:in|at)\s+[A-Z][a-z]+\b|(?:地点|地址|举办地)\s*[：:]\s*\S{2}|在\S{2,8}?(?:举行|举办|召开)"
 )
+
+
+# "有状态副本集" is a StatefulSet, "无状态" stateless: the 状态 in them asks for no status
+_NOT_STATUS = re.compile(r"有状态|无状态|\bstateful\b|\bstateless\b", re.I)
+
+
+def is_status_question(question: str) -> bool:
+    """进度, SPI, 当前, latest, now ...: the newest dated document answers it."""
+    return pointers.is_status_question(_NOT_STATUS.sub(" ", question))
 
 
 def wants(question: str) -> Wants:

@@ -7,7 +7,13 @@ import pytest
 
 from assistant.answer import NOT_FOUND_EN, NOT_FOUND_ZH, answer
 from assistant.answer_absent import asked_for
-from assistant.answer_direct import Wants, answer_span, asked_measure, same_role
+from assistant.answer_direct import (
+    Wants,
+    answer_span,
+    asked_measure,
+    is_status_question,
+    same_role,
+)
 from assistant.llm import FakeChatModel
 from assistant.retrieval import BM25Index, HybridRetriever
 from assistant.tokenize import TextTokenizer
@@ -222,3 +228,9 @@ def test_the_model_reads_the_same_further_chunks(postmortems: HybridRetriever) -
     # the one hit, then one further chunk of the same post-mortem (up to k more)
     assert sent.count(f'source="{POSTMORTEM}"') == 2 and 'index="3"' not in sent
     assert [c.source for c in result.citations] == [POSTMORTEM]
+
+
+def test_a_stateful_set_is_not_a_status_question() -> None:
+    assert not is_status_question("哪个提案让有状态副本集创建的持久卷声明可以被自动删除？")
+    assert is_status_question("有状态副本集的迁移目前进度怎么样？")
+    assert is_status_question("项目目前进度怎么样？")
