@@ -123,7 +123,7 @@ _ASKED_EN = [
     ),
 ]
 _ASKED_ZH = [
-    re.compile(r"多少(?:名|个|位|项|次|篇|家)?([\u4e00-\u9fff]{2,4})[？?]?$"),
+    re.compile(r"多少(?:名|个|位|项|次|篇|家|人|票|张|条|种|天)?([\u4e00-\u9fff]{2,4})[？?]?$"),
     re.compile(r"(?:^|[的\s])([\u4e00-\u9fff]{2,4}?)(?:是多少|是谁|在哪里|在哪儿)"),
 ]
 
@@ -144,10 +144,11 @@ def asked_never_mentioned(question: str, support: SupportTerms, retriever: Retri
         return False
     if asked.isascii():
         return bool(set(retriever.tokens(asked)) & set(support.unknown))
-    # a Chinese compound is one concept ("故事点" = "story point", not "story" and "point"):
-    # it, or one of its translations as a phrase, must be written somewhere
-    tokens = [t for t in retriever.tokens(asked) if t in support.weights]
-    if not tokens or retriever.mentions(asked):
+    # one Chinese word, a compound of one concept ("故事点" = "story point", not "story" and
+    # "point"): it, or one of its translations as a phrase, must be written somewhere. Several
+    # words ("票支持" in "有多少票支持") are a phrase the documents may word differently.
+    tokens = retriever.tokens(asked)
+    if len(tokens) != 1 or tokens[0] not in support.weights or retriever.mentions(asked):
         return False
-    translations = support.stand_ins.get(tokens[0], ()) if len(tokens) == 1 else ()
+    translations = support.stand_ins.get(tokens[0], ())
     return not any(retriever.mentions(" ".join(alt)) for alt in translations)

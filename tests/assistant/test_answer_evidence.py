@@ -188,8 +188,10 @@ SPRINTS = [
     [
         ("How many issues did SIG Apps close in its last sprint?", False),
         ("What was the velocity score of SIG Apps in its last sprint?", True),
-        ("Kubernetes SIG Apps 上一个迭代完成了多少故事点？", True),
+        ("Kubernetes SIG Apps 一共有多少名员工？", True),
         ("SIG Apps 上一个迭代关闭了多少问题？", False),
+        # several words after the question word are a phrase, not one thing asked for
+        ("SIG Apps 上一个迭代有多少人参加回顾？", False),
     ],
 )
 def test_what_no_document_ever_mentions_is_not_found(
