@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from assistant.retrieval.pointers import is_status_question
+from assistant.retrieval import pointers
 from assistant.tokenize import CJK_RUN
 
 __all__ = [
@@ -55,12 +55,12 @@ _WANTS: list[tuple[Wants, re.Pattern[str]]] = [
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _DATE = re.compile(
-    rf"\b(?:19|20)\d{{2}}-\d{{1,2}}-\d{{1,2}}(?:\s+\d{{1,2}}:\d{{2}})?"
+    rf"(?<![A-Za-z0-9_])(?:19|20)\d{{2}}-\d{{1,2}}-\d{{1,2}}(?:\s+\d{{1,2}}:\d{{2}})?"
     rf"|(?:19|20)\d{{2}}\s*年\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*[日号])?"
     rf"|\d{{1,2}}\s*月\s*\d{{1,2}}\s*[日号](?:\s*\d{{1,2}}:\d{{2}})?"
-    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s*-\s*\d{{1,2}}(?:st|nd|rd|th)?)?\.?\s+{_MONTH}(?:,?\s+(?:19|20)\d{{2}})?"
+    rf"|(?<![A-Za-z0-9_])\d{{1,2}}(?:st|nd|rd|th)?(?:\s*-\s*\d{{1,2}}(?:st|nd|rd|th)?)?\.?\s+{_MONTH}(?:,?\s+(?:19|20)\d{{2}})?"
     rf"|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:\s*-\s*\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+(?:19|20)\d{{2}})?"
-    rf"|\b\d{{1,2}}/\d{{1,2}}\b",
+    rf"|(?<![A-Za-z0-9_/])\d{{1,2}}/\d{{1,2}}(?![A-Za-z0-9_/])",
     re.I,
 )
 _UNIT = (
@@ -69,7 +69,7 @@ _UNIT = (
     r"|亿|万|条|项|台|种|期|轮"
 )
 _NUMBER = re.compile(
-    rf"(?<![\w.])\d+(?:[.,]\d+)*(?:\s*(?:-|~|to|到|至)\s*\d+(?:[.,]\d+)*)?\s*(?:{_UNIT})"
+    rf"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*(?:\s*(?:-|~|to|到|至)\s*\d+(?:[.,]\d+)*)?\s*(?:{_UNIT})"
     rf"|\d+(?:\.\d+)?\s*/\s*\d+"
     rf"|[一二两三四五六七八九十百千]+\s*(?:个|人|名|位|次|天|小时|周|倍|年|项)",
     re.I,
@@ -82,9 +82,10 @@ _DURATION = re.compile(
 )
 # the cue in any case, an English name capitalised or an @handle: "by default" names no one
 _PERSON_CUE = re.compile(
-    r"(?:主持人|会议主持|主持|负责人|责任人|汇报人|提案人|报告人|发起人|主席"
+    r"(?:主持人|会议主持|主持|负责人|责任人|汇报人|提案人|报告人|发起人|主席|成员|工程师|分享人|讲师"
     r"|(?i:\bowner\b|\bhost(?:ed by)?\b|\bchair(?:ed by)?\b|\bled by\b|\bby\b))\s*[：:]?\s*"
-    r"(@[A-Za-z][\w.-]*|(?<=[：:])\s*[a-z][\w.-]*|[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?"
+    r"(@[A-Za-z][\w.-]*|(?<=[：:])\s*[a-z][\w.-]*|(?<=[员师])[a-z][\w.-]+"
+    r"|[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?"
     r"|[\u4e00-\u9fff]{2,3}(?:[、/][\u4e00-\u9fff]{2,3})*)",
 )
 _PERSON = re.compile(
@@ -109,7 +110,10 @@ _MEASURES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(  # money
         r"\bdollars?\b|美元|人民币|多少钱|多少[万亿]?元|[万亿]元|\bsalar(?:y|ies)\b|\bstipends?\b"
         r"|\bwages?\b|\bprices?\b|\binvoices?\b|\bbills?\b|\brevenue\b|\binsurance\b"
-        r"|营收|薪|津贴|补贴|价格|票价|加班费|费用|账单|赔付|捐赠", re.I),
+        r"|营收|薪|津贴|补贴|价格|票价|加班费|费用|账单|赔付|捐赠"
+        # the amount of a budget - not a "disruption budget" or "error budget" asked about
+        r"|\b(?:what|how much|which)\s+(?:[a-z-]+\s+){0,2}budgets?\b"
+        r"|预算[是为有]?多少|多少预算", re.I),
      re.compile(
         r"[$¥€£]\s?\d|\b(?:usd|us\$|eur|rmb|cny)\s?\d|\d[\d,.]*\s*[kKmM]?\s*(?:dollars?|usd|eur|euros?|rmb|美元|欧元|[万亿]?元|块钱)",
         re.I)),
@@ -118,7 +122,9 @@ _MEASURES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"\bhow old\b|\bages?\b|多少岁|几岁|年龄", re.I),
      re.compile(r"\d+\s*(?:岁|years? old)", re.I)),
     (re.compile(r"\bphone\b|\btelephone\b|电话|手机号", re.I),
-     re.compile(r"\+?\d[\d -]{6,}\d")),
+     # "+86 10 1234 5678", "13912345678", "(020) 8123-4567" - not an account id "23989843"
+     re.compile(r"\+\d[\d ()-]{7,}\d|(?<!\d)1[3-9]\d{9}(?!\d)"
+                r"|\(?\d{2,4}\)?[ -]\d{3,4}[ -]?\d{4}(?!\d)")),
 ]  # fmt: skip
 
 
@@ -134,9 +140,12 @@ def asked_measure(question: str) -> re.Pattern[str] | None:
     return next((answer for asks, answer in _MEASURES if asks.search(question)), None)
 
 
+# Digits are delimited by ASCII word characters only: in "超过20人" or "最晚23.09" the Chinese
+# character before them is a \w too, and "\b" or "(?<!\w)" would miss the number.
 _VERSION = re.compile(  # "1.4", "v2.3.1", "24.x", "2403 LTS"; a dotted date is not one
-    r"(?<![\w.])(?!(?:19|20)\d{2}\.\d{1,2}\.\d)[vV]?\d+\.\d+(?:\.\d+)?(?:\.x)?(?![\w.]*\d)"
-    r"|\b\d{4}\s*LTS\b"
+    r"(?<![A-Za-z0-9_.])(?!(?:19|20)\d{2}\.\d{1,2}\.\d)[vV]?\d+\.\d+(?:\.\d+)?(?:\.x)?"
+    r"(?![A-Za-z0-9_.]*\d)"
+    r"|(?<![A-Za-z0-9_])\d{4}\s*LTS\b"
 )
 # "in Waterford this year", "地点：杭州", "在杭州举行": the place is quoted, never stated alone
 # (an English "in <Name>" is as often a product as a place)
@@ -145,12 +154,39 @@ _PLACE = re.compile(
 )
 
 
+# "有状态副本集" is a StatefulSet, "无状态" stateless: the 状态 in them asks for no status
+_NOT_STATUS = re.compile(r"有状态|无状态|\bstateful\b|\bstateless\b", re.I)
+
+
+def is_status_question(question: str) -> bool:
+    """进度, SPI, 当前, latest, now ...: the newest dated document answers it."""
+    return pointers.is_status_question(_NOT_STATUS.sub(" ", question))
+
+
 def wants(question: str) -> Wants:
     for kind, pattern in _WANTS:
         if pattern.search(question):
             return kind
     # "项目目前进度怎么样？" asks for the figure (76%, SPI 0.86)
     return Wants.NUMBER if is_status_question(question) else Wants.ANYTHING
+
+
+# Roles a "who" question may ask about, each in both languages: the person who chaired a
+# meeting is named after 主持/chair, not after 分享 (who presented) in the same minutes.
+_ROLES = [
+    re.compile(r"主持|主席|\bchair(?:ed|s|ing)?\b|\bhost(?:ed|s|ing)?\b|\bfacilitat", re.I),
+    re.compile(r"负责|责任人|\bowns?\b|\bowner\b|\bresponsible\b|\bin charge\b", re.I),
+    re.compile(r"分享|汇报|报告|演讲|介绍|\bpresent(?:ed|s)?\b|\bspoke\b|\btalk\b|\bdemo", re.I),
+]
+
+
+def same_role(question: str, sentence: str) -> bool | None:
+    """Does the sentence name the role the question asks about (True / False), or does the
+    question name no role (None)?"""
+    asked = [role for role in _ROLES if role.search(question)]
+    if not asked:
+        return None
+    return any(role.search(sentence) for role in asked)
 
 
 def holds(kind: Wants, sentence: str, question: str = "") -> bool:
@@ -188,11 +224,34 @@ def answer_span(kind: Wants, sentence: str, question: str = "") -> str | None:
             if new(match.group(1)):
                 return match.group(1).strip().strip("[]")
         found = (m.group() for m in _PERSON.finditer(sentence) if new(m.group()))
-        return next((p.strip("[]") for p in found), None)
+        return next((p.strip("[]") for p in found if _may_be_a_name(p, sentence)), None)
     if kind is Wants.CAUSE:
         cue = _CAUSE_CUE.search(sentence)
         return _clause(cue.group(1)) if cue else None
     return None
+
+
+# Capitalised only because they start a sentence or a heading: "For Beta", "The Troubleshooting"
+_NOT_NAMES = frozenset(
+    " ".join((
+        "a an and as at but by for from if in into of on or so the then this that these those to",
+        "we when where which while with our their its it all any each new see note",
+    )).split()
+)
+
+
+def _may_be_a_name(span: str, sentence: str) -> bool:
+    """"Alice Chen", "Joyee Cheung" - not "Job Pods" or "Paddle Lite": a capitalised pair is
+    a name only when neither word is a function word and neither is written in lowercase in
+    the same sentence (a name is not, a common noun usually is)."""
+    if span.startswith(("@", "[")):
+        return True
+    words = span.split()
+    lowered = {w.casefold() for w in re.findall(r"\b[a-z][a-z-]*\b", sentence)}
+    return not any(
+        w.casefold() in _NOT_NAMES or w.casefold() in lowered or w.rstrip("s").casefold() in lowered
+        for w in words
+    )
 
 
 def _clause(text: str) -> str:

@@ -9,7 +9,9 @@ bench/qa_dev/questions.jsonl: 151 questions written by reading the documents (52
 `cross` (a Chinese question about an English document or the reverse) and `none` (the
 documents cannot answer). Each answerable one names its gold file(s), relative to the
 datasets root, and a short fact copied verbatim from it. `split` keeps about a third `heldout`:
-tune on `dev`, report `heldout` once. bench/qa_dev/dialogues.jsonl: 20 two-turn dialogues whose
+tune on `dev`, report `heldout` once. bench/qa_dev/heldout2.jsonl: 42 more, written before the
+third pass and run with `--questions bench/qa_dev/heldout2.jsonl --split heldout2`.
+bench/qa_dev/dialogues.jsonl: 20 two-turn dialogues whose
 second turn only makes sense with the first (follow-ups).
 
 The script copies the named dataset folders (without their SOURCE/README files) into one
@@ -364,7 +366,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("datasets", type=Path, help="the shared datasets root")
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
-    parser.add_argument("--split", choices=("dev", "heldout", "all"), default="dev")
+    parser.add_argument("--split", choices=("dev", "heldout", "heldout2", "all"), default="dev")
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--workspace", type=Path, default=None, help="keep/reuse the index here")
     parser.add_argument("--baseline", action="store_true", help="also run the LangChain ensemble")
