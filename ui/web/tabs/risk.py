@@ -10,12 +10,10 @@ import gradio as gr
 import pandas as pd
 
 from assistant.settings import data_dir
+from ml.card import FeatureCard, ModelCard
 from ml.errors import RiskModelError
 from ml.export import write_csv
-from ml.labels import feature_label, value_label
-from ui.api.routes import score_with
 from ui.risk_holder import LoadedModel, NoRiskModelError
-from ui.risk_schema import FeatureSpec
 from ui.web.i18n import t
 from ui.web.risk_view import (
     drivers_frame,
@@ -36,20 +34,21 @@ def _current(ctx: UiContext) -> LoadedModel:
         raise gr.Error(str(exc)) from None
 
 
-def _input_for(feature: FeatureSpec, value: Any, lang: str, spec: dict[str, Any] | None) -> Any:
-    label = feature_label(feature.name, lang, spec)
-    if feature.kind == "categorical":
+def _input_for(feature: FeatureCard, value: Any, lang: str, card: ModelCard) -> Any:
+    label = card.feature_label(feature.name, lang)
+    if feature.type == "categorical":
+        # The card's categories are the choices; another value is accepted and scored as
+        # missing, as the API does (ml.features).
         return gr.Dropdown(
-            [(value_label(c, lang, spec), c) for c in feature.categories],
+            [(card.value_label(c, lang), c) for c in feature.categories or ()],
             value=value,
             label=label,
-            allow_custom_value=feature.open_categories,
+            allow_custom_value=True,
             elem_id=f"risk-{feature.name}",
             interactive=True,  # built inside gr.render: say so, it is not inferred there
         )
-    info = None
-    if feature.low is not None and feature.high is not None:
-        info = f"{feature.low:g} – {feature.high:g}"
+    span = feature.training_range
+    info = f"{span[0]:g} – {span[1]:g}" if span is not None else None
     return gr.Number(
         value=value,
         label=label,
@@ -60,14 +59,15 @@ def _input_for(feature: FeatureSpec, value: Any, lang: str, spec: dict[str, Any]
 
 
 def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any], lang: str) -> None:
-    features = list(loaded.card.features)
-    spec = loaded.card.raw.get("spec")
+    card = loaded.card
+    features = list(card.features)
+    spec = card.spec
     with gr.Accordion(t("risk_form", lang), open=True):
         inputs = []
         for start in range(0, len(features), 4):
             with gr.Row():
                 inputs += [
-                    _input_for(f, prefill.get(f.name), lang, spec)
+                    _input_for(f, prefill.get(f.name), lang, card)
                     for f in features[start : start + 4]
                 ]
         button = gr.Button(t("score", lang), variant="primary", elem_id="risk-score")
@@ -88,9 +88,10 @@ def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any], lang: st
         )
 
     def on_score(language: str, *values: Any) -> tuple[str, pd.DataFrame]:
+        # The form's values are the project: this is their one conversion before ml.
         record = {f.name: (None if v == "" else v) for f, v in zip(features, values, strict=True)}
         try:
-            scored = score_with(_current(ctx), [record])[0]
+            (scored,) = _current(ctx).model.score_results([record])
         except RiskModelError as exc:
             raise gr.Error(str(exc)) from None
         lang = lang_code(language)
@@ -182,7 +183,7 @@ def build(ctx: UiContext) -> None:
             return
         _form(ctx, loaded, prefill, lang)
         gr.LinePlot(
-            reliability_frame(loaded.card.raw, lang),
+            reliability_frame(loaded.card, lang),
             x="predicted",
             y="observed",
             color="series",
@@ -197,7 +198,7 @@ def build(ctx: UiContext) -> None:
         )
 
     loaded = ctx.holder.optional()
-    targets = loaded.card.targets if loaded else ("delay", "overrun")
-    spec = loaded.card.raw.get("spec") if loaded else None
+    targets = tuple(loaded.card.target_names) if loaded else ("delay", "overrun")
+    spec = loaded.card.spec if loaded else None
     _batch(ctx, targets, spec)
     _portfolio(ctx, samples, targets, spec)
