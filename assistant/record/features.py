@@ -82,7 +82,8 @@ def document_features(register: Register) -> FeatureFill:
     risks = register.of_kind("risk")
     if risks:
         high = [r for r in risks if is_open(r) and is_high(r)]
-        detail = ", ".join(r.id for r in high) or f"none open and high of {len(risks)} risks"
+        # No open high risk: the count is as of the newest document about any risk.
+        detail = ", ".join(r.id for r in high) or None
         fill.put("open_high_risks", len(high), _newest_source(high or risks, detail))
     changes = register.of_kind("change")
     if changes:
@@ -113,7 +114,7 @@ def _newest_stating(notes: Iterable[ProgressNote], figure: str) -> ProgressNote 
     return max(stating, key=lambda n: n.date or "", default=None)
 
 
-def _newest_source(items: Sequence[RecordItem], detail: str) -> FeatureSource:
+def _newest_source(items: Sequence[RecordItem], detail: str | None) -> FeatureSource:
     """The newest document that mentions any of `items` (the count is as of that one)."""
     entries = [h for item in items for h in item.history]
     newest = max(entries, key=lambda h: h.date or "", default=None)

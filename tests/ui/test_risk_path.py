@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from assistant.record.features import DECLARED, FeatureFill, FeatureSource
 from assistant.settings import Settings
 from ml.results import ProjectRisk
 from tests.ui.conftest import running_server
@@ -17,7 +18,13 @@ from ui.api import models as m
 from ui.risk_holder import RiskModelHolder
 from ui.risk_schema import score_request_model
 from ui.server import build_app
-from ui.web.risk_view import reliability_frame, result_markdown
+from ui.web.risk_view import (
+    FieldFill,
+    form_fill,
+    reliability_frame,
+    result_markdown,
+    source_text,
+)
 
 PROJECTS: list[dict[str, Any]] = [
     {"key": "P-1", "team_size": 30, "project_type": "erp", "requirement_volatility": 0.5},
@@ -116,3 +123,30 @@ def test_the_tab_text_reads_the_typed_result(model_dir: Path) -> None:
     text = result_markdown(result, "en")
     assert f"Delay**: probability {delay.probability:.0%}" in text
     assert f"level **{delay.level}**" in text
+
+
+def test_the_form_is_filled_from_the_record_with_sources_and_asks_for_the_rest(
+    model_dir: Path,
+) -> None:
+    """#15 point 4 in the Risk tab: each filled field says where its value came from; the
+    fields the documents do not give are emptied and named."""
+    card = RiskModelHolder(model_dir).current().card
+    fill = FeatureFill()
+    fill.put("team_size", 24, FeatureSource("gov/project.toml", None, DECLARED))
+    fill.put("requirement_volatility", 0.2, FeatureSource("gov/周例会.md", "2026-04-10"))
+    fields, summary = form_fill(card, "gov", fill, "zh")
+    by_name = dict(zip(card.feature_names, fields, strict=True))
+    assert by_name["team_size"].value == 24
+    assert by_name["team_size"].info.startswith("来自 gov/project.toml 的 [risk_features]")
+    assert by_name["requirement_volatility"].info.startswith("来自 gov/周例会.md (2026-04-10)")
+    assert by_name["project_type"] == FieldFill(None, "文档未提供，请填写")
+    assert "**gov**：2 项来自项目记录" in summary
+    assert "请填写（2 项）：项目类型、采用新技术" in summary
+    _, english = form_fill(card, "gov", fill, "en")
+    assert "please fill in (2): project type, new technology" in english
+
+
+def test_a_count_names_its_ids_and_document() -> None:
+    counted = FeatureSource("gov/周例会.md", "2026-04-10", "R-01, R-05")
+    assert source_text(counted, "en") == "from R-01, R-05, see gov/周例会.md (2026-04-10)"
+    assert source_text(counted, "zh") == "来自 R-01, R-05，见 gov/周例会.md (2026-04-10)"

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from assistant.record.features import DECLARED, FeatureFill, FeatureSource
 from ml.card import ModelCard
 from ml.labels import feature_label, value_label
 from ml.results import Extra, Lever, ProjectRisk
@@ -163,6 +164,56 @@ def score_csv(loaded: LoadedModel, csv_path: Path) -> pd.DataFrame:
     the model as they are (ml.service.result_chunks)."""
     results = [r for chunk in result_chunks(loaded.model, csv_path) for r in chunk]
     return results_frame([str(i + 1) for i in range(len(results))], results)
+
+
+@dataclass(frozen=True)
+class FieldFill:
+    """One form field filled from a project's record: its value (None: left empty) and the
+    line under it saying where the value came from, or asking for it."""
+
+    value: Any
+    info: str
+
+
+def source_text(source: FeatureSource, lang: str) -> str:
+    """"来自 <document> (<date>)" / "from R-01, R-05, see <document> (<date>)" / "from
+    [risk_features] in <project>/project.toml"."""
+    where = " ".join(p for p in (source.document, f"({source.date})" if source.date else "") if p)
+    if source.detail == DECLARED:
+        where = t("risk_declared", lang, document=source.document or "project.toml")
+    elif source.detail and where:
+        where = t("risk_counted", lang, ids=source.detail, source=where)
+    return t("risk_from", lang, source=where or source.detail or "")
+
+
+def form_fill(
+    card: ModelCard, project: str, fill: FeatureFill, lang: str
+) -> tuple[list[FieldFill], str]:
+    """The form's fields (in the card's feature order) from `project`'s record, and a summary
+    naming the features its documents do not give."""
+    fields = []
+    for feature in card.features:
+        span = feature.training_range
+        limits = f" · {span[0]:g} – {span[1]:g}" if span is not None else ""
+        if feature.name in fill.values:
+            source = source_text(fill.sources[feature.name], lang)
+            fields.append(FieldFill(fill.values[feature.name], source + limits))
+        else:
+            fields.append(FieldFill(None, t("risk_please_fill", lang) + limits))
+    missing = [f.name for f in card.features if f.name not in fill.values]
+    found = len(card.features) - len(missing)
+    return fields, _fill_summary(card, project, missing, found, lang)
+
+
+def _fill_summary(card: ModelCard, project: str, missing: list[str], found: int, lang: str) -> str:
+    lines = [t("risk_filled", lang, project=project, filled=found)]
+    if missing:
+        joiner = "、" if lang == "zh" else ", "
+        names = joiner.join(card.feature_label(name, lang) for name in missing)
+        lines.append(t("risk_missing_list", lang, count=len(missing), names=names))
+    else:
+        lines.append(t("risk_nothing_missing", lang))
+    return "\n\n".join(lines)
 
 
 def sample_projects(samples_dir: Path) -> list[SampleProject]:

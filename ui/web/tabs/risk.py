@@ -9,7 +9,9 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from assistant.errors import AssistantError
 from assistant.settings import data_dir
+from ingest.errors import IngestError
 from ml.card import FeatureCard, ModelCard
 from ml.errors import RiskModelError
 from ml.export import write_csv
@@ -17,6 +19,7 @@ from ui.risk_holder import LoadedModel, NoRiskModelError
 from ui.web.i18n import t
 from ui.web.risk_view import (
     drivers_frame,
+    form_fill,
     portfolio_frame,
     reliability_frame,
     result_markdown,
@@ -63,6 +66,17 @@ def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any], lang: st
     features = list(card.features)
     spec = card.spec
     with gr.Accordion(t("risk_form", lang), open=True):
+        with gr.Row():
+            project = gr.Dropdown(
+                ctx.workspace.projects(),
+                value=None,
+                label=t("risk_fill_project", lang),
+                elem_id="risk-project",
+                interactive=True,
+                scale=3,
+            )
+            fill = gr.Button(t("risk_fill", lang), elem_id="risk-fill", scale=1)
+        sources = gr.Markdown("", elem_id="risk-sources", key=f"risk-sources-{lang}")
         inputs = []
         for start in range(0, len(features), 4):
             with gr.Row():
@@ -99,6 +113,21 @@ def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any], lang: st
         return text, drivers_frame(scored, lang=lang, spec=spec)
 
     button.click(on_score, inputs=[ctx.language, *inputs], outputs=[result, chart])
+
+    def on_fill(name: str | None, language: str) -> list[Any]:
+        """The project's values from its record into the form, each with its source, and the
+        missing ones named (issue #15 point 4)."""
+        lang = lang_code(language)
+        if not name:
+            raise gr.Error(t("risk_choose_project", lang))
+        try:
+            found = ctx.workspace.risk_inputs(name)
+        except (AssistantError, IngestError, RiskModelError) as exc:
+            raise gr.Error(str(exc)) from None
+        fields, summary = form_fill(card, name, found, lang)
+        return [*(gr.update(value=f.value, info=f.info) for f in fields), summary]
+
+    fill.click(on_fill, inputs=[project, ctx.language], outputs=[*inputs, sources])
 
 
 def _batch(ctx: UiContext, targets: tuple[str, ...], spec: dict[str, Any] | None) -> None:
