@@ -452,9 +452,10 @@ class Workspace:
             )
         return model
 
-    def score(self, projects: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Score {feature: value} records with the current risk model (`risk score` results)."""
-        results: list[dict[str, Any]] = self.loaded_risk_model().score_records(list(projects))
+    def score(self, projects: Sequence[dict[str, Any]]) -> list[ProjectRisk]:
+        """Score {feature: value} records with the current risk model: one typed result each
+        (ml.results.ProjectRisk; `to_json()` is the `risk score` object)."""
+        results: list[ProjectRisk] = self.loaded_risk_model().score_results(list(projects))
         return results
 
     def risk_inputs(self, project: str, *, as_of: str | None = None) -> FeatureFill:

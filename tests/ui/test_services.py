@@ -187,8 +187,8 @@ def test_score_and_health_use_the_workspace_model(model_dir: Path, tmp_path: Pat
 
     ws = Workspace(Settings(workspace=tmp_path / "ws", model_dir=model_dir))
     results = ws.score([{"team_size": 4}, {"team_size": 38, "project_type": "erp"}])
-    assert [set(r) >= {"delay", "drivers"} for r in results] == [True, True]
-    assert results[0]["delay"]["probability"] < results[1]["delay"]["probability"]
+    assert [set(r.to_json()) >= {"delay", "drivers"} for r in results] == [True, True]
+    assert results[0].targets["delay"].probability < results[1].targets["delay"].probability
     assert ws.health().model == str(model_dir)
 
 

@@ -61,21 +61,14 @@ def _input_for(feature: FeatureCard, value: Any, lang: str, card: ModelCard) -> 
     )
 
 
-def _form(ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any], lang: str) -> None:
+def _form(
+    ctx: UiContext, loaded: LoadedModel, prefill: dict[str, Any], lang: str, project: Any
+) -> None:
     card = loaded.card
     features = list(card.features)
     spec = card.spec
     with gr.Accordion(t("risk_form", lang), open=True):
-        with gr.Row():
-            project = gr.Dropdown(
-                ctx.workspace.projects(),
-                value=None,
-                label=t("risk_fill_project", lang),
-                elem_id="risk-project",
-                interactive=True,
-                scale=3,
-            )
-            fill = gr.Button(t("risk_fill", lang), elem_id="risk-fill", scale=1)
+        fill = gr.Button(t("risk_fill", lang), elem_id="risk-fill")
         sources = gr.Markdown("", elem_id="risk-sources", key=f"risk-sources-{lang}")
         inputs = []
         for start in range(0, len(features), 4):
@@ -200,6 +193,15 @@ def _portfolio(
 def build(ctx: UiContext) -> None:
     samples = sample_projects(data_dir() / "samples")
     prefill = samples[0].features if samples else {}
+    # Outside the rendered form: its choices are refreshed on page load and after an ingest
+    # like every project menu, and rendering the form never opens the index.
+    project = ctx.relabel.add(
+        ctx.project_picker(
+            gr.Dropdown([], value=None, label=t("risk_fill_project", "zh"),
+                        elem_id="risk-project", interactive=True)
+        ),
+        label="risk_fill_project",
+    )  # fmt: skip
 
     # Built from the model loaded when the page is opened (or the language switched), so a
     # retrained model with other features shows up without restarting the server.
@@ -210,7 +212,7 @@ def build(ctx: UiContext) -> None:
         if loaded is None:
             gr.Markdown(t("no_model", lang, dir=ctx.holder.model_dir), elem_id="risk-no-model")
             return
-        _form(ctx, loaded, prefill, lang)
+        _form(ctx, loaded, prefill, lang, project)
         gr.LinePlot(
             reliability_frame(loaded.card, lang),
             x="predicted",
