@@ -86,6 +86,11 @@ def test_risk_tab_in_english(page) -> None:
     expect(result).to_contain_text("four in five")
     lever = re.compile(r"[a-z ]+ [\d.]+ → [\d.]+ ⇒ (Delay|Cost overrun) probability")
     expect(result).to_contain_text(lever)
+    # The drivers chart is drawn again in English after the switch: the legend names the
+    # targets in English (it kept the Chinese ones, and drew no bars, before).
+    expect(page.locator("#risk-drivers")).to_contain_text(re.compile(r"Delay|Cost overrun"))
+    expect(page.locator("#risk-drivers")).not_to_contain_text(re.compile("延期|未关闭"))
+    expect(page.locator("#risk-drivers")).to_contain_text("open high risks = 5")
     expect(page.locator("#risk-reliability")).to_contain_text("Reliability")
     page.screenshot(path=str(ARTIFACTS / "ui-risk-en.png"), full_page=True)
 

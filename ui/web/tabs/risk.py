@@ -105,7 +105,13 @@ def _form(
         text = result_markdown(scored, lang, features=len(features), spec=spec)
         return text, drivers_frame(scored, lang=lang, spec=spec)
 
-    button.click(on_score, inputs=[ctx.language, *inputs], outputs=[result, chart])
+    # Gradio fixes the bars' colour domain (the targets' names) when it first draws a chart
+    # and afterwards only swaps the data: a score in the other language, or one whose drivers
+    # touch another target, drew no bars under a stale legend. Emptied first, the chart is
+    # drawn afresh from each score.
+    button.click(lambda: None, inputs=None, outputs=chart).then(
+        on_score, inputs=[ctx.language, *inputs], outputs=[result, chart]
+    )
 
     def on_fill(name: str | None, language: str) -> list[Any]:
         """The project's values from its record into the form, each with its source, and the
