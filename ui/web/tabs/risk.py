@@ -26,8 +26,11 @@ from ui.web.risk_view import (
     sample_projects,
     score_csv,
     shown_results,
+    target_label,
 )
 from ui.web.tabs.context import UiContext, lang_code
+
+PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#e45756")  # Vega's first colours
 
 
 def _current(ctx: UiContext) -> LoadedModel:
@@ -88,6 +91,11 @@ def _form(
             x_title=t("axis_feature", lang),
             y_title=t("axis_effect", lang),
             color_title=t("axis_target", lang),
+            # One colour per target whatever order its drivers come in (else by first bar).
+            color_map={
+                target_label(name, lang): PALETTE[i % len(PALETTE)]
+                for i, name in enumerate(card.target_names)
+            },
             label=t("drivers", lang),
             elem_id="risk-drivers",
             key=f"risk-drivers-{lang}",
