@@ -462,6 +462,28 @@ class Workspace:
         """The risk model's features for `project` as its record states them (documents first,
         then its project.toml), each with the document and date it came from, and the
         features still missing (issue #15 point 4)."""
+        return self._project_inputs(project, as_of)[1]
+
+    def score_project(
+        self, project: str, *, as_of: str | None = None, given: dict[str, Any] | None = None
+    ) -> ProjectScore:
+        """Score `project` on the features its record states, with the PM's `given` values on
+        top (they fill what is missing or correct a document)."""
+        name, found = self._project_inputs(project, as_of)
+        inputs = found.given(given or {})
+        model = self.loaded_risk_model()
+        record = dict(inputs.values)
+        if model.card.request_id_column:
+            record[model.card.request_id_column] = project
+        (result,) = model.score_results([record])
+        return ProjectScore(project, name, inputs, result)
+
+    def score_portfolio(self, *, as_of: str | None = None) -> list[ProjectScore]:
+        """Every ingested project scored from its own record (the Risk tab's portfolio)."""
+        return [self.score_project(project, as_of=as_of) for project in self.projects()]
+
+    def _project_inputs(self, project: str, as_of: str | None) -> tuple[str, FeatureFill]:
+        """(display name, features) of `project`; UnknownProjectError naming the projects."""
         model = self.loaded_risk_model()
         index = self.index()
         if project not in index.manifest.projects():
@@ -474,21 +496,9 @@ class Workspace:
         roots = roots_by_project(index.manifest.records().values()).get(project, [])
         info = project_info(project, roots)
         declared_in = f"{info.path.parent.name}/{info.path.name}" if info.path else None
-        return risk_features(register, declared=info.features, declared_in=declared_in,
-                             wanted=model.card.feature_names)  # fmt: skip
-
-    def score_project(
-        self, project: str, *, as_of: str | None = None, given: dict[str, Any] | None = None
-    ) -> ProjectScore:
-        """Score `project` on the features its record states, with the PM's `given` values on
-        top (they fill what is missing or correct a document)."""
-        inputs = self.risk_inputs(project, as_of=as_of).given(given or {})
-        model = self.loaded_risk_model()
-        record = dict(inputs.values)
-        if model.card.request_id_column:
-            record[model.card.request_id_column] = project
-        (result,) = model.score_results([record])
-        return ProjectScore(project, inputs, result)
+        found = risk_features(register, declared=info.features, declared_in=declared_in,
+                              wanted=model.card.feature_names)  # fmt: skip
+        return info.name, found
 
 
 @dataclass(frozen=True)
@@ -497,6 +507,7 @@ class ProjectScore:
     (ml.results.ProjectRisk)."""
 
     project: str
+    name: str  # the project's display name (project.toml `name`, else the project)
     inputs: FeatureFill
     result: ProjectRisk
 

@@ -12,6 +12,7 @@ import pytest
 
 from assistant.record.features import DECLARED, FeatureFill, FeatureSource
 from assistant.settings import Settings
+from assistant.workspace import Workspace, ingest_into_workspace
 from ml.results import ProjectRisk
 from tests.ui.conftest import running_server
 from ui.api import models as m
@@ -21,6 +22,7 @@ from ui.server import build_app
 from ui.web.risk_view import (
     FieldFill,
     form_fill,
+    portfolio_frame,
     reliability_frame,
     result_markdown,
     source_text,
@@ -150,3 +152,34 @@ def test_a_count_names_its_ids_and_document() -> None:
     counted = FeatureSource("gov/周例会.md", "2026-04-10", "R-01, R-05")
     assert source_text(counted, "en") == "from R-01, R-05, see gov/周例会.md (2026-04-10)"
     assert source_text(counted, "zh") == "来自 R-01, R-05，见 gov/周例会.md (2026-04-10)"
+
+
+def test_the_portfolio_scores_each_ingested_project_from_its_record(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    """The Risk tab's portfolio is the workspace's projects (not the shipped samples), each
+    scored on what its own record states; a project.toml gives the name and more values."""
+    corpus = tmp_path / "corpus"
+    for project in ("alpha", "beta"):
+        (corpus / project).mkdir(parents=True)
+        (corpus / project / "kickoff.md").write_text(
+            f"# {project} 启动会\n\n日期：2025-03-03\n\n决定：采用 Kafka。\n", encoding="utf-8"
+        )
+    (corpus / "alpha" / "project.toml").write_text(
+        'name = "Alpha 项目"\n\n[risk_features]\nteam_size = 30\nproject_type = "erp"\n',
+        encoding="utf-8",
+    )
+    settings = Settings(workspace=tmp_path / "ws", model_dir=model_dir)
+    assert not ingest_into_workspace(settings, [corpus]).failed
+    with Workspace(settings) as ws:
+        scores = ws.score_portfolio()
+    assert [s.project for s in scores] == ["alpha", "beta"]
+    alpha, beta = scores
+    assert alpha.name == "Alpha 项目" and beta.name == "beta"
+    assert alpha.inputs.values == {"team_size": 30, "project_type": "erp"}
+    assert alpha.result.imputed == 2 and beta.result.imputed == 4  # the model has 4 features
+    table = portfolio_frame(scores)
+    assert table["id"].tolist() == ["alpha", "beta"]
+    assert table["name"].tolist() == ["Alpha 项目", "beta"]
+    assert table["missing_features"].tolist() == [2, 4]
+    assert table["delay_probability"].between(0, 1).all()

@@ -18,7 +18,7 @@ from tests.openai_server import OpenAIServer
 from tests.ui.conftest import copy_workspace
 from tests.ui.test_sanitize import dangers
 from ui.risk_holder import RiskModelHolder
-from ui.web.risk_view import portfolio_frame, sample_projects, score_csv
+from ui.web.risk_view import score_csv
 from ui.web.services import DocumentServices
 from ui.web.tabs.chat import citations_markdown
 
@@ -138,21 +138,6 @@ def test_csv_scoring_names_the_bad_row(model_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(RiskInputError) as error:
         score_csv(loaded, bad)
     assert error.value.row == 2 and error.value.column == "team_size"
-
-
-def test_portfolio_scores_each_sample_project(model_dir: Path, tmp_path: Path) -> None:
-    for folder, team in (("north", 4), ("south", 38)):
-        (tmp_path / folder).mkdir()
-        (tmp_path / folder / "project.toml").write_text(
-            f'name = "{folder.title()} 项目"\nlanguage = "zh"\n\n[risk_features]\n'
-            f'team_size = {team}\nproject_type = "erp"\n',
-            encoding="utf-8",
-        )
-    projects = sample_projects(tmp_path)
-    table = portfolio_frame(RiskModelHolder(model_dir).current(), projects)
-    assert list(table["id"]) == ["north", "south"]
-    assert list(table["name"]) == ["North 项目", "South 项目"]
-    assert table["delay_probability"].between(0, 1).all()
 
 
 def test_llm_answers_stream_in_pieces_and_cite(

@@ -69,7 +69,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "batch_score": ("批量评分", "Score CSV"),
     "batch_table": ("批量结果", "Batch results"),
     "portfolio": ("当前项目组合", "Current portfolio"),
-    "portfolio_score": ("为示例项目评分", "Score current projects"),
+    "portfolio_score": ("为当前项目评分", "Score current projects"),
     "no_model": (
         "尚未加载风险模型——请运行 `pmassist risk train --data data/portfolio.csv --out {dir}`",
         "No risk model loaded — run `pmassist risk train --data data/portfolio.csv --out {dir}`",

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from assistant.record.features import DECLARED, FeatureFill, FeatureSource
+from assistant.workspace import ProjectScore
 from ml.card import ModelCard
 from ml.labels import feature_label, value_label
 from ml.results import Extra, Lever, ProjectRisk
@@ -229,13 +230,13 @@ def sample_projects(samples_dir: Path) -> list[SampleProject]:
     return projects
 
 
-def portfolio_frame(loaded: LoadedModel, projects: list[SampleProject]) -> pd.DataFrame:
-    if not projects:
+def portfolio_frame(scores: list[ProjectScore]) -> pd.DataFrame:
+    """Every ingested project scored from its own record (Workspace.score_portfolio)."""
+    if not scores:
         return pd.DataFrame()
-    results = loaded.model.score_results([dict(p.features) for p in projects])
-    frame = results_frame([p.folder for p in projects], results)
-    frame["id"] = [p.folder for p in projects]
-    frame.insert(1, "name", [p.name for p in projects])
+    frame = results_frame([s.project for s in scores], [s.result for s in scores])
+    frame["id"] = [s.project for s in scores]
+    frame.insert(1, "name", [s.name for s in scores])
     return frame
 
 

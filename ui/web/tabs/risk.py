@@ -172,9 +172,7 @@ def _batch(ctx: UiContext, targets: tuple[str, ...], spec: dict[str, Any] | None
     ctx.on_load.append((show, [scored, ctx.language], [table]))
 
 
-def _portfolio(
-    ctx: UiContext, samples: list[Any], targets: tuple[str, ...], spec: dict[str, Any] | None
-) -> None:
+def _portfolio(ctx: UiContext, targets: tuple[str, ...], spec: dict[str, Any] | None) -> None:
     add = ctx.relabel.add
     button = add(
         gr.Button(t("portfolio_score", "zh"), elem_id="risk-portfolio"), value="portfolio_score"
@@ -195,8 +193,9 @@ def _portfolio(
 
     def on_portfolio(language: str) -> tuple[Any, pd.DataFrame]:
         try:
-            frame = portfolio_frame(_current(ctx), samples)
-        except RiskModelError as exc:
+            _current(ctx)  # no model: say how to train one
+            frame = portfolio_frame(ctx.workspace.score_portfolio())
+        except (AssistantError, IngestError, RiskModelError) as exc:
             raise gr.Error(str(exc)) from None
         return frame, show(frame, language)
 
@@ -246,4 +245,4 @@ def build(ctx: UiContext) -> None:
     targets = tuple(loaded.card.target_names) if loaded else ("delay", "overrun")
     spec = loaded.card.spec if loaded else None
     _batch(ctx, targets, spec)
-    _portfolio(ctx, samples, targets, spec)
+    _portfolio(ctx, targets, spec)
