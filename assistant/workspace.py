@@ -26,16 +26,18 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.answer import Answer, Turn, stream_answer
 from assistant.drafts.build import DraftDeps, build_draft, check_draft_kind, roots_by_project
 from assistant.drafts.models import Draft
 from assistant.drafts.output import format_of, write_draft
 from assistant.drafts.render_markdown import render_markdown
+from assistant.drafts.sources import UnknownProjectError, project_info
 from assistant.errors import AssistantError
 from assistant.factory import MANIFEST_FILE, Index, ingest_config, open_index
 from assistant.llm import chat_model_from_settings
+from assistant.record.features import FeatureFill, risk_features
 from assistant.record.models import Register
 from assistant.record.portfolio import write_portfolio
 from assistant.record.status import ProjectStatus
@@ -61,6 +63,9 @@ from ingest.pipeline import (
     ingest_paths,
     remove_documents,
 )
+
+if TYPE_CHECKING:  # ml loads scikit-learn: only when a risk command runs
+    from ml.results import ProjectRisk
 
 log = logging.getLogger(__name__)
 
@@ -434,8 +439,9 @@ class Workspace:
 
     # -- risk --------------------------------------------------------------------------------
 
-    def score(self, projects: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Score {feature: value} records with the current risk model (`risk score` results)."""
+    def loaded_risk_model(self) -> Any:
+        """The current risk model (ml.model.RiskModel); ModelFileError saying how to train one
+        when there is none."""
         model = self.risk_model()
         if model is None:
             from ml.errors import ModelFileError
@@ -444,8 +450,72 @@ class Workspace:
                 f"No risk model in {self.settings.risk_model_dir} — run "
                 "`pmassist risk train --data data/portfolio.csv` first."
             )
-        results: list[dict[str, Any]] = model.score_records(list(projects))
+        return model
+
+    def score(self, projects: Sequence[dict[str, Any]]) -> list[ProjectRisk]:
+        """Score {feature: value} records with the current risk model: one typed result each
+        (ml.results.ProjectRisk; `to_json()` is the `risk score` object)."""
+        results: list[ProjectRisk] = self.loaded_risk_model().score_results(list(projects))
         return results
+
+    def risk_inputs(self, project: str, *, as_of: str | None = None) -> FeatureFill:
+        """The risk model's features for `project` as its record states them (documents first,
+        then its project.toml), each with the document and date it came from, and the
+        features still missing (issue #15 point 4)."""
+        return self._project_inputs(project, as_of)[1]
+
+    def score_project(
+        self, project: str, *, as_of: str | None = None, given: dict[str, Any] | None = None
+    ) -> ProjectScore:
+        """Score `project` on the features its record states, with the PM's `given` values on
+        top (they fill what is missing or correct a document)."""
+        name, found = self._project_inputs(project, as_of)
+        inputs = found.given(given or {})
+        model = self.loaded_risk_model()
+        record = dict(inputs.values)
+        if model.card.request_id_column:
+            record[model.card.request_id_column] = project
+        (result,) = model.score_results([record])
+        return ProjectScore(project, name, inputs, result)
+
+    def score_portfolio(self, *, as_of: str | None = None) -> list[ProjectScore]:
+        """Every ingested project scored from its own record (the Risk tab's portfolio)."""
+        return [self.score_project(project, as_of=as_of) for project in self.projects()]
+
+    def _project_inputs(self, project: str, as_of: str | None) -> tuple[str, FeatureFill]:
+        """(display name, features) of `project`; UnknownProjectError naming the projects."""
+        model = self.loaded_risk_model()
+        index = self.index()
+        if project not in index.manifest.projects():
+            known = ", ".join(index.manifest.projects()) or "none yet"
+            raise UnknownProjectError(
+                f"No documents for project {project!r} (projects: {known}); ingest its "
+                "documents first or check the name."
+            )
+        register = self.register(project, as_of=as_of)
+        roots = roots_by_project(index.manifest.records().values()).get(project, [])
+        info = project_info(project, roots)
+        declared_in = f"{info.path.parent.name}/{info.path.name}" if info.path else None
+        found = risk_features(register, declared=info.features, declared_in=declared_in,
+                              wanted=model.card.feature_names)  # fmt: skip
+        return info.name, found
+
+
+@dataclass(frozen=True)
+class ProjectScore:
+    """A project scored from its record: the inputs with their sources, and the result
+    (ml.results.ProjectRisk)."""
+
+    project: str
+    name: str  # the project's display name (project.toml `name`, else the project)
+    inputs: FeatureFill
+    result: ProjectRisk
+
+    def to_json(self, model_dir: str) -> dict[str, Any]:
+        """`risk score --project --json`: the contract's {"model", "results"} plus where each
+        feature came from and what is missing."""
+        return {"model": model_dir, "results": [self.result.to_json()],
+                "project": self.project, **self.inputs.to_json()}  # fmt: skip
 
 
 class ModelFromDisk:

@@ -1,4 +1,7 @@
-"""The model card saved beside every risk model (model_card.json) and served by the API."""
+"""The model card saved beside every risk model (model_card.json) and served by the API.
+
+The doors read the card through these types and their accessors (the REST request models,
+the Risk tab's form, labels and reliability chart), never by guessing keys in its JSON."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from ml.columns import ColumnReport, TrainingWarning
 from ml.features import Feature, FeatureKind
+from ml.labels import feature_label, value_label
 from ml.quantiles import QuantileCard
 from ml.validation import Validation
 
@@ -33,6 +37,13 @@ class FeatureCard(BaseModel):
         "for logistic regression) or `target` (cross-fitted target encoding, chosen when the "
         "training data has more than ml.pipelines.MANY_CATEGORIES categories).",
     )
+
+    @property
+    def training_range(self) -> tuple[float, float] | None:
+        """(min, max) seen in training for a number, None when not known."""
+        if self.type == "categorical" or self.min is None or self.max is None:
+            return None
+        return self.min, self.max
 
     def feature(self) -> Feature:
         return Feature(
@@ -123,3 +134,26 @@ class ModelCard(BaseModel):
 
     def model_features(self) -> list[Feature]:
         return [f.feature() for f in self.features]
+
+    @property
+    def target_names(self) -> list[str]:
+        return list(self.targets)
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [f.name for f in self.features]
+
+    @property
+    def request_id_column(self) -> str | None:
+        """The key that names a project in a scoring request (never a feature)."""
+        if self.id_column and self.id_column not in self.feature_names:
+            return self.id_column
+        return None
+
+    def feature_label(self, name: str, lang: str) -> str:
+        """A feature's label in "zh" or "en" (the spec's `[labels]`, else built-ins)."""
+        return feature_label(name, lang, self.spec)
+
+    def value_label(self, value: object, lang: str) -> str:
+        """A category's label in "zh" or "en" (the spec's `[value_labels]`, else built-ins)."""
+        return value_label(value, lang, self.spec)

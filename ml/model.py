@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -39,7 +39,7 @@ from ml.errors import RiskInputError
 from ml.features import Feature, coerce_columns, record_columns, records_frame
 from ml.levers import card_levers, lever_table
 from ml.prepared import PreparedPipeline, linear_effects
-from ml.results import LEVEL_NAMES, ScoreTable, TargetScores, TopDrivers
+from ml.results import LEVEL_NAMES, ProjectRisk, ScoreTable, TargetScores, TopDrivers
 from ml.spec import TargetSpec
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ CHUNK_ROWS = 200_000
 SMALL_BATCH = 5_000
 RECORD_ROWS = 1_000  # up to this many records are checked without building a DataFrame
 TOP_DRIVERS = 5
+R = TypeVar("R")  # a result shape: the contract's dict or ml.results.ProjectRisk
 
 
 def missing_counts(columns: Columns, rows: int) -> np.ndarray:
@@ -82,6 +83,8 @@ class RiskModel:
     order, shaped as CONTRACT.md `risk score` results:
     {"id": str|None, "<target>": {"probability", "level", ["p50", "p80"]},
      "drivers": [{"feature", "value", "effect", "target"}]}.
+    `score_results(records)` / `score_frame_results(frame)` return the same results as typed
+    objects (ml.results.ProjectRisk), for the doors; `to_json()` is the dict above.
     `score_table(frame)` returns the same numbers as columns (ml.results.ScoreTable), for
     batches whose caller does not need a dict per project. A staged model (spec
     `checkpoint`) scores a project with none of the checkpoint columns filled with its
@@ -127,9 +130,35 @@ class RiskModel:
         self, records: Sequence[dict[str, Any]], *, drivers: bool = True, quantiles: bool = True
     ) -> list[dict[str, Any]]:
         """Score a list of {feature: value} objects (unknown keys ignored)."""
+        return self._records_as(ScoreTable.records, records, drivers, quantiles)
+
+    def score_results(
+        self, records: Sequence[dict[str, Any]], *, drivers: bool = True, quantiles: bool = True
+    ) -> list[ProjectRisk]:
+        """`score_records` as typed results (ml.results.ProjectRisk): what the doors show."""
+        return self._records_as(ScoreTable.results, records, drivers, quantiles)
+
+    def score_frame(
+        self, frame: pd.DataFrame, *, drivers: bool = True, quantiles: bool = True
+    ) -> list[dict[str, Any]]:
+        """Score every row of `frame` (a CSV read by pandas, or any DataFrame) into the
+        contract's result dicts: `score_table(frame).records()`; rows with no checkpoint value
+        go to the kick-off model when the model is staged."""
+        return self._frame_as(ScoreTable.records, frame, drivers, quantiles)
+
+    def score_frame_results(
+        self, frame: pd.DataFrame, *, drivers: bool = True, quantiles: bool = True
+    ) -> list[ProjectRisk]:
+        """`score_frame` as typed results (ml.results.ProjectRisk)."""
+        return self._frame_as(ScoreTable.results, frame, drivers, quantiles)
+
+    def _records_as(
+        self, shape: Callable[[ScoreTable], list[R]], records: Sequence[dict[str, Any]],
+        drivers: bool, quantiles: bool,
+    ) -> list[R]:  # fmt: skip
         records = list(records)
         if len(records) > RECORD_ROWS:
-            return self.score_frame(records_frame(records), drivers=drivers, quantiles=quantiles)
+            return self._frame_as(shape, records_frame(records), drivers, quantiles)
         for row, record in enumerate(records, start=1):
             if not isinstance(record, dict):
                 raise RiskInputError(
@@ -143,35 +172,31 @@ class RiskModel:
             early = [records[i] for i in np.flatnonzero(~at_checkpoint)]
             return _merged(
                 at_checkpoint,
-                self.kickoff.score_records(early, drivers=drivers, quantiles=quantiles),
-                lambda: self.score_records(
-                    [records[i] for i in np.flatnonzero(at_checkpoint)],
-                    drivers=drivers,
-                    quantiles=quantiles,
+                self.kickoff._records_as(shape, early, drivers, quantiles),
+                lambda: self._records_as(
+                    shape, [records[i] for i in np.flatnonzero(at_checkpoint)], drivers, quantiles
                 ),
             )
         ids = self._record_ids(records)
-        return self._scored(columns, len(records), ids, drivers, quantiles).records()
+        return shape(self._scored(columns, len(records), ids, drivers, quantiles))
 
-    def score_frame(
-        self, frame: pd.DataFrame, *, drivers: bool = True, quantiles: bool = True
-    ) -> list[dict[str, Any]]:
-        """Score every row of `frame` (a CSV read by pandas, or any DataFrame) into the
-        contract's result dicts: `score_table(frame).records()`; rows with no checkpoint value
-        go to the kick-off model when the model is staged."""
+    def _frame_as(
+        self, shape: Callable[[ScoreTable], list[R]], frame: pd.DataFrame, drivers: bool,
+        quantiles: bool,
+    ) -> list[R]:  # fmt: skip
         columns = coerce_columns(frame, self.features)
         at_checkpoint = self._at_checkpoint(columns, len(frame))
         if self.kickoff is not None and not at_checkpoint.all():
             early = frame.iloc[np.flatnonzero(~at_checkpoint)]
             return _merged(
                 at_checkpoint,
-                self.kickoff.score_frame(early, drivers=drivers, quantiles=quantiles),
-                lambda: self.score_frame(
-                    frame.iloc[np.flatnonzero(at_checkpoint)], drivers=drivers, quantiles=quantiles
+                self.kickoff._frame_as(shape, early, drivers, quantiles),
+                lambda: self._frame_as(
+                    shape, frame.iloc[np.flatnonzero(at_checkpoint)], drivers, quantiles
                 ),
             )
         ids = self._ids(frame)
-        return self._scored(columns, len(frame), ids, drivers, quantiles).records()
+        return shape(self._scored(columns, len(frame), ids, drivers, quantiles))
 
     def score_table(
         self, frame: pd.DataFrame, *, drivers: bool = True, quantiles: bool = True
@@ -403,11 +428,11 @@ class RiskModel:
 
 
 def _merged(
-    at_checkpoint: np.ndarray, early: list[dict[str, Any]], late
-) -> list[dict[str, Any]]:
+    at_checkpoint: np.ndarray, early: list[R], late: Callable[[], list[R]]
+) -> list[R]:
     """Kick-off results (`early`) and checkpoint results (`late()`) back in input order."""
     later = late() if at_checkpoint.any() else []
-    out: list[dict[str, Any]] = [{}] * len(at_checkpoint)
+    out: list[Any] = [None] * len(at_checkpoint)
     for i, result in zip(np.flatnonzero(~at_checkpoint).tolist(), early, strict=True):
         out[i] = result
     for i, result in zip(np.flatnonzero(at_checkpoint).tolist(), later, strict=True):

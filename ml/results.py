@@ -1,11 +1,18 @@
-"""What scoring returns: every number of every project, kept as columns (`ScoreTable`).
+"""What scoring returns: every number of every project, kept as columns (`ScoreTable`), and
+one typed result per project (`ProjectRisk`) for the doors.
 
 Scoring a batch computes arrays: a probability, a level and P50/P80 per target, and the top
 drivers (feature, effect, target) per project. Those arrays are the result, the way
-`predict_proba`'s array is; `ScoreTable.records()` shapes them as the contract's JSON objects
-(CONTRACT.md `risk score`), which is output formatting: one dict per project, per target and
-per driver, about 800,000 dicts for 100,000 projects, which costs as much as scoring them.
-Callers that need objects (the REST API, the UI, `risk score`) call `records()`.
+`predict_proba`'s array is. Two shapes are made from them:
+
+- `ScoreTable.results()`: a `ProjectRisk` per project (targets, drivers, levers, P50/P80 with
+  their unit, imputed count, stage, no_skill flags): what the REST API, the Risk tab and the
+  status page read, through attributes, never keys. `ProjectRisk.to_json()` is its one JSON
+  form (CONTRACT.md `risk score`, keys in contract order); the REST API sends exactly that.
+- `ScoreTable.records()`: the same JSON objects built straight from the arrays, for bulk
+  output (`risk score --json` of a 100,000-row file): one dict per project, per target and per
+  driver, about 800,000 dicts for 100,000 projects, which costs as much as scoring them, and
+  building objects first would double it. tests/ml/test_results.py proves both shapes agree.
 """
 
 from __future__ import annotations
@@ -14,13 +21,108 @@ import gc
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from ml.levers import LeverTable
 
 LEVEL_NAMES = np.array(["low", "medium", "high"], dtype=object)
+Level = Literal["low", "medium", "high"]
+ExtraUnit = Literal["days", "万元"]
+
+
+@dataclass(frozen=True)
+class Extra:
+    """P50/P80 in the PM's units: extra days or extra 万元, from the project's planned value."""
+
+    p50: float
+    p80: float
+    unit: ExtraUnit
+
+
+@dataclass(frozen=True)
+class TargetRisk:
+    """One target's score for one project."""
+
+    probability: float
+    level: Level
+    p50: float | None = None  # median predicted actual/planned - 1 (ratio targets)
+    p80: float | None = None  # its 80th percentile
+    extra: Extra | None = None  # P50/P80 in days or 万元, when the project has a planned value
+    no_skill: bool = False  # the model's validation: these probabilities carry no information
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"probability": self.probability, "level": self.level}
+        if self.p50 is not None and self.p80 is not None:
+            out["p50"], out["p80"] = self.p50, self.p80
+        if self.extra is not None:
+            out["p50_extra"], out["p80_extra"] = self.extra.p50, self.extra.p80
+            out["extra_unit"] = self.extra.unit
+        if self.no_skill:
+            out["no_skill"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class Driver:
+    """A feature that moved this project's probability: `effect` = p(project) - p(project
+    with the feature at its training reference), on `target`."""
+
+    feature: str
+    value: Any  # the project's value (number, category or None when missing)
+    effect: float
+    target: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"feature": self.feature, "value": self.value, "effect": self.effect,
+                "target": self.target}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Lever:
+    """What a realistic improvement of `feature` (from `before` to `after`) does to `target`."""
+
+    feature: str
+    before: float
+    after: float
+    target: str
+    probability: float  # the target's probability after the change
+    change: float  # probability after - probability now (negative)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"feature": self.feature, "from": self.before, "to": self.after,
+                "target": self.target, "probability": self.probability,
+                "change": self.change}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ProjectRisk:
+    """One scored project: what every door shows (see the module docstring)."""
+
+    id: str | None
+    targets: dict[str, TargetRisk]  # only the targets the model was trained on, in card order
+    drivers: tuple[Driver, ...] = ()
+    levers: tuple[Lever, ...] | None = None  # None: the model has no levers
+    imputed: int | None = None  # how many of the model's features the project left empty
+    stage: str | None = None  # "kickoff" or "checkpoint" for a staged model
+
+    def target(self, name: str) -> TargetRisk | None:
+        return self.targets.get(name)
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's result object (CONTRACT.md `risk score`), keys in contract order."""
+        out: dict[str, Any] = {"id": self.id}
+        for name, scores in self.targets.items():
+            out[name] = scores.to_json()
+        out["drivers"] = [d.to_json() for d in self.drivers]
+        if self.levers is not None:
+            out["levers"] = [lever.to_json() for lever in self.levers]
+        if self.imputed is not None:
+            out["imputed"] = self.imputed
+        if self.stage is not None:
+            out["stage"] = self.stage
+        return out
 
 
 @dataclass(frozen=True)
@@ -109,6 +211,26 @@ class ScoreTable:
                     row["stage"] = self.stage
             return rows
 
+    def results(self) -> list[ProjectRisk]:
+        """One `ProjectRisk` per project, in input order: `records()` as typed objects."""
+        with _gc_paused():  # many small objects, none of them in a cycle (see records())
+            rows = len(self.ids)
+            targets = {name: _target_risks(s) for name, s in self.targets.items()}
+            drivers = self._driver_objects()
+            levers = _lever_objects(self.levers) if self.levers is not None else [None] * rows
+            imputed = self.imputed.tolist() if self.imputed is not None else [None] * rows
+            return [
+                ProjectRisk(
+                    self.ids[i],
+                    {name: risks[i] for name, risks in targets.items()},
+                    drivers[i],
+                    levers[i],
+                    imputed[i],
+                    self.stage,
+                )
+                for i in range(rows)
+            ]
+
     def _values(self, rows: np.ndarray, chosen: np.ndarray) -> np.ndarray:
         """The input value of feature chosen[i] in row rows[i], JSON-ready, gathered feature
         by feature (vectorised) instead of converting every cell to a Python object."""
@@ -118,26 +240,72 @@ class ScoreTable:
             values[at] = _object_values(self.columns[self.feature_names[j]][rows[at]])
         return values
 
-    def _driver_lists(self) -> list[list[dict[str, Any]]]:
-        if self.drivers is None:
-            return [[] for _ in self.ids]
+    def _listed_drivers(self) -> tuple[list[Any], list[int]]:
+        """Every listed driver, row-major, as four lists (feature, value, effect, target),
+        and where each project's drivers end in them."""
+        assert self.drivers is not None
         listed = self.drivers.listed
         rows = np.nonzero(listed)[0]
         chosen = self.drivers.feature[listed]  # feature of every listed driver, row-major
         names = np.array(self.feature_names, dtype=object)
         targets = np.array(list(self.targets), dtype=object)
+        columns = [
+            names[chosen].tolist(),
+            self._values(rows, chosen).tolist(),
+            self.drivers.effect[listed].tolist(),
+            targets[self.drivers.target[listed]].tolist(),
+        ]
+        return columns, np.cumsum(listed.sum(axis=1)).tolist()
+
+    def _driver_lists(self) -> list[list[dict[str, Any]]]:
+        if self.drivers is None:
+            return [[] for _ in self.ids]
+        columns, ends = self._listed_drivers()
         flat = [
             {"feature": f, "value": v, "effect": e, "target": t}
-            for f, v, e, t in zip(
-                names[chosen].tolist(),
-                self._values(rows, chosen).tolist(),
-                self.drivers.effect[listed].tolist(),
-                targets[self.drivers.target[listed]].tolist(),
-                strict=True,
-            )
+            for f, v, e, t in zip(*columns, strict=True)
         ]
-        ends = np.cumsum(listed.sum(axis=1)).tolist()
         return [flat[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+
+    def _driver_objects(self) -> list[tuple[Driver, ...]]:
+        if self.drivers is None:
+            return [() for _ in self.ids]
+        columns, ends = self._listed_drivers()
+        flat = [Driver(*driver) for driver in zip(*columns, strict=True)]
+        return [tuple(flat[start:end]) for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+def _lever_objects(table: LeverTable) -> list[tuple[Lever, ...] | None]:
+    """Each project's levers as objects (LeverTable.lists() gives the same as dicts)."""
+    return [
+        tuple(
+            Lever(d["feature"], d["from"], d["to"], d["target"], d["probability"], d["change"])
+            for d in row
+        )
+        for row in table.lists()
+    ]
+
+
+def _target_risks(scores: TargetScores) -> list[TargetRisk]:
+    """`_target_dicts` as objects: the same values, read from the same arrays."""
+    probability = _json_values(scores.probability)
+    level = scores.level.tolist()
+    rows = len(probability)
+    p50: list[Any] = [None] * rows
+    p80: list[Any] = [None] * rows
+    if scores.p50 is not None and scores.p80 is not None:
+        p50, p80 = _json_values(scores.p50), _json_values(scores.p80)
+    extra: list[Extra | None] = [None] * rows
+    if scores.extra is not None:
+        e50, e80, unit = scores.extra
+        extra = [
+            Extra(a, b, unit) if a is not None and b is not None else None  # type: ignore[arg-type]
+            for a, b in zip(_extra_values(e50), _extra_values(e80), strict=True)
+        ]
+    return [
+        TargetRisk(p, lv, q50, q80, e, scores.no_skill)
+        for p, lv, q50, q80, e in zip(probability, level, p50, p80, extra, strict=True)
+    ]
 
 
 def _rows(

@@ -2,22 +2,28 @@
 
 `train_to_dir(data, spec_path, out)` trains on a CSV and saves the model; it returns the
 summary CONTRACT.md specifies for `risk train --json`. `score_file(model, path)` scores a CSV
-or JSON file of projects.
+or JSON file of projects; `score_chunks` streams the contract's dicts and `result_chunks` the
+typed results (ml.results.ProjectRisk) of a file of any size.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+import pandas as pd
 
 from ml.card import ModelCard
 from ml.errors import RiskInputError
 from ml.model import RiskModel
 from ml.persist import save_model
+from ml.results import ProjectRisk
 from ml.spec import load_spec
 from ml.tables import CHUNK_ROWS, project_chunks
 from ml.train import read_training_csv, train_risk_model
+
+R = TypeVar("R")  # a result shape: the contract's dict or ProjectRisk
 
 
 def train_to_dir(
@@ -78,10 +84,25 @@ def score_chunks(
 ) -> Iterator[list[dict[str, Any]]]:
     """The results of a CSV or JSON file, `chunk_rows` projects at a time, in file order:
     memory stays bounded whatever the file's size. Errors name the row in the whole file."""
+    return _file_chunks(model.score_frame, model, path, chunk_rows, sheet)
+
+
+def result_chunks(
+    model: RiskModel, path: Path, chunk_rows: int = CHUNK_ROWS, sheet: str | None = None
+) -> Iterator[list[ProjectRisk]]:
+    """`score_chunks` as typed results (ml.results.ProjectRisk): the Risk tab's upload and
+    the terminal table read these; `--json` streams `score_chunks`' dicts."""
+    return _file_chunks(model.score_frame_results, model, path, chunk_rows, sheet)
+
+
+def _file_chunks(
+    score: Callable[[pd.DataFrame], list[R]], model: RiskModel, path: Path, chunk_rows: int,
+    sheet: str | None,
+) -> Iterator[list[R]]:  # fmt: skip
     wanted = {f.name for f in model.features} | {model.card.id_column or ""}
     for first, frame in project_chunks(path, wanted, chunk_rows, sheet):
         try:
-            yield model.score_frame(frame)
+            yield score(frame)
         except RiskInputError as exc:
             row = exc.row + first - 1 if exc.row is not None else None
             raise RiskInputError(row, exc.column, exc.message) from None

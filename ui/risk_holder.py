@@ -12,10 +12,13 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ml.errors import RiskModelError
-from ui.risk_schema import RiskCard, read_card
+
+if TYPE_CHECKING:  # scikit-learn loads with the model, when a model is asked for
+    from ml.card import ModelCard
+    from ml.model import RiskModel
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +29,14 @@ class NoRiskModelError(Exception):
 
 @dataclass(frozen=True)
 class LoadedModel:
-    model: Any  # ml's RiskModel: .card and .score_records(list[dict])
-    card: RiskCard
+    model: RiskModel
     model_dir: Path
     stamp: tuple[tuple[str, int, int], ...]
+
+    @property
+    def card(self) -> ModelCard:
+        """The model's card (ml.card): features, targets, validation, labels."""
+        return self.model.card
 
 
 def train_hint(model_dir: Path) -> str:
@@ -89,7 +96,7 @@ class RiskModelHolder:
 
         try:
             model = load_model(self.model_dir)
-            self._loaded = LoadedModel(model, read_card(model.card), self.model_dir, stamp)
+            self._loaded = LoadedModel(model, self.model_dir, stamp)
             self._error = None
             log.info("loaded risk model from %s", self.model_dir)
         except RiskModelError as exc:

@@ -4,17 +4,15 @@ exactly the features the current model was trained on.
 Numeric features are finite numbers (NaN and infinity are refused: JSON parsers accept them
 but a model cannot use them); their training range goes into the description only, because a
 value outside it is still a legitimate project to score. Categorical features are strings; the
-known categories are listed, and enforced only when the model cannot take an unknown one.
+known categories are listed; others are accepted (the model scores a category it did not see
+in training as missing, ml.features).
 Every feature is optional (a missing value is treated as missing by the model) and unknown
 keys are ignored, as `pmassist risk score` does.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -26,97 +24,8 @@ from pydantic import (
     create_model,
 )
 
-
-@dataclass(frozen=True)
-class FeatureSpec:
-    name: str
-    kind: Literal["numeric", "boolean", "categorical"]
-    categories: tuple[str, ...] = ()
-    low: float | None = None
-    high: float | None = None
-    open_categories: bool = True  # the model takes categories it did not see in training
-
-
-@dataclass(frozen=True)
-class RiskCard:
-    """The model card as plain JSON plus the parsed feature list."""
-
-    raw: dict[str, Any]
-    features: tuple[FeatureSpec, ...]
-    targets: tuple[str, ...]
-    id_column: str | None = None
-
-
-def to_plain(value: Any) -> Any:
-    """Pydantic models, dataclasses, numpy scalars and paths as JSON-ready Python values."""
-    if isinstance(value, BaseModel):
-        return to_plain(value.model_dump(mode="json"))
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return to_plain(dataclasses.asdict(value))
-    if isinstance(value, dict):
-        return {str(k): to_plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [to_plain(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):  # numpy scalar
-        return to_plain(value.item())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
-
-
-def read_card(card: Any) -> RiskCard:
-    raw = to_plain(card)
-    features = tuple(_feature(entry) for entry in raw.get("features", []))
-    targets_raw = raw.get("targets", {})
-    targets = tuple(
-        targets_raw.keys()
-        if isinstance(targets_raw, dict)
-        else (t["name"] if isinstance(t, dict) else str(t) for t in targets_raw)
-    )
-    id_column = raw.get("id_column")
-    return RiskCard(
-        raw=raw,
-        features=features,
-        targets=targets,
-        id_column=str(id_column) if id_column and id_column not in names(features) else None,
-    )
-
-
-def names(features: tuple[FeatureSpec, ...]) -> set[str]:
-    return {f.name for f in features}
-
-
-def _feature(entry: Any) -> FeatureSpec:
-    if isinstance(entry, str):
-        return FeatureSpec(name=entry, kind="numeric")
-    kind = str(entry.get("type") or entry.get("kind") or "numeric").lower()
-    categories = tuple(str(c) for c in entry.get("categories") or ())
-    if kind.startswith("cat") or (categories and not kind.startswith("num")):
-        open_categories = bool(entry.get("accepts_unknown", entry.get("handle_unknown", True)))
-        return FeatureSpec(
-            name=entry["name"],
-            kind="categorical",
-            categories=categories,
-            open_categories=open_categories is True or open_categories == "ignore",
-        )
-    low, high = _range(entry)
-    numeric_kind: Literal["numeric", "boolean"] = "boolean" if kind == "boolean" else "numeric"
-    return FeatureSpec(name=entry["name"], kind=numeric_kind, low=low, high=high)
-
-
-def _range(entry: dict[str, Any]) -> tuple[float | None, float | None]:
-    span = entry.get("range")
-    if isinstance(span, list | tuple) and len(span) == 2:
-        return _number(span[0]), _number(span[1])
-    if isinstance(span, dict):
-        return _number(span.get("min")), _number(span.get("max"))
-    return _number(entry.get("min")), _number(entry.get("max"))
-
-
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+if TYPE_CHECKING:  # ml.card pulls in scikit-learn: only the type is needed here
+    from ml.card import FeatureCard, ModelCard
 
 
 # Strict: a string such as "12" is a wrong type, not a number; ints are fine for floats.
@@ -148,38 +57,35 @@ ProjectId = Annotated[
 ]
 
 
-def _field_for(feature: FeatureSpec) -> tuple[Any, Any]:
-    if feature.kind == "boolean":
+def _field_for(feature: FeatureCard) -> tuple[Any, Any]:
+    if feature.type == "boolean":
         return (
             YesNo | None,
             Field(None, description="Yes/no feature: true/false or 1/0."),
         )
-    if feature.kind == "numeric":
+    if feature.type == "numeric":
         where = ""
-        if feature.low is not None and feature.high is not None:
-            where = f" Training range {feature.low:g} to {feature.high:g}; values outside it are"
-            where += " accepted."
-        extra: dict[str, Any] = {"x-training-range": [feature.low, feature.high]}
+        if feature.training_range is not None:
+            low, high = feature.training_range
+            where = f" Training range {low:g} to {high:g}; values outside it are accepted."
+        extra: dict[str, Any] = {"x-training-range": [feature.min, feature.max]}
         return (
             FiniteNumber | None,
             Field(None, description=f"Numeric feature.{where}", json_schema_extra=extra),
         )
-    listed = ", ".join(feature.categories)
-    if feature.categories and not feature.open_categories:
-        choices: Any = Literal.__getitem__(feature.categories)
-        return choices | None, Field(None, description=f"One of: {listed}.")
-    note = f"Known categories: {listed}. Others are accepted and treated as unseen."
+    categories: list[Any] = list(feature.categories or ())
+    note = f"Known categories: {', '.join(categories)}. Others are accepted and treated as unseen."
     return (
         Annotated[str, Strict()] | None,
-        Field(None, description=note, json_schema_extra={"x-categories": list(feature.categories)}),
+        Field(None, description=note, json_schema_extra={"x-categories": categories}),
     )
 
 
-def project_model(card: RiskCard) -> type[BaseModel]:
+def project_model(card: ModelCard) -> type[BaseModel]:
     """The pydantic model of one project's features for this card."""
     fields = {feature.name: _field_for(feature) for feature in card.features}
-    if card.id_column:
-        fields[card.id_column] = (
+    if card.request_id_column:
+        fields[card.request_id_column] = (
             ProjectId | None,
             Field(None, description="Identifies the project in the result; never a feature."),
         )
@@ -192,14 +98,14 @@ def project_model(card: RiskCard) -> type[BaseModel]:
     return model
 
 
-def score_request_model(card: RiskCard) -> type[BaseModel]:
+def score_request_model(card: ModelCard) -> type[BaseModel]:
     return create_model(
         "RiskScoreRequest",
         project=(project_model(card), Field(..., description="The project's feature values.")),
     )
 
 
-def batch_request_model(card: RiskCard, max_rows: int) -> type[BaseModel]:
+def batch_request_model(card: ModelCard, max_rows: int) -> type[BaseModel]:
     return create_model(
         "RiskBatchRequest",
         projects=(

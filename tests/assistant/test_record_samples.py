@@ -108,9 +108,10 @@ def test_risk_features_are_filled_from_the_documents_with_their_source(
     assert (fill.values["percent_complete"], fill.values["spi"], fill.values["cpi"]) == (
         76.0, 0.86, 0.95,
     )  # fmt: skip
-    assert fill.sources["spi"].endswith("2026-04-10-周例会.md (2026-04-10)")
-    assert fill.values["change_requests"] == 1 and "CR-003" in fill.sources["change_requests"]
-    assert fill.values["team_size"] == 24 and "project.toml" in fill.sources["team_size"]
+    assert str(fill.sources["spi"]).endswith("2026-04-10-周例会.md (2026-04-10)")
+    assert fill.sources["spi"].date == "2026-04-10"
+    assert fill.values["change_requests"] == 1 and "CR-003" in str(fill.sources["change_requests"])
+    assert fill.values["team_size"] == 24 and "project.toml" in str(fill.sources["team_size"])
     assert fill.missing == ["requirement_count"]
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from ml.model import RiskModel
-from ml.results import TopDrivers, round4
+from ml.results import ProjectRisk, TopDrivers, round4
 
 
 def test_the_records_are_the_table_row_by_row(loaded: RiskModel, new_projects) -> None:
@@ -59,3 +62,55 @@ def test_the_table_keeps_the_input_values_of_listed_drivers(loaded: RiskModel) -
     values = {d["feature"]: d["value"] for d in record["drivers"]}
     assert values.get("team_size") == 400.1235  # rounded like every number in the output
     assert "spi" not in values or values["spi"] is None  # NaN is JSON null, never NaN
+
+
+def json_text(results: list) -> str:
+    return json.dumps(results, ensure_ascii=False, allow_nan=False)
+
+
+@pytest.mark.parametrize("quantiles", [True, False])
+def test_typed_results_serialise_to_the_records(
+    loaded: RiskModel, new_projects, quantiles: bool
+) -> None:
+    """One result, two shapes: ProjectRisk.to_json() is byte for byte the contract's dict."""
+    frame = new_projects.head(25).assign(project_id=[f"P{i}" for i in range(25)])
+    frame.loc[3, ["spi", "cpi", "percent_complete"]] = np.nan  # NaN values among drivers
+    frame.loc[4, "team_size"] = 3e17  # a value too large to round
+    table = loaded.score_table(frame, quantiles=quantiles)
+    typed = table.results()
+    assert all(isinstance(r, ProjectRisk) for r in typed)
+    assert json_text([r.to_json() for r in typed]) == json_text(table.records())
+
+
+def test_a_staged_model_types_both_stages_in_input_order(loaded: RiskModel, new_projects) -> None:
+    """Kick-off rows (no checkpoint value) and checkpoint rows mixed: the typed results say
+    their stage and serialise to score_records' dicts, row by row."""
+    assert loaded.kickoff is not None, "the portfolio spec trains a staged model"
+    records = new_projects.head(6).to_dict("records")
+    for record in records[::2]:
+        for name in loaded.card.spec["checkpoint"]:
+            record.pop(name, None)
+    typed = loaded.score_results(records)
+    assert [r.stage for r in typed] == ["kickoff", "checkpoint"] * 3
+    assert json_text([r.to_json() for r in typed]) == json_text(loaded.score_records(records))
+    frame_typed = loaded.score_frame_results(pd.DataFrame(records))
+    assert [r.to_json() for r in frame_typed] == loaded.score_frame(pd.DataFrame(records))
+
+
+def test_typed_results_carry_every_field_the_contract_names(
+    loaded: RiskModel, new_projects
+) -> None:
+    (result,) = loaded.score_results([new_projects.iloc[0].to_dict() | {"project_id": "X-1"}])
+    assert result.id == "X-1" and set(result.targets) == {"delay", "overrun"}
+    overrun = result.targets["overrun"]
+    assert 0 <= overrun.probability <= 1 and overrun.level in ("low", "medium", "high")
+    assert overrun.p50 is not None and overrun.p80 is not None and overrun.p80 >= overrun.p50
+    assert overrun.extra is not None and overrun.extra.unit == "万元"
+    assert result.targets["delay"].extra is not None
+    assert result.targets["delay"].extra.unit == "days"
+    assert result.drivers and all(d.target in result.targets for d in result.drivers)
+    assert result.levers is not None and all(lv.change < 0 for lv in result.levers)
+    assert result.imputed == 0 and result.stage == "checkpoint"
+    (empty,) = loaded.score_results([{}])
+    assert loaded.kickoff is not None and empty.stage == "kickoff"
+    assert empty.imputed == len(loaded.kickoff.features)  # the kick-off model scored it

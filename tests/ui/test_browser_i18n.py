@@ -84,7 +84,7 @@ def served(
     settings = Settings(workspace=base / "ws", model_dir=base / "model")
     assert not ingest_into_workspace(settings, [SAMPLES]).failed
     with running_server(build_app(settings)) as url:
-        spec = card.raw.get("spec")
+        spec = card.spec
         yield url, features, [f for f in features if feature_label(f, "en", spec) != f]
 
 

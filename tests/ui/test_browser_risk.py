@@ -1,6 +1,7 @@
 """The Risk tab in a real browser (#16): a portfolio model's form and drivers in the chosen
 language's labels, P50/P80 in days and 万元 with their explanation, levers, and the reliability
-plot. Screenshots go to tests/artifacts/ (git-ignored)."""
+plot; the form filled from a sample project's record, each value with its source (#15 point 4).
+Screenshots go to tests/artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
@@ -24,13 +25,16 @@ pytestmark = [
 def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     from playwright.sync_api import expect, sync_playwright
 
+    from assistant.workspace import ingest_into_workspace
     from ml.service import train_to_dir
     from ml.synth import generate_portfolio
+    from tests.ui.test_browser_projects import SAMPLES
 
     folder = tmp_path_factory.mktemp("browser-risk")
     generate_portfolio(300, seed=2).to_csv(folder / "past.csv", index=False)
     train_to_dir(folder / "past.csv", None, folder / "model")  # the portfolio spec
     settings = Settings(workspace=folder / "ws", model_dir=folder / "model")
+    assert not ingest_into_workspace(settings, [SAMPLES]).failed
     expect.set_options(timeout=60_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with running_server(build_app(settings)) as url, sync_playwright() as playwright:
@@ -82,5 +86,31 @@ def test_risk_tab_in_english(page) -> None:
     expect(result).to_contain_text("four in five")
     lever = re.compile(r"[a-z ]+ [\d.]+ → [\d.]+ ⇒ (Delay|Cost overrun) probability")
     expect(result).to_contain_text(lever)
+    # The drivers chart is drawn again in English after the switch: the legend names the
+    # targets in English (it kept the Chinese ones, and drew no bars, before).
+    expect(page.locator("#risk-drivers")).to_contain_text(re.compile(r"Delay|Cost overrun"))
+    expect(page.locator("#risk-drivers")).not_to_contain_text(re.compile("延期|未关闭"))
+    expect(page.locator("#risk-drivers")).to_contain_text("open high risks = 5")
     expect(page.locator("#risk-reliability")).to_contain_text("Reliability")
     page.screenshot(path=str(ARTIFACTS / "ui-risk-en.png"), full_page=True)
+
+
+def test_risk_tab_fills_the_form_from_a_projects_record(page) -> None:
+    """Still in English: the sample project's SPI comes from its minutes of 2026-04-10, its
+    team size from project.toml, and the score uses them."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Risk").click()
+    page.locator("#risk-project input").click()
+    page.get_by_role("option", name="smart-gov-cloud").click()
+    page.click("#risk-fill")
+    sources = page.locator("#risk-sources")
+    expect(sources).to_contain_text("values from the project's record")
+    expect(sources).to_contain_text("Every feature the model needs was found.")
+    expect(page.locator("#risk-spi input")).to_have_value("0.86")
+    expect(page.locator("#risk-spi")).to_contain_text("2026-04-10-周例会.md (2026-04-10)")
+    expect(page.locator("#risk-open_high_risks")).to_contain_text("R-01, R-05, R-06, R-07")
+    expect(page.locator("#risk-team_size")).to_contain_text("[risk_features] in")
+    page.click("#risk-score")
+    expect(page.locator("#risk-result")).to_contain_text("Delay")
+    page.screenshot(path=str(ARTIFACTS / "ui-risk-record-en.png"), full_page=True)

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pandas as pd
 
 from ml.labels import value_label
-from ui.api.models import Driver, RiskResult, TargetScore
+from ml.results import Driver, ProjectRisk, TargetRisk
 from ui.web.i18n import TEXT, draft_kind_choices, language_choices
 from ui.web.risk_view import drivers_frame, result_markdown, results_frame, shown_results
 from ui.web.tabs.chat import citations_markdown, type_choices
@@ -88,13 +88,13 @@ def test_draft_kinds_and_languages_by_label() -> None:
     assert language_choices("zh") == [("中文", "zh"), ("英文", "en")]
 
 
-def scored() -> RiskResult:
-    delay = TargetScore(probability=0.7, level="high", no_skill=True)
-    drivers = [
+def scored() -> ProjectRisk:
+    delay = TargetRisk(probability=0.7, level="high", no_skill=True)
+    drivers = (
         Driver(feature="project_type", value="system_integration", effect=0.2, target="delay"),
         Driver(feature="open_high_risks", value=4, effect=0.1, target="delay"),
-    ]
-    return RiskResult(id="P-1", delay=delay, drivers=drivers)
+    )
+    return ProjectRisk(id="P-1", targets={"delay": delay}, drivers=drivers)
 
 
 def test_risk_result_levels_and_drivers_in_one_language() -> None:

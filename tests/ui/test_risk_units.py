@@ -3,20 +3,16 @@ when most fields are empty, and the batch table carries them (#16 point 7)."""
 
 from __future__ import annotations
 
-from ui.api.models import Driver, Lever, RiskResult, TargetScore
+import dataclasses
+
+from ml.results import Driver, Extra, Lever, ProjectRisk, TargetRisk
 from ui.web.risk_view import drivers_frame, result_markdown, results_frame
 
 
-def scored(imputed: int = 2) -> RiskResult:
-    delay = TargetScore(
-        probability=0.76, level="high", p50=0.2, p80=0.47, p50_extra=48.0, p80_extra=113.0,
-        extra_unit="days",
-    )  # fmt: skip
-    overrun = TargetScore(
-        probability=0.3, level="medium", p50=0.05, p80=0.2, p50_extra=12.5, p80_extra=50.0,
-        extra_unit="万元",
-    )  # fmt: skip
-    return RiskResult(id="P-1", delay=delay, overrun=overrun, imputed=imputed)
+def scored(imputed: int = 2) -> ProjectRisk:
+    delay = TargetRisk(0.76, "high", p50=0.2, p80=0.47, extra=Extra(48.0, 113.0, "days"))
+    overrun = TargetRisk(0.3, "medium", p50=0.05, p80=0.2, extra=Extra(12.5, 50.0, "万元"))
+    return ProjectRisk("P-1", {"delay": delay, "overrun": overrun}, imputed=imputed)
 
 
 def test_result_text_in_days_and_wan_yuan_with_the_explanation() -> None:
@@ -42,15 +38,14 @@ def test_batch_table_has_p50_p80_in_days_and_wan_yuan() -> None:
 
 
 def test_levers_in_the_chosen_language() -> None:
-    result = scored()
-    lever = {"feature": "open_high_risks", "from": 4, "to": 2, "target": "delay"}
-    result.levers = [Lever.model_validate({**lever, "probability": 0.62, "change": -0.14})]
+    lever = Lever("open_high_risks", 4, 2, "delay", probability=0.62, change=-0.14)
+    result = dataclasses.replace(scored(), levers=(lever,))
     assert "未关闭高风险数 4 → 2 ⇒ 延期概率 62% (-14%)" in result_markdown(result, "zh")
     assert "open high risks 4 → 2 ⇒ Delay probability 62%" in result_markdown(result, "en")
 
 
 def test_driver_chart_uses_labels() -> None:
-    result = scored()
-    result.drivers = [Driver(feature="team_size", value=12, effect=0.1, target="delay")]
+    drivers = (Driver(feature="team_size", value=12, effect=0.1, target="delay"),)
+    result = dataclasses.replace(scored(), drivers=drivers)
     assert drivers_frame(result, lang="zh")["feature"].tolist() == ["团队人数 = 12"]
     assert drivers_frame(result, lang="en")["feature"].tolist() == ["team size = 12"]

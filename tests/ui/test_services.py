@@ -18,7 +18,7 @@ from tests.openai_server import OpenAIServer
 from tests.ui.conftest import copy_workspace
 from tests.ui.test_sanitize import dangers
 from ui.risk_holder import RiskModelHolder
-from ui.web.risk_view import portfolio_frame, sample_projects, score_csv
+from ui.web.risk_view import score_csv
 from ui.web.services import DocumentServices
 from ui.web.tabs.chat import citations_markdown
 
@@ -140,21 +140,6 @@ def test_csv_scoring_names_the_bad_row(model_dir: Path, tmp_path: Path) -> None:
     assert error.value.row == 2 and error.value.column == "team_size"
 
 
-def test_portfolio_scores_each_sample_project(model_dir: Path, tmp_path: Path) -> None:
-    for folder, team in (("north", 4), ("south", 38)):
-        (tmp_path / folder).mkdir()
-        (tmp_path / folder / "project.toml").write_text(
-            f'name = "{folder.title()} 项目"\nlanguage = "zh"\n\n[risk_features]\n'
-            f'team_size = {team}\nproject_type = "erp"\n',
-            encoding="utf-8",
-        )
-    projects = sample_projects(tmp_path)
-    table = portfolio_frame(RiskModelHolder(model_dir).current(), projects)
-    assert list(table["id"]) == ["north", "south"]
-    assert list(table["name"]) == ["North 项目", "South 项目"]
-    assert table["delay_probability"].between(0, 1).all()
-
-
 def test_llm_answers_stream_in_pieces_and_cite(
     indexed_workspace: Path, tmp_path: Path, openai_server: OpenAIServer
 ) -> None:
@@ -187,8 +172,8 @@ def test_score_and_health_use_the_workspace_model(model_dir: Path, tmp_path: Pat
 
     ws = Workspace(Settings(workspace=tmp_path / "ws", model_dir=model_dir))
     results = ws.score([{"team_size": 4}, {"team_size": 38, "project_type": "erp"}])
-    assert [set(r) >= {"delay", "drivers"} for r in results] == [True, True]
-    assert results[0]["delay"]["probability"] < results[1]["delay"]["probability"]
+    assert [set(r.to_json()) >= {"delay", "drivers"} for r in results] == [True, True]
+    assert results[0].targets["delay"].probability < results[1].targets["delay"].probability
     assert ws.health().model == str(model_dir)
 
 

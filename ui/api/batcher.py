@@ -25,11 +25,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ml.errors import RiskModelError
-from ui.api.models import RiskResult
 from ui.risk_holder import LoadedModel
+
+if TYPE_CHECKING:
+    from ml.results import ProjectRisk
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +41,12 @@ class _Job:
     loaded: LoadedModel
     records: list[dict[str, Any]]
     quantiles: bool
-    future: Future[list[RiskResult]] = field(default_factory=Future)
+    future: Future[list[ProjectRisk]] = field(default_factory=Future)
 
 
-# Scores records with one loaded model in this process (ui.api.routes.score_with).
-ScoreFunction = Callable[..., list[RiskResult]]
+# Scores records with one loaded model in this process, as typed results
+# (ui.api.routes.score_with).
+ScoreFunction = Callable[..., "list[ProjectRisk]"]
 
 
 class ScoreBatcher:
@@ -61,7 +64,7 @@ class ScoreBatcher:
 
     async def score(
         self, loaded: LoadedModel, records: list[dict[str, Any]], *, quantiles: bool
-    ) -> list[RiskResult]:
+    ) -> list[ProjectRisk]:
         """Results for `records` in order; raises the model's RiskModelError for bad values."""
         job = _Job(loaded, records, quantiles)
         self._ensure_worker()

@@ -1,13 +1,23 @@
 """Request and response models of the REST API (the fixed ones; the risk feature models are
-derived from the model card in `ui.risk_schema`)."""
+derived from the model card in `ui.risk_schema`).
+
+A risk result is `ml.results.ProjectRisk`, typed from scoring to here; `risk_response` is the
+one place it becomes HTTP: its `to_json()`, sent as is. `RiskResult` and its parts publish
+that JSON's schema (tests/ui/test_risk_path.py proves every result validates against it and
+round-trips unchanged), so a result is not validated a second time on its way out."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ingest.model import DocType
+
+if TYPE_CHECKING:  # ml.results is imported with the model (numpy), not with the API
+    from ml.results import ProjectRisk
 
 
 class Health(BaseModel):
@@ -64,10 +74,24 @@ class RiskResult(BaseModel):
     imputed: int | None = Field(
         None, description="How many of the model's features this project left empty."
     )
+    stage: Literal["kickoff", "checkpoint"] | None = Field(
+        None,
+        description="Which model of a staged one scored the project: `kickoff` (no "
+        "checkpoint values given) or `checkpoint`.",
+    )
 
 
 class RiskBatchResult(BaseModel):
     results: list[RiskResult]
+
+
+def risk_response(results: Sequence[ProjectRisk], *, batch: bool) -> JSONResponse:
+    """Scored projects as the API sends them: one result object (`batch=False`, exactly one
+    result) or {"results": [...]}, each the result's own `to_json()`."""
+    if batch:
+        return JSONResponse({"results": [r.to_json() for r in results]})
+    (result,) = results
+    return JSONResponse(result.to_json())
 
 
 class RiskScoreRequest(BaseModel):

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from assistant.answer import Turn
@@ -28,7 +29,10 @@ from ui.api import models as m
 from ui.api.batcher import ScoreBatcher
 from ui.auth import api_key_dependency
 from ui.risk_holder import LoadedModel, NoRiskModelError, RiskModelHolder
-from ui.risk_schema import batch_request_model, score_request_model, to_plain
+from ui.risk_schema import batch_request_model, score_request_model
+
+if TYPE_CHECKING:
+    from ml.results import ProjectRisk
 
 log = logging.getLogger(__name__)
 INLINE_ROWS = 8  # a request this small that finds the batcher idle is scored right here
@@ -83,7 +87,8 @@ class RiskApi:
 
     async def score(
         self, payload: dict[str, Any], *, batch: bool, quantiles: bool
-    ) -> list[m.RiskResult]:
+    ) -> list[ProjectRisk]:
+        """Validate `payload` once, against the card's request model, and score it."""
         # A changed model directory is loaded in a worker thread, off the event loop.
         loaded = self.holder.fresh()
         if loaded is None:
@@ -95,7 +100,7 @@ class RiskApi:
         except ValidationError as exc:
             raise RequestValidationError(_body_errors(exc)) from None
         projects = parsed.projects if batch else [parsed.project]  # type: ignore[attr-defined]
-        records = [p.model_dump() for p in projects]
+        records = [p.model_dump() for p in projects]  # every feature a key (None: missing)
         try:
             if len(records) <= INLINE_ROWS and self.batcher.idle():
                 return score_with(loaded, records, quantiles=quantiles)
@@ -104,26 +109,15 @@ class RiskApi:
             raise RequestValidationError([_risk_input_error(exc, batch)]) from None
 
 
-def feature_rows(loaded: LoadedModel, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every feature as a key, even if no record names it: a project with nothing filled in
-    is still a row to score (pandas would make `[{}]` a frame without rows)."""
-    blank = dict.fromkeys(f.name for f in loaded.card.features)
-    return [{**blank, **record} for record in records]
-
-
-def as_results(results: list[Any], expected: int) -> list[m.RiskResult]:
-    if len(results) != expected:  # one result per project, in order, or nothing at all
-        raise RuntimeError(f"{expected} projects scored as {len(results)} results")
-    return [_risk_result(result) for result in results]
-
-
 def score_with(
     loaded: LoadedModel, records: list[dict[str, Any]], *, quantiles: bool = True
-) -> list[m.RiskResult]:
-    """Score feature records in this process, as API results (RiskModelError on bad values).
-    `quantiles` adds P50/P80 of actual/planned - 1 where the model has them."""
-    results = loaded.model.score_records(feature_rows(loaded, records), quantiles=quantiles)
-    return as_results(results, len(records))
+) -> list[ProjectRisk]:
+    """Score feature records in this process, as typed results (RiskModelError on bad
+    values). `quantiles` adds P50/P80 of actual/planned - 1 where the model has them."""
+    results = loaded.model.score_results(records, quantiles=quantiles)
+    if len(results) != len(records):  # one result per project, in order, or nothing at all
+        raise RuntimeError(f"{len(records)} projects scored as {len(results)} results")
+    return results
 
 
 def _body_errors(exc: ValidationError) -> list[dict[str, Any]]:
@@ -140,21 +134,6 @@ def _risk_input_error(exc: RiskModelError, batch: bool) -> dict[str, Any]:
     if column is not None:
         loc.append(column)
     return {"loc": loc, "msg": str(exc), "type": "risk_input"}
-
-
-def _risk_result(result: Any) -> m.RiskResult:
-    plain = to_plain(result)
-    fields: dict[str, Any] = {"id": plain.get("id"), "drivers": plain.get("drivers", [])}
-    targets = plain.get("targets") if isinstance(plain.get("targets"), dict) else plain
-    for target in ("delay", "overrun"):
-        if isinstance(targets.get(target), dict):
-            fields[target] = targets[target]
-    if fields["id"] is not None:
-        fields["id"] = str(fields["id"])
-    for key in ("imputed", "levers"):
-        if key in plain:
-            fields[key] = plain[key]
-    return m.RiskResult(**fields)
 
 
 QuantilesQuery = Annotated[
@@ -221,7 +200,7 @@ def _add_service_routes(router: APIRouter, holder: RiskModelHolder, docs: AskSer
 def _add_risk_routes(router: APIRouter, risk: RiskApi) -> None:
     @router.get("/risk/model", response_model=m.ModelCard, responses=NO_MODEL, tags=["risk"])
     def risk_model() -> dict[str, Any]:
-        return risk.loaded().card.raw
+        return risk.loaded().card.to_json_dict()
 
     @router.post(
         "/risk/model/reload", response_model=m.ModelCard, responses=NO_MODEL, tags=["risk"]
@@ -229,7 +208,7 @@ def _add_risk_routes(router: APIRouter, risk: RiskApi) -> None:
     def reload_risk_model() -> dict[str, Any]:
         """Read the model directory again (after `pmassist risk train` wrote a new model)."""
         try:
-            return risk.holder.reload().card.raw
+            return risk.holder.reload().card.to_json_dict()
         except NoRiskModelError as exc:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from None
 
@@ -242,8 +221,9 @@ def _add_risk_routes(router: APIRouter, risk: RiskApi) -> None:
     )
     async def score_project(
         body: m.RiskScoreRequest, quantiles: QuantilesQuery = False
-    ) -> m.RiskResult:
-        return (await risk.score(body.model_dump(), batch=False, quantiles=quantiles))[0]
+    ) -> JSONResponse:
+        results = await risk.score(body.model_dump(), batch=False, quantiles=quantiles)
+        return m.risk_response(results, batch=False)
 
     @router.post(
         "/risk/score/batch",
@@ -254,9 +234,9 @@ def _add_risk_routes(router: APIRouter, risk: RiskApi) -> None:
     )
     async def score_projects(
         body: m.RiskBatchRequest, quantiles: QuantilesQuery = False
-    ) -> m.RiskBatchResult:
+    ) -> JSONResponse:
         results = await risk.score(body.model_dump(), batch=True, quantiles=quantiles)
-        return m.RiskBatchResult(results=results)
+        return m.risk_response(results, batch=True)
 
 
 def install_openapi(app: FastAPI, risk: RiskApi) -> None:

@@ -69,7 +69,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "batch_score": ("批量评分", "Score CSV"),
     "batch_table": ("批量结果", "Batch results"),
     "portfolio": ("当前项目组合", "Current portfolio"),
-    "portfolio_score": ("为示例项目评分", "Score current projects"),
+    "portfolio_score": ("为当前项目评分", "Score current projects"),
     "no_model": (
         "尚未加载风险模型——请运行 `pmassist risk train --data data/portfolio.csv --out {dir}`",
         "No risk model loaded — run `pmassist risk train --data data/portfolio.csv --out {dir}`",
@@ -191,6 +191,25 @@ TEXT: dict[str, tuple[str, str]] = {
         "{missing} / {total} 个特征为空，按缺失值处理：结果主要反映历史平均，请补充数据。",
         "{missing} of {total} features are empty and treated as missing: the result mostly "
         "reflects the past average; fill in more fields.",
+    ),
+    "risk_fill_project": ("从项目记录填写", "Fill from a project's record"),
+    "risk_fill": ("填入项目数据", "Fill in the project's values"),
+    "risk_choose_project": ("请先选择项目。", "Choose a project first."),
+    "risk_from": ("来自 {source}", "from {source}"),
+    "risk_declared": ("{document} 的 [risk_features]", "[risk_features] in {document}"),
+    "risk_counted": ("{ids}，见 {source}", "{ids}, see {source}"),
+    "risk_please_fill": ("文档未提供，请填写", "Not in the documents: please fill in"),
+    "risk_filled": (
+        "**{project}**：{filled} 项来自项目记录（见各字段下方的来源）。",
+        "**{project}**: {filled} values from the project's record (the source is under each "
+        "field).",
+    ),
+    "risk_missing_list": (
+        "文档未提供、请填写（{count} 项）：{names}",
+        "Not in the documents, please fill in ({count}): {names}",
+    ),
+    "risk_nothing_missing": (
+        "模型需要的特征均已找到。", "Every feature the model needs was found."
     ),
 }
 

@@ -1,11 +1,12 @@
 """Risk scores as the Risk tab shows them: a summary, a driver table, batch and portfolio tables.
 
-Framework-free so the tab stays a thin layout and these can be tested directly.
+Framework-free so the tab stays a thin layout and these can be tested directly. Results are
+ml's typed `ProjectRisk`; labels, categories and the reliability table come from the model
+card through ml.card's types (`ModelCard.feature_label`, `TargetCard.validation`).
 """
 
 from __future__ import annotations
 
-import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +14,12 @@ from typing import Any
 
 import pandas as pd
 
+from assistant.record.features import DECLARED, FeatureFill, FeatureSource
+from assistant.workspace import ProjectScore
+from ml.card import ModelCard
 from ml.labels import feature_label, value_label
-from ml.tables import project_chunks
-from ui.api.models import Lever, RiskResult
-from ui.api.routes import score_with
+from ml.results import Extra, Lever, ProjectRisk
+from ml.service import result_chunks
 from ui.risk_holder import LoadedModel
 from ui.web.i18n import TEXT, t
 
@@ -31,7 +34,7 @@ class SampleProject:
 
 
 def result_markdown(
-    result: RiskResult,
+    result: ProjectRisk,
     lang: str,
     features: int | None = None,
     spec: dict[str, Any] | None = None,
@@ -39,18 +42,15 @@ def result_markdown(
     """The scores in the PM's words; `spec` (the card's) gives the feature labels."""
     lines = []
     explained = False
-    for target in TARGETS:
-        score = getattr(result, target)
-        if score is None:
-            continue
+    for target, score in result.targets.items():
         level = t(f"level_{score.level}", lang)
         line = (
-            f"- **{t(f'target_{target}', lang)}**: {t('probability', lang)} "
+            f"- **{target_label(target, lang)}**: {t('probability', lang)} "
             f"{score.probability:.0%} · {t('level', lang)} **{level}**"
         )
         if score.p50 is not None and score.p80 is not None:
-            line += f" · P50 {score.p50:+.0%}{_extra(score.p50_extra, score.extra_unit, lang)}"
-            line += f" · P80 {score.p80:+.0%}{_extra(score.p80_extra, score.extra_unit, lang)}"
+            p50, p80 = _extras(score.extra, lang)
+            line += f" · P50 {score.p50:+.0%}{p50} · P80 {score.p80:+.0%}{p80}"
             explained = True
         if score.no_skill:
             line += f"  \n  ⚠ {t('risk_no_skill', lang)}"
@@ -69,26 +69,28 @@ def result_markdown(
 def lever_text(lever: Lever, lang: str, spec: dict[str, Any] | None = None) -> str:
     """"未关闭高风险数 4 → 2 ⇒ 延期概率 62%" / "open high risks 4 → 2 ⇒ Delay probability 62%"."""
     label = feature_label(lever.feature, lang, spec)
-    target = t(f"target_{lever.target}", lang) if lever.target in TARGETS else lever.target
+    target = target_label(lever.target, lang)
     joiner = "" if lang == "zh" else " "
     change = f"{lever.change:+.0%}" if abs(lever.change) >= 0.01 else f"{lever.change:+.1%}"
     return (
-        f"{label} {lever.from_:g} → {lever.to:g} ⇒ {target}{joiner}{t('probability', lang)} "
+        f"{label} {lever.before:g} → {lever.after:g} ⇒ {target}{joiner}{t('probability', lang)} "
         f"{lever.probability:.0%} ({change})"
     )
 
 
-def _extra(value: float | None, unit: str | None, lang: str) -> str:
-    """" (+48 天)" / " (+48 days)" / " (+12.5 万元)"; empty without a planned value."""
-    if value is None or unit is None:
-        return ""
-    if unit == "days":
-        return f" ({value:+.0f} {'天' if lang == 'zh' else 'days'})"
-    return f" ({value:+.1f} 万元)"
+def _extras(extra: Extra | None, lang: str) -> tuple[str, str]:
+    """(" (+48 天)", " (+113 天)") / " (+48 days)" / " (+12.5 万元)"; empty without a planned
+    value."""
+    if extra is None:
+        return "", ""
+    if extra.unit == "days":
+        days = "天" if lang == "zh" else "days"
+        return f" ({extra.p50:+.0f} {days})", f" ({extra.p80:+.0f} {days})"
+    return f" ({extra.p50:+.1f} 万元)", f" ({extra.p80:+.1f} 万元)"
 
 
 def drivers_frame(
-    result: RiskResult, top: int = 8, lang: str = "zh", spec: dict[str, Any] | None = None
+    result: ProjectRisk, top: int = 8, lang: str = "zh", spec: dict[str, Any] | None = None
 ) -> pd.DataFrame:
     drivers = sorted(result.drivers, key=lambda d: abs(d.effect), reverse=True)[:top]
     return pd.DataFrame(
@@ -98,29 +100,28 @@ def drivers_frame(
                 for d in drivers
             ],
             "effect": [float(d.effect) for d in drivers],
-            "target": [target_label(d.target or "", lang) for d in drivers],
+            "target": [target_label(d.target, lang) for d in drivers],
         }
     )
 
 
-def reliability_frame(card: dict[str, Any], lang: str) -> pd.DataFrame:
+def reliability_frame(card: ModelCard, lang: str) -> pd.DataFrame:
     """The card's reliability tables as points for a plot: per target and probability bin,
     the mean predicted probability, the observed rate and the number of held-out projects;
     plus the diagonal a perfectly calibrated model would follow."""
     rows: list[dict[str, Any]] = []
-    targets = card.get("targets") or {}
-    for name, target in targets.items() if isinstance(targets, dict) else ():
+    for name, target in card.targets.items():
         label = target_label(name, lang)
-        method = calibration_label(str(target.get("calibration") or ""), lang)
-        for b in (target.get("validation") or {}).get("calibration") or []:
-            rows.append(
-                {
-                    "predicted": round(float(b["mean_predicted"]), 3),
-                    "observed": round(float(b["observed_rate"]), 3),
-                    "projects": int(b["count"]),
-                    "series": f"{label} ({method})" if method else label,
-                }
-            )
+        method = calibration_label(target.calibration, lang)
+        rows += [
+            {
+                "predicted": round(b.mean_predicted, 3),
+                "observed": round(b.observed_rate, 3),
+                "projects": b.count,
+                "series": f"{label} ({method})" if method else label,
+            }
+            for b in target.validation.calibration
+        ]
     ideal = t("risk_reliability_ideal", lang)
     rows += [
         {"predicted": v, "observed": v, "projects": 0, "series": ideal} for v in (0.0, 1.0)
@@ -136,22 +137,20 @@ def empty_results(targets: tuple[str, ...], *, named: bool = False) -> pd.DataFr
     return pd.DataFrame(columns=[*columns, "top_drivers"])
 
 
-def results_frame(ids: list[str], results: list[RiskResult]) -> pd.DataFrame:
+def results_frame(ids: list[str], results: list[ProjectRisk]) -> pd.DataFrame:
     rows = []
     for row_id, result in zip(ids, results, strict=True):
         row: dict[str, Any] = {"id": result.id or row_id}
-        for target in TARGETS:
-            score = getattr(result, target)
-            if score is not None:
-                row[f"{target}_probability"] = round(score.probability, 3)
-                row[f"{target}_level"] = score.level + (" (no_skill)" if score.no_skill else "")
-                if score.p50 is not None and score.p80 is not None:
-                    row[f"{target}_p50"] = round(score.p50, 3)
-                    row[f"{target}_p80"] = round(score.p80, 3)
-                if score.extra_unit is not None:
-                    unit = "days" if score.extra_unit == "days" else "wan_yuan"
-                    row[f"{target}_p50_{unit}"] = score.p50_extra
-                    row[f"{target}_p80_{unit}"] = score.p80_extra
+        for target, score in result.targets.items():
+            row[f"{target}_probability"] = round(score.probability, 3)
+            row[f"{target}_level"] = score.level + (" (no_skill)" if score.no_skill else "")
+            if score.p50 is not None and score.p80 is not None:
+                row[f"{target}_p50"] = round(score.p50, 3)
+                row[f"{target}_p80"] = round(score.p80, 3)
+            if score.extra is not None:
+                unit = "days" if score.extra.unit == "days" else "wan_yuan"
+                row[f"{target}_p50_{unit}"] = score.extra.p50
+                row[f"{target}_p80_{unit}"] = score.extra.p80
         top = sorted(result.drivers, key=lambda d: abs(d.effect), reverse=True)[:3]
         row["top_drivers"] = ", ".join(d.feature for d in top)
         if result.imputed is not None:
@@ -162,16 +161,60 @@ def results_frame(ids: list[str], results: list[RiskResult]) -> pd.DataFrame:
 
 def score_csv(loaded: LoadedModel, csv_path: Path) -> pd.DataFrame:
     """Score every row of a CSV (UTF-8 or GBK, `,` or `;`) or .xlsx (its first sheet);
-    RiskInputError names the row and column of a bad value."""
-    wanted = {f.name for f in loaded.card.features} | {loaded.card.id_column or ""}
-    chunks = [frame for _, frame in project_chunks(csv_path, wanted)]
-    frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
-    records = [
-        {key: _missing_as_none(value) for key, value in row.items()}
-        for row in frame.to_dict(orient="records")
-    ]
-    results = score_with(loaded, records)
-    return results_frame([str(i + 1) for i in range(len(records))], results)
+    RiskInputError names the row and column of a bad value. The file reader's frames go to
+    the model as they are (ml.service.result_chunks)."""
+    results = [r for chunk in result_chunks(loaded.model, csv_path) for r in chunk]
+    return results_frame([str(i + 1) for i in range(len(results))], results)
+
+
+@dataclass(frozen=True)
+class FieldFill:
+    """One form field filled from a project's record: its value (None: left empty) and the
+    line under it saying where the value came from, or asking for it."""
+
+    value: Any
+    info: str
+
+
+def source_text(source: FeatureSource, lang: str) -> str:
+    """"来自 <document> (<date>)" / "from R-01, R-05, see <document> (<date>)" / "from
+    [risk_features] in <project>/project.toml"."""
+    where = " ".join(p for p in (source.document, f"({source.date})" if source.date else "") if p)
+    if source.detail == DECLARED:
+        where = t("risk_declared", lang, document=source.document or "project.toml")
+    elif source.detail and where:
+        where = t("risk_counted", lang, ids=source.detail, source=where)
+    return t("risk_from", lang, source=where or source.detail or "")
+
+
+def form_fill(
+    card: ModelCard, project: str, fill: FeatureFill, lang: str
+) -> tuple[list[FieldFill], str]:
+    """The form's fields (in the card's feature order) from `project`'s record, and a summary
+    naming the features its documents do not give."""
+    fields = []
+    for feature in card.features:
+        span = feature.training_range
+        limits = f" · {span[0]:g} – {span[1]:g}" if span is not None else ""
+        if feature.name in fill.values:
+            source = source_text(fill.sources[feature.name], lang)
+            fields.append(FieldFill(fill.values[feature.name], source + limits))
+        else:
+            fields.append(FieldFill(None, t("risk_please_fill", lang) + limits))
+    missing = [f.name for f in card.features if f.name not in fill.values]
+    found = len(card.features) - len(missing)
+    return fields, _fill_summary(card, project, missing, found, lang)
+
+
+def _fill_summary(card: ModelCard, project: str, missing: list[str], found: int, lang: str) -> str:
+    lines = [t("risk_filled", lang, project=project, filled=found)]
+    if missing:
+        joiner = "、" if lang == "zh" else ", "
+        names = joiner.join(card.feature_label(name, lang) for name in missing)
+        lines.append(t("risk_missing_list", lang, count=len(missing), names=names))
+    else:
+        lines.append(t("risk_nothing_missing", lang))
+    return "\n\n".join(lines)
 
 
 def sample_projects(samples_dir: Path) -> list[SampleProject]:
@@ -187,18 +230,14 @@ def sample_projects(samples_dir: Path) -> list[SampleProject]:
     return projects
 
 
-def portfolio_frame(loaded: LoadedModel, projects: list[SampleProject]) -> pd.DataFrame:
-    if not projects:
+def portfolio_frame(scores: list[ProjectScore]) -> pd.DataFrame:
+    """Every ingested project scored from its own record (Workspace.score_portfolio)."""
+    if not scores:
         return pd.DataFrame()
-    results = score_with(loaded, [dict(p.features) for p in projects])
-    frame = results_frame([p.folder for p in projects], results)
-    frame["id"] = [p.folder for p in projects]
-    frame.insert(1, "name", [p.name for p in projects])
+    frame = results_frame([s.project for s in scores], [s.result for s in scores])
+    frame["id"] = [s.project for s in scores]
+    frame.insert(1, "name", [s.name for s in scores])
     return frame
-
-
-def _missing_as_none(value: Any) -> Any:
-    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def _shown(value: Any, lang: str = "zh", spec: dict[str, Any] | None = None) -> str:
