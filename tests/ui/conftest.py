@@ -124,3 +124,18 @@ def running_server(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One Chromium for every browser test of the session (tests/ui/browser.py says how)."""
+    from playwright.sync_api import expect, sync_playwright  # only the browser tests need it
+
+    from tests.ui.browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, TIMEOUT_MS
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield browser
+        browser.close()

@@ -11,24 +11,11 @@ from pathlib import Path
 import pytest
 
 from assistant.settings import Settings
+from tests.ui.browser import ARTIFACTS, BROWSER_TEST, open_page
 from tests.ui.conftest import copy_workspace, running_server
 from ui.server import build_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture(scope="module")
@@ -42,20 +29,11 @@ def app_url(
 
 
 @pytest.fixture(scope="module")
-def page(app_url: str) -> Iterator[object]:
-    from playwright.sync_api import expect, sync_playwright
-
-    # The first answer loads the tokenizer and builds the BM25 index: allow for a slow machine.
-    expect.set_options(timeout=60_000)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
-        page.set_default_timeout(60_000)
-        page.goto(app_url + "/")
-        page.wait_for_selector("#question textarea")
-        yield page
-        browser.close()
+def page(app_url: str, chromium: object) -> Iterator[object]:
+    page = open_page(chromium, app_url + "/")
+    page.wait_for_selector("#question textarea")
+    yield page
+    page.close()
 
 
 def test_ask_shows_an_answer_with_its_citation(page: object) -> None:

@@ -12,14 +12,11 @@ from urllib.parse import urlparse
 import pytest
 
 from assistant.settings import Settings
+from tests.ui.browser import ARTIFACTS, BROWSER_TEST
 from tests.ui.conftest import copy_workspace, running_server
-from tests.ui.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 from ui.server import build_app
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-]
+pytestmark = BROWSER_TEST
 LOOPBACK = {"127.0.0.1", "localhost"}
 # What an untranslated Documents or Reports tab shows: field names, English headers and values.
 RAW_WORDS = ["project", "source", "doc_type", "chunks", "meeting_notes", "postmortem",
@@ -38,12 +35,10 @@ def app_url(
 
 
 @pytest.fixture(scope="module")
-def offline() -> Iterator[tuple[Any, list[str]]]:
+def offline(chromium: Any) -> Iterator[tuple[Any, list[str]]]:
     """A browser context whose requests beyond loopback are aborted; yields it and them."""
-    from playwright.sync_api import Route, expect, sync_playwright
+    from playwright.sync_api import Route
 
-    expect.set_options(timeout=60_000)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     blocked: list[str] = []
 
     def only_loopback(route: Route) -> None:
@@ -53,12 +48,10 @@ def offline() -> Iterator[tuple[Any, list[str]]]:
             blocked.append(route.request.url)
             route.abort()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-US")
-        context.route("**/*", only_loopback)
-        yield context, blocked
-        browser.close()
+    context = chromium.new_context(viewport={"width": 1280, "height": 1000}, locale="en-US")
+    context.route("**/*", only_loopback)
+    yield context, blocked
+    context.close()
 
 
 def test_swagger_ui_renders_the_operations_offline(

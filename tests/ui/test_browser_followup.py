@@ -9,34 +9,25 @@ import pytest
 
 from assistant.answer import NOT_FOUND_ZH
 from assistant.settings import Settings
+from tests.ui.browser import ARTIFACTS, BROWSER_TEST, open_page
 from tests.ui.conftest import copy_workspace, running_server
-from tests.ui.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 from ui.server import build_app
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture(scope="module")
 def chat_page(
-    model_dir: Path, indexed_workspace: Path, tmp_path_factory: pytest.TempPathFactory
+    model_dir: Path, indexed_workspace: Path, tmp_path_factory: pytest.TempPathFactory,
+    chromium: object,
 ) -> Iterator[object]:
-    from playwright.sync_api import expect, sync_playwright
-
     workspace = copy_workspace(indexed_workspace, tmp_path_factory.mktemp("followup") / "ws")
     settings = Settings(workspace=workspace, model_dir=model_dir)
-    expect.set_options(timeout=60_000)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with running_server(build_app(settings)) as base_url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
-        page.set_default_timeout(60_000)
-        page.goto(base_url + "/")
+    with running_server(build_app(settings)) as base_url:
+        page = open_page(chromium, base_url + "/")
         page.wait_for_selector("#question textarea")
         yield page
-        browser.close()
+        page.close()
 
 
 def test_a_follow_up_is_answered_from_the_earlier_turn(chat_page: object) -> None:

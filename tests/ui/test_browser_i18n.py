@@ -18,8 +18,8 @@ import pytest
 
 from assistant.settings import Settings
 from assistant.workspace import ingest_into_workspace
+from tests.ui.browser import ARTIFACTS, BROWSER_TEST, open_page
 from tests.ui.conftest import running_server
-from tests.ui.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 from ui.server import build_app
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
@@ -59,10 +59,7 @@ PANEL_TEXT_JS = """
 }
 """
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture(scope="module")
@@ -124,44 +121,42 @@ def ask(page: Any, question: str, english_types: re.Pattern[str], chinese: bool)
     assert "\\" not in citations.inner_text()  # no Markdown escape shows
 
 
-def test_every_tab_speaks_one_language(served: tuple[str, list[str], list[str]]) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_every_tab_speaks_one_language(
+    served: tuple[str, list[str], list[str]], chromium: object
+) -> None:
+    from playwright.sync_api import expect
 
     from ingest.metadata import DOC_TYPE_LABELS
 
     url, features, not_english = served
     english_types = re.compile("|".join(re.escape(en) for _, en in DOC_TYPE_LABELS.values()))
-    expect.set_options(timeout=90_000)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1400}, locale="en-US")
-        page.set_default_timeout(90_000)
-        page.goto(url + "/")
-        expect(page.get_by_role("tab", name="Ask")).to_be_visible()  # the browser's language
-        ask(page, "When is the data migration?", english_types, chinese=False)
-        use_every_tab(page, "smart-gov-cloud")
-        english = {tab: panel_text(page, tab) for tab in TABS}
-        page.screenshot(path=str(ARTIFACTS / "i18n-english.png"), full_page=True)
+    expect.set_options(timeout=90_000)  # every tab used in turn: the slowest browser test
+    page = open_page(chromium, url + "/", width=1400, height=1400, locale="en-US",
+                     timeout_ms=90_000)  # fmt: skip
+    expect(page.get_by_role("tab", name="Ask")).to_be_visible()  # the browser's language
+    ask(page, "When is the data migration?", english_types, chinese=False)
+    use_every_tab(page, "smart-gov-cloud")
+    english = {tab: panel_text(page, tab) for tab in TABS}
+    page.screenshot(path=str(ARTIFACTS / "i18n-english.png"), full_page=True)
 
-        page.locator("#language").get_by_text("中文").click()
-        expect(page.get_by_role("tab", name="问答")).to_be_visible()
-        page.locator("#tab_chat-button").click()  # the English answer's citations, redrawn
-        expect(page.locator("#citations")).not_to_contain_text(english_types)
-        expect(page.locator("#citations")).to_contain_text("[1]")
-        ask(page, "数据迁移安排在什么时候？", english_types, chinese=True)
-        page.locator("#tab_risk-button").click()
-        page.click("#risk-score")  # the form is redrawn in Chinese, empty: score again
-        expect(page.locator("#risk-result")).to_contain_text("概率")
-        levels = page.locator("#risk-portfolio-table")
-        expect(levels).to_contain_text(re.compile("[高中低]"))
-        expect(levels).not_to_contain_text(re.compile(r"\b(high|medium|low)\b"))
-        overview = page.locator("#projects-overview")
-        expect(overview).to_contain_text(re.compile("[绿黄红]"))
-        expect(overview).not_to_contain_text(re.compile(r"\b(green|amber|red)\b"))
-        chinese = {tab: panel_text(page, tab) for tab in TABS}
-        page.screenshot(path=str(ARTIFACTS / "i18n-chinese.png"), full_page=True)
-        browser.close()
+    page.locator("#language").get_by_text("中文").click()
+    expect(page.get_by_role("tab", name="问答")).to_be_visible()
+    page.locator("#tab_chat-button").click()  # the English answer's citations, redrawn
+    expect(page.locator("#citations")).not_to_contain_text(english_types)
+    expect(page.locator("#citations")).to_contain_text("[1]")
+    ask(page, "数据迁移安排在什么时候？", english_types, chinese=True)
+    page.locator("#tab_risk-button").click()
+    page.click("#risk-score")  # the form is redrawn in Chinese, empty: score again
+    expect(page.locator("#risk-result")).to_contain_text("概率")
+    levels = page.locator("#risk-portfolio-table")
+    expect(levels).to_contain_text(re.compile("[高中低]"))
+    expect(levels).not_to_contain_text(re.compile(r"\b(high|medium|low)\b"))
+    overview = page.locator("#projects-overview")
+    expect(overview).to_contain_text(re.compile("[绿黄红]"))
+    expect(overview).not_to_contain_text(re.compile(r"\b(green|amber|red)\b"))
+    chinese = {tab: panel_text(page, tab) for tab in TABS}
+    page.screenshot(path=str(ARTIFACTS / "i18n-chinese.png"), full_page=True)
+    page.close()
 
     assert "team_size" in features and "open_high_risks" in features
     raw_names = re.compile(r"\b(" + "|".join(map(re.escape, features)) + r")\b")

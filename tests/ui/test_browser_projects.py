@@ -11,16 +11,13 @@ import pytest
 
 from assistant.settings import Settings
 from assistant.workspace import ingest_into_workspace
+from tests.ui.browser import ARTIFACTS, BROWSER_TEST, open_page
 from tests.ui.conftest import running_server
-from tests.ui.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 from ui.server import build_app
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture(scope="module")
@@ -32,40 +29,34 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base_url
 
 
-def test_projects_tab_shows_every_project_and_one_register(app_url: str) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_projects_tab_shows_every_project_and_one_register(app_url: str, chromium: object) -> None:
+    from playwright.sync_api import expect
 
-    expect.set_options(timeout=60_000)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100}, locale="zh-CN")
-        page.set_default_timeout(60_000)
-        page.goto(app_url + "/")
-        page.get_by_role("tab", name="项目", exact=True).click()
-        overview = page.locator("#projects-overview")
-        for name in ("smart-gov-cloud", "erp-rollout", "retail-crm-migration"):
-            expect(overview).to_contain_text(name)
-        expect(overview).to_contain_text("M2")  # a slipped milestone among the reasons' inputs
-        # As of the sample project's last minutes, not today: its health is amber, not red.
-        page.locator("#projects-as-of textarea, #projects-as-of input").first.fill("2026-04-12")
-        page.locator("#projects-refresh").click()
-        expect(overview).to_contain_text("黄")  # amber, in the Chinese UI
-        page.screenshot(path=str(ARTIFACTS / "projects-overview.png"), full_page=True)
+    page = open_page(chromium, app_url + "/", width=1400, height=1100)
+    page.get_by_role("tab", name="项目", exact=True).click()
+    overview = page.locator("#projects-overview")
+    for name in ("smart-gov-cloud", "erp-rollout", "retail-crm-migration"):
+        expect(overview).to_contain_text(name)
+    expect(overview).to_contain_text("M2")  # a slipped milestone among the reasons' inputs
+    # As of the sample project's last minutes, not today: its health is amber, not red.
+    page.locator("#projects-as-of textarea, #projects-as-of input").first.fill("2026-04-12")
+    page.locator("#projects-refresh").click()
+    expect(overview).to_contain_text("黄")  # amber, in the Chinese UI
+    page.screenshot(path=str(ARTIFACTS / "projects-overview.png"), full_page=True)
 
-        page.locator("#projects-pick input").click()
-        page.get_by_role("option", name="smart-gov-cloud").click()
-        register = page.locator("#projects-register")
-        expect(register).to_contain_text("A-01")  # the register, first rows
-        # Filter to the open actions: the table shrinks to what a PM chases this week.
-        page.locator("#projects-kinds").get_by_text("行动项", exact=True).click()
-        page.locator("#projects-open").get_by_text("仅未关闭", exact=False).click()
-        expect(register).to_contain_text("A-14")
-        expect(register).to_contain_text("未开始")
-        expect(register).not_to_contain_text("已完成（146 个接口）")  # A-01 is closed
-        page.locator("#projects-kinds").get_by_text("行动项", exact=True).click()
-        page.locator("#projects-kinds").get_by_text("风险", exact=True).click()
-        expect(register).to_contain_text("R-05")
-        expect(register).not_to_contain_text("A-14")
-        page.screenshot(path=str(ARTIFACTS / "projects-register.png"), full_page=True)
-        browser.close()
+    page.locator("#projects-pick input").click()
+    page.get_by_role("option", name="smart-gov-cloud").click()
+    register = page.locator("#projects-register")
+    expect(register).to_contain_text("A-01")  # the register, first rows
+    # Filter to the open actions: the table shrinks to what a PM chases this week.
+    page.locator("#projects-kinds").get_by_text("行动项", exact=True).click()
+    page.locator("#projects-open").get_by_text("仅未关闭", exact=False).click()
+    expect(register).to_contain_text("A-14")
+    expect(register).to_contain_text("未开始")
+    expect(register).not_to_contain_text("已完成（146 个接口）")  # A-01 is closed
+    page.locator("#projects-kinds").get_by_text("行动项", exact=True).click()
+    page.locator("#projects-kinds").get_by_text("风险", exact=True).click()
+    expect(register).to_contain_text("R-05")
+    expect(register).not_to_contain_text("A-14")
+    page.screenshot(path=str(ARTIFACTS / "projects-register.png"), full_page=True)
+    page.close()

@@ -11,20 +11,15 @@ from collections.abc import Iterator
 import pytest
 
 from assistant.settings import Settings
+from tests.ui.browser import ARTIFACTS, BROWSER_TEST, open_page
 from tests.ui.conftest import running_server
-from tests.ui.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 from ui.server import build_app
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    from playwright.sync_api import expect, sync_playwright
-
+def page(tmp_path_factory: pytest.TempPathFactory, chromium: object) -> Iterator[object]:
     from assistant.workspace import ingest_into_workspace
     from ml.service import train_to_dir
     from ml.synth import generate_portfolio
@@ -35,15 +30,10 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     train_to_dir(folder / "past.csv", None, folder / "model")  # the portfolio spec
     settings = Settings(workspace=folder / "ws", model_dir=folder / "model")
     assert not ingest_into_workspace(settings, [SAMPLES]).failed
-    expect.set_options(timeout=60_000)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with running_server(build_app(settings)) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1400}, locale="zh-CN")
-        page.set_default_timeout(60_000)
-        page.goto(url + "/")
+    with running_server(build_app(settings)) as url:
+        page = open_page(chromium, url + "/", height=1400)
         yield page
-        browser.close()
+        page.close()
 
 
 def score_risky_project(page) -> None:

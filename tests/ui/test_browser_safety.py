@@ -21,14 +21,11 @@ import pytest
 from assistant.settings import LLMSettings, Settings
 from assistant.workspace import ingest_into_workspace
 from tests.openai_server import OpenAIServer, start_openai_server
+from tests.ui.browser import ARTIFACTS, BROWSER_TEST
 from tests.ui.conftest import copy_workspace, running_server
-from tests.ui.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 from ui.server import build_app
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-]
+pytestmark = BROWSER_TEST
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -141,15 +138,12 @@ class Browser:
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=60_000)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
+def browser(chromium: Any) -> Iterator[Any]:
+    """The session's Chromium; the contexts (and their request logs) a test opened are closed
+    after it, so the next test starts with none."""
+    yield chromium
+    for context in list(chromium.contexts):
+        context.close()
 
 
 def open_app(chromium: Any, app_url: str) -> Browser:
