@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from assistant.drafts.build import DraftDeps, build_draft, draft_kind_names
+from assistant.draft_kinds import PORTFOLIO, draft_kind_names, report_kind_names
+from assistant.drafts.build import DraftDeps, build_draft
 from assistant.drafts.output import FORMATS, write_draft
 from assistant.drafts.render_markdown import render_markdown
 from assistant.errors import AssistantError
 from ingest.errors import IngestError
 from ml.errors import RiskModelError
+
+__all__ = ["PORTFOLIO", "BatchResult", "batch_report", "report_kind_names"]
 
 logger = logging.getLogger(__name__)
 
@@ -53,16 +56,6 @@ class BatchResult:
             "written": [str(p) for p in self.written],
             "failed": [{"project": f.project, "error": f.error} for f in self.failed],
         }
-
-
-# The PMO's one document over every project (assistant.record.portfolio), beside the draft
-# kinds that `report` writes once per project.
-PORTFOLIO = "portfolio"
-
-
-def report_kind_names() -> list[str]:
-    """What `pmassist report --kind` (and POST /api/v1/reports) accepts."""
-    return [*draft_kind_names(), PORTFOLIO]
 
 
 def parse_formats(text: str) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from assistant.cli.app import app, choices_from, draft_kind_names
+from assistant.cli.app import app, choices_from
 from assistant.cli.common import (
     JsonOpt,
     WorkspaceOpt,
@@ -17,6 +17,7 @@ from assistant.cli.common import (
     load_settings,
     user_errors,
 )
+from assistant.draft_kinds import draft_kind_names
 
 
 class Language(StrEnum):

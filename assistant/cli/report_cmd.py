@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assistant.cli.app import app, choices_from, report_kind_names
+from assistant.cli.app import app, choices_from
 from assistant.cli.common import (
     JsonOpt,
     WorkspaceOpt,
@@ -19,6 +19,7 @@ from assistant.cli.common import (
     user_errors,
 )
 from assistant.cli.draft_cmd import LangOpt, SinceOpt, UntilOpt
+from assistant.draft_kinds import report_kind_names
 from assistant.errors import AssistantError
 
 if TYPE_CHECKING:

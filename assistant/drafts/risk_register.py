@@ -7,19 +7,22 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from assistant.drafts.generate import generate_items
 from assistant.drafts.items import category_of, response_of
 from assistant.drafts.lines import document_lines
 from assistant.drafts.models import Citation, Draft, DraftItem, Lang
+from assistant.drafts.ports import PassageSearch, RiskScorer
 from assistant.drafts.sources import check_scope, project_chunks
 from assistant.drafts.text import bigrams
 from assistant.llm import ChatModel
-from ingest.model import Chunk, DocType, SearchFilter, SearchHit
+from ingest.model import Chunk, DocType, SearchFilter
 from ingest.ports import VectorStore
 from ml.errors import RiskModelError
+
+if TYPE_CHECKING:
+    from assistant.drafts.build import DraftRequest
 
 logger = logging.getLogger(__name__)
 
@@ -39,20 +42,19 @@ LESSON_WORDS = re.compile(
     re.IGNORECASE,
 )
 POSTMORTEM = DocType.POSTMORTEM.value
+# The draft kind's sections (assistant.draft_kinds): the register proper, then open issues.
+SECTIONS = ("risks", "issues")
 
 
-class PassageSearch(Protocol):
-    """What the register needs from retrieval (assistant.retrieval.HybridRetriever has it)."""
-
-    def search(
-        self, query: str, *, k: int = 5, where: SearchFilter | None = None
-    ) -> list[SearchHit]: ...
-
-
-class RiskScorer(Protocol):
-    """What the register needs from the risk model (ml.model.RiskModel has it)."""
-
-    def score_records(self, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]: ...
+def build(request: DraftRequest) -> Draft:
+    """The "risk-list" kind's builder (assistant.draft_kinds)."""
+    return risk_register(
+        request.project,
+        **request.common(),
+        retriever=request.deps.retriever,
+        risk_model=request.deps.risk_model,
+        project_features=request.info.features or None,
+    )
 
 
 def risk_register(

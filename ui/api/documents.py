@@ -29,7 +29,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from assistant.drafts.build import draft_kind_names
+from assistant.draft_kinds import draft_kind_names, report_kind_names
 from assistant.drafts.sources import UnknownProjectError
 from assistant.errors import AssistantError
 from assistant.llm import LLMError
@@ -134,9 +134,11 @@ class ReportResponse(BaseModel):
 
 
 def request_models() -> tuple[type[BaseModel], type[BaseModel]]:
-    """The draft and report request bodies, their `kind` one of the registered draft kinds."""
-    kinds = tuple(draft_kind_names())
-    kind_type: Any = Literal[kinds]  # built from the registry, so mypy cannot see its values
+    """The draft and report request bodies, their `kind` one of the registered kinds (read
+    when the app is built, so the OpenAPI schema lists them as an enum)."""
+    # Built from the registry, so mypy cannot see their values.
+    kind_type: Any = Literal[tuple(draft_kind_names())]
+    report_kind_type: Any = Literal[tuple(report_kind_names())]
     common: dict[str, Any] = {
         "since": (dt.date | None, Field(None, description="First day included.")),
         "until": (dt.date | None, Field(None, description="Last day included.")),
@@ -153,7 +155,7 @@ def request_models() -> tuple[type[BaseModel], type[BaseModel]]:
     report = create_model(
         "ReportRequest",
         __config__=config,
-        kind=(kind_type, Field(description="A draft kind.")),
+        kind=(report_kind_type, Field(description="A draft kind, or portfolio (all projects).")),
         projects=(
             list[Annotated[str, Field(min_length=1, max_length=200)]],
             Field(default_factory=list, max_length=200, description="Empty: every project."),
