@@ -42,7 +42,11 @@ def draft(
     lang: LangOpt = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Write FILE.md or FILE.docx (atomically) instead of printing."),
+        typer.Option(
+            "--out",
+            help="Write FILE.md or FILE.docx (atomically) instead of printing; an existing file "
+            "is kept and the draft goes to FILE_2 (the path written is printed).",
+        ),
     ] = None,
     json_output: JsonOpt = False,
     workspace: WorkspaceOpt = None,

@@ -47,7 +47,10 @@ def report(
     json_output: JsonOpt = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Generate one report kind for many projects: DIR/<project>-<kind>.<format>.
+    """Generate one report kind for many projects: one dated file per project and format.
+
+    DIR/周报_alpha_2026-03-15.md; an earlier file of that name is kept and the new one gets
+    a _2, _3... suffix.
 
     A project that fails is listed with its error and the others still run; the exit status
     is 2 only when every project failed.

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
 from fastapi.exceptions import RequestValidationError
@@ -327,7 +328,8 @@ def _new_folder(outputs: Path) -> Path:
 
 
 def _url(router: APIRouter, path: Path) -> str:
-    return f"{router.prefix}{FILES_ROUTE}/{path.parent.name}/{path.name}"
+    # Report names are dated and in the draft's language (周报_alpha_2026-03-15.md): quoted.
+    return f"{router.prefix}{FILES_ROUTE}/{path.parent.name}/{quote(path.name)}"
 
 
 def _iso(day: dt.date | None) -> str | None:
