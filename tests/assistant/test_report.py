@@ -204,3 +204,21 @@ def test_rest_reports_link_their_dated_files_and_the_portfolio(workspace: Settin
     portfolio = client.post("/api/v1/reports", json={"kind": "portfolio", "formats": ["md"]})
     assert portfolio.status_code == 200, portfolio.text
     assert client.get(portfolio.json()["written"][0]).status_code == 200
+
+
+def test_drafts_into_a_folder_are_dated_and_kept(workspace: Settings, tmp_path: Path) -> None:
+    """What the Drafts tab and POST /drafts do: every draft stays, under a name a PM files."""
+    from assistant.workspace import Workspace
+
+    with Workspace(workspace) as ws:
+        first = ws.draft("weekly-report", "alpha", until="2026-03-15", out_dir=tmp_path,
+                         formats=("md", "docx"))  # fmt: skip
+        again = ws.draft("weekly-report", "alpha", until="2026-03-15", out_dir=tmp_path,
+                         formats=("md",))  # fmt: skip
+        with pytest.raises(AssistantError, match=r"\.md or \.docx"):
+            ws.draft("weekly-report", "alpha", out_dir=tmp_path, formats=("pdf",))
+    names = [p.name for p in first.files]
+    assert names == ["周报_alpha_2026-03-15.md", "周报_alpha_2026-03-15.docx"]
+    assert [p.name for p in again.files] == ["周报_alpha_2026-03-15_2.md"]
+    assert first.to_json()["output"] == str(first.files[0])
+    assert len(list(tmp_path.iterdir())) == 3

@@ -39,7 +39,6 @@ from assistant.workspace import (
     PROJECT_NAME_PATTERN,
     Workspace,
     check_upload_names,
-    draft_paths,
 )
 from ingest.errors import (
     IngestError,
@@ -285,7 +284,7 @@ def _draft_routes(router: APIRouter, ws: Workspace, outputs: Path) -> None:
             result = ws.draft(
                 request.kind, request.project, since=_iso(request.since),
                 until=_iso(request.until), lang=request.lang,
-                outputs=draft_paths(folder, request.project, request.kind, ("md", "docx")),
+                out_dir=folder, formats=("md", "docx"),
             )  # fmt: skip
         downloads = {p.suffix.lstrip("."): _url(router, p) for p in result.files}
         return {**result.to_json(), "output": downloads.get("docx"), "downloads": downloads}
