@@ -51,7 +51,7 @@ def draft(
     json_output: JsonOpt = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Draft a weekly report, requirement document or risk register for one project.
+    """Draft one document of a registered kind (weekly report, requirements, risk register...).
 
     Offline the draft is extracted from the documents; with an LLM configured
     (PMASSIST_LLM__PROVIDER=openai) it is generated and validated, with citations either way.
