@@ -186,3 +186,34 @@ def test_writers_racing_for_one_name_each_get_their_own_file(tmp_path: Path) -> 
         thread.join()
     assert len(set(written)) == 8
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
+
+
+# A kind whose module brings its own template and labels (this test module plays the module).
+SECTIONS = ("highlights", "asks")
+SECTION_LABELS = {"zh": {"highlights": "亮点"}, "en": {"highlights": "Highlights"}}
+TEMPLATES = {
+    "zh": '{% import "_macros.md.j2" as m with context %}# {{ title | md }}：{{ '
+    'label["title"][draft.kind] }}\n\n{{ m.bullets("highlights") }}{{ m.bullets("asks") }}',
+}
+
+
+def test_a_kind_module_may_bring_its_template_and_labels() -> None:
+    from assistant.draft_kinds import register_draft_kind, unregister_draft_kind
+
+    register_draft_kind("exec-brief", __name__, zh="高层简报", en="Executive brief")
+    try:
+        items = [DraftItem(section="highlights", text="<b>上线</b>完成", citations=cite())]
+        draft = Draft.begin("exec-brief", "alpha", lang="zh", since=None, until=None,
+                            title="阿尔法")  # fmt: skip
+        draft.items = items
+        zh = render_markdown(draft)
+        assert zh.startswith("# 阿尔法：高层简报\n")  # the module's template, the registry's name
+        assert "## 亮点" in zh and "## asks" in zh  # a section without a label: its own name
+        assert "<b>" not in zh  # the module's template gets the same neutralising filters
+        en = render_markdown(draft.model_copy(update={"lang": "en"}))
+        assert en.startswith("# 阿尔法 Executive brief\n")  # no en template: the generic one
+        assert "## Highlights" in en
+    finally:
+        unregister_draft_kind("exec-brief")
+    with pytest.raises(ValueError, match="exec-brief"):
+        Draft.begin("exec-brief", "alpha", lang="zh", since=None, until=None)
