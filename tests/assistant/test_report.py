@@ -222,3 +222,17 @@ def test_drafts_into_a_folder_are_dated_and_kept(workspace: Settings, tmp_path: 
     assert [p.name for p in again.files] == ["周报_alpha_2026-03-15_2.md"]
     assert first.to_json()["output"] == str(first.files[0])
     assert len(list(tmp_path.iterdir())) == 3
+
+
+def test_draft_out_keeps_an_existing_file_and_prints_the_path_written(
+    workspace: Settings, tmp_path: Path
+) -> None:
+    target = tmp_path / "weekly.md"
+    target.write_text("my edited report", encoding="utf-8")
+    args = ["draft", "weekly-report", "--project", "alpha", "--out", str(target),
+            "--workspace", str(workspace.workspace)]  # fmt: skip
+    result = run(*args, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["output"] == str(tmp_path / "weekly_2.md")
+    assert run(*args).stdout.strip() == str(tmp_path / "weekly_3.md")
+    assert target.read_text(encoding="utf-8") == "my edited report"
