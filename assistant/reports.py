@@ -1,8 +1,9 @@
 """Batch reports: one draft kind for many projects, one file per project and format.
 
-Each file is written atomically. A project that fails (unknown, no documents in range, an
-unwritable file...) is recorded with its error and the rest carry on; the caller decides what
-an all-failed run means (the CLI exits 2).
+Each file is written atomically under a dated name that never replaces an earlier report
+(周报_alpha_2026-03-15.md, then 周报_alpha_2026-03-15_2.md). A project that fails (unknown, no
+documents in range, an unwritable file...) is recorded with its error and the rest carry on;
+the caller decides what an all-failed run means (the CLI exits 2).
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from assistant.drafts.build import DraftDeps, build_draft, draft_kind_names
-from assistant.drafts.output import FORMATS, write_draft
+from assistant.draft_kinds import PORTFOLIO, draft_kind_names, report_kind_names
+from assistant.drafts.build import DraftDeps, build_draft
+from assistant.drafts.output import FORMATS, write_dated
 from assistant.drafts.render_markdown import render_markdown
 from assistant.errors import AssistantError
 from ingest.errors import IngestError
 from ml.errors import RiskModelError
+
+__all__ = ["PORTFOLIO", "BatchResult", "batch_report", "report_kind_names"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,16 +59,6 @@ class BatchResult:
         }
 
 
-# The PMO's one document over every project (assistant.record.portfolio), beside the draft
-# kinds that `report` writes once per project.
-PORTFOLIO = "portfolio"
-
-
-def report_kind_names() -> list[str]:
-    """What `pmassist report --kind` (and POST /api/v1/reports) accepts."""
-    return [*draft_kind_names(), PORTFOLIO]
-
-
 def parse_formats(text: str) -> list[str]:
     """ "md,docx" -> ["md", "docx"], refusing anything else."""
     formats = [f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()]
@@ -77,6 +71,8 @@ def parse_formats(text: str) -> list[str]:
 
 
 def report_path(out_dir: Path, project: str, kind: str, fmt: str) -> Path:
+    """A fixed name for one project's draft, for callers that choose the path before the
+    draft exists (the UI and REST drafts); batch reports use the dated names."""
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in project).strip(".")
     return out_dir / f"{safe or 'project'}-{kind}.{fmt}"
 
@@ -126,6 +122,4 @@ def _one_project(
 ) -> list[Path]:
     draft = build_draft(kind, project, deps, since=since, until=until, lang=lang)
     markdown = render_markdown(draft)
-    return [
-        write_draft(draft, report_path(out_dir, project, kind, fmt), markdown) for fmt in formats
-    ]
+    return [write_dated(draft, out_dir, fmt, markdown) for fmt in formats]

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.answer import Answer, Turn, stream_answer
 from assistant.drafts.build import DraftDeps, build_draft, check_draft_kind, roots_by_project
 from assistant.drafts.models import Draft
-from assistant.drafts.output import format_of, write_draft
+from assistant.drafts.output import format_of, write_dated, write_draft
 from assistant.drafts.render_markdown import render_markdown
 from assistant.drafts.sources import UnknownProjectError, project_info
 from assistant.errors import AssistantError
@@ -390,14 +390,18 @@ class Workspace:
         until: str | None = None,
         lang: str | None = None,
         outputs: Sequence[Path] = (),
+        out_dir: Path | None = None,
+        formats: Sequence[str] = (),
     ) -> DraftResult:
-        """A draft of `kind` for `project`, written to each of `outputs` (.md or .docx)."""
+        """A draft of `kind` for `project`, written to each of `outputs` (.md or .docx) and,
+        with `out_dir`, in each of `formats` under its dated name (周报_alpha_2026-03-15.md)."""
         check_draft_kind(kind)
-        for path in outputs:
+        for path in [*outputs, *(Path(f"x.{fmt}") for fmt in formats)]:
             format_of(path)  # refuse a bad suffix before any work
         built = build_draft(kind, project, self.draft_deps(), since=since, until=until, lang=lang)
         markdown = render_markdown(built)
         files = [write_draft(built, path, markdown) for path in outputs]
+        files += [write_dated(built, out_dir, fmt, markdown) for fmt in formats if out_dir]
         return DraftResult(built, markdown, files)
 
     def report(

@@ -3,8 +3,9 @@
 Each command is run as a fresh process (`python -m assistant.cli ... --help` through the
 installed entry point's code path), `--runs` times in a row; the median and the spread are
 written to bench/results/startup.json with the CPU time of each run and the machine's load
-average, since a loaded machine can double the wall times. The goal (issue #18): every
-command's help in 1 s or less on a quiet machine.
+average, since a loaded machine can double the wall times, and the number of modules each
+command imports (`python -X importtime`, one extra run), which the load does not move at all.
+The goal (issue #18): every command's help in 1 s or less on a quiet machine.
 
     uv run python bench/startup.py [--runs 10]
 """
@@ -54,7 +55,21 @@ def time_once(args: list[str]) -> tuple[float, float]:
     return wall, cpu
 
 
+def modules_imported(args: list[str]) -> int:
+    """How many modules the command imports (one line per module in -X importtime's report)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", LAUNCH, *args, "--help"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return sum(line.startswith("import time:") for line in done.stderr.splitlines()) - 1
+
+
 def measure(runs: int) -> dict[str, object]:
+    load_before = os.getloadavg()
     rows = []
     for args in COMMANDS:
         walls, cpus = zip(*(time_once(args) for _ in range(runs)), strict=True)
@@ -67,10 +82,11 @@ def measure(runs: int) -> dict[str, object]:
                 # Start-up is one thread: its CPU time is what the wall time would be on a
                 # quiet machine, and it moves much less with other processes' load.
                 "median_cpu_s": round(statistics.median(cpus), 3),
+                "modules": modules_imported(args),
             }
         )
-    return {"runs": runs, "load_average": os.getloadavg(), "python": sys.version.split()[0],
-            "commands": rows}  # fmt: skip
+    return {"runs": runs, "load_average_before": load_before, "load_average": os.getloadavg(),
+            "python": sys.version.split()[0], "commands": rows}  # fmt: skip
 
 
 def main() -> None:
@@ -80,7 +96,8 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     for row in results["commands"]:  # type: ignore[attr-defined]
-        print(f"{row['median_s']:6.3f} s wall {row['median_cpu_s']:6.3f} s CPU  {row['command']}")
+        print(f"{row['median_s']:6.3f} s wall {row['median_cpu_s']:6.3f} s CPU "
+              f"{row['modules']:5d} modules  {row['command']}")  # fmt: skip
     print(f"load average {results['load_average']}")
 
 

@@ -1,8 +1,8 @@
 """The Typer applications; command modules register themselves on these.
 
 `choices_from(...)` lists a parameter's choices from the core's registries when the command is
-used (its help shown or its arguments parsed), not when the CLI starts: the draft kinds live
-in `assistant.drafts`, which takes most of a second to import.
+used (its help shown or its arguments parsed), not when the CLI starts. The draft and report
+kinds come from `assistant.draft_kinds`, which imports no builder, so listing them is cheap.
 """
 
 from __future__ import annotations
@@ -45,17 +45,3 @@ def choices_from(**loaders: Callable[[], Sequence[str]]) -> type[TyperCommand]:
             return params
 
     return CommandWithChoices
-
-
-def report_kind_names() -> list[str]:
-    """The draft kinds and the portfolio (assistant.reports)."""
-    from assistant.reports import report_kind_names as kinds  # loads the drafts: when used
-
-    return kinds()
-
-
-def draft_kind_names() -> list[str]:
-    """The registered draft kinds (assistant.drafts.build is the one list)."""
-    from assistant.drafts.build import draft_kind_names as registered  # ~0.6 s: when used
-
-    return registered()

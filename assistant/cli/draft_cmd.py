@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from assistant.cli.app import app, choices_from, draft_kind_names
+from assistant.cli.app import app, choices_from
 from assistant.cli.common import (
     JsonOpt,
     WorkspaceOpt,
@@ -17,6 +17,7 @@ from assistant.cli.common import (
     load_settings,
     user_errors,
 )
+from assistant.draft_kinds import draft_kind_names
 
 
 class Language(StrEnum):
@@ -41,12 +42,16 @@ def draft(
     lang: LangOpt = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Write FILE.md or FILE.docx (atomically) instead of printing."),
+        typer.Option(
+            "--out",
+            help="Write FILE.md or FILE.docx (atomically) instead of printing; an existing file "
+            "is kept and the draft goes to FILE_2 (the path written is printed).",
+        ),
     ] = None,
     json_output: JsonOpt = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Draft a weekly report, requirement document or risk register for one project.
+    """Draft one document of a registered kind (weekly report, requirements, risk register...).
 
     Offline the draft is extracted from the documents; with an LLM configured
     (PMASSIST_LLM__PROVIDER=openai) it is generated and validated, with citations either way.

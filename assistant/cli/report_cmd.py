@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assistant.cli.app import app, choices_from, report_kind_names
+from assistant.cli.app import app, choices_from
 from assistant.cli.common import (
     JsonOpt,
     WorkspaceOpt,
@@ -19,6 +19,7 @@ from assistant.cli.common import (
     user_errors,
 )
 from assistant.cli.draft_cmd import LangOpt, SinceOpt, UntilOpt
+from assistant.draft_kinds import report_kind_names
 from assistant.errors import AssistantError
 
 if TYPE_CHECKING:
@@ -46,7 +47,10 @@ def report(
     json_output: JsonOpt = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Generate one report kind for many projects: DIR/<project>-<kind>.<format>.
+    """Generate one report kind for many projects: one dated file per project and format.
+
+    DIR/周报_alpha_2026-03-15.md; an earlier file of that name is kept and the new one gets
+    a _2, _3... suffix.
 
     A project that fails is listed with its error and the others still run; the exit status
     is 2 only when every project failed.

@@ -4,7 +4,8 @@ Build a draft with `weekly_report`, `requirements_document` or `risk_register` (
 passed in), render it with `render_markdown` / `render_docx`, write it with `write_draft`.
 """
 
-from assistant.drafts.models import DRAFT_KINDS, Citation, Draft, DraftItem
+from assistant.draft_kinds import draft_kind_names
+from assistant.drafts.models import Citation, Draft, DraftItem
 from assistant.drafts.output import write_draft
 from assistant.drafts.render_docx import render_docx
 from assistant.drafts.render_markdown import render_markdown
@@ -14,11 +15,11 @@ from assistant.drafts.sources import UnknownProjectError, known_projects, projec
 from assistant.drafts.weekly import weekly_report
 
 __all__ = [
-    "DRAFT_KINDS",
     "Citation",
     "Draft",
     "DraftItem",
     "UnknownProjectError",
+    "draft_kind_names",
     "known_projects",
     "project_info",
     "render_docx",

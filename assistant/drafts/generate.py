@@ -19,7 +19,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from assistant.drafts.models import SECTIONS, Citation, Draft, DraftItem, Level, Response
+from assistant.draft_kinds import kind_label
+from assistant.drafts.models import (
+    Citation,
+    Draft,
+    DraftItem,
+    Level,
+    Response,
+    sections_of,
+)
 from assistant.llm import ChatMessage, ChatModel, LLMError
 from assistant.prompts import load_prompt
 from assistant.settings import prompts_dir
@@ -108,8 +116,9 @@ def build_messages(draft: Draft, passages: Sequence[Passage]) -> list[ChatMessag
         variables={"project", "since", "until", "passages"},
         folder=folder,
     )
+    kind = kind_label(draft.kind, draft.lang)  # the kind's name in the draft's language
     return [
-        ChatMessage("system", system.render(kind=draft.kind, sections=SECTIONS[draft.kind])),
+        ChatMessage("system", system.render(kind=kind, sections=sections_of(draft.kind))),
         ChatMessage(
             "user",
             user.render(
@@ -134,12 +143,11 @@ def parse_reply(reply: str, kind: str, passages: Sequence[Passage]) -> list[Draf
     except ValidationError as exc:
         raise ReplyError(f"the JSON does not match the schema: {exc}") from None
     by_id = {p.id: p for p in passages}
+    sections = sections_of(kind)
     items: list[DraftItem] = []
     for n, item in enumerate(parsed.items):
-        if item.section not in SECTIONS[kind]:
-            raise ReplyError(
-                f"items[{n}].section {item.section!r} is not one of {list(SECTIONS[kind])}"
-            )
+        if item.section not in sections:
+            raise ReplyError(f"items[{n}].section {item.section!r} is not one of {list(sections)}")
         unknown = [s for s in item.sources if s not in by_id]
         if unknown:
             raise ReplyError(f"items[{n}].sources {unknown} are not passage ids")
@@ -190,7 +198,7 @@ def generate_items(
         draft.warnings.append(_fallback_note(draft.lang, str(exc)))
         return draft
     draft.mode = "llm"
-    order = {name: n for n, name in enumerate(SECTIONS[draft.kind])}
+    order = {name: n for n, name in enumerate(sections_of(draft.kind))}
     draft.items = sorted(items, key=lambda item: order[item.section])
     return draft
 

@@ -7,35 +7,31 @@ and by an LLM (validated against these models), then rendered through templates.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-DraftKind = Literal["requirements", "weekly-report", "risk-list"]
+from assistant.draft_kinds import check_draft_kind, draft_kind_names
+
 Lang = Literal["zh", "en"]
 Mode = Literal["extractive", "llm"]
 
-DRAFT_KINDS: tuple[str, ...] = ("requirements", "weekly-report", "risk-list")
 
-# Section order is the order the templates and the DOCX writer show them in.
-SECTIONS: dict[str, tuple[str, ...]] = {
-    "weekly-report": (
-        "progress", "milestones", "decisions", "actions", "plan", "risks", "issues", "support",
-    ),
-    "requirements": (
-        "background",
-        "goals",
-        "scope",
-        "functional",
-        "non_functional",
-        "acceptance",
-        "stakeholders",
-        "milestones",
-        "constraints",
-        "decisions",
-    ),
-    "risk-list": ("risks", "issues"),
-}
+def registered_kind(name: str) -> str:
+    """A draft's kind must be registered (assistant.draft_kinds is the one list)."""
+    if name not in draft_kind_names():
+        raise ValueError(f"unknown draft kind {name!r}; registered: {draft_kind_names()}")
+    return name
+
+
+DraftKind = Annotated[str, AfterValidator(registered_kind)]
+
+
+def sections_of(kind: str) -> tuple[str, ...]:
+    """The sections of a kind's drafts, in the order the templates and the DOCX show them
+    (declared by the kind's module)."""
+    return check_draft_kind(kind).sections()
+
 
 Level = Literal["high", "medium", "low"]
 Response = Literal["avoid", "mitigate", "transfer", "accept"]

@@ -12,8 +12,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from assistant.drafts.models import SECTIONS, Draft, DraftItem
-from assistant.drafts.render_markdown import CitationIndex, labels
+from assistant.drafts.models import Draft, DraftItem, sections_of
+from assistant.drafts.render_markdown import CitationIndex, draft_labels
 
 EAST_ASIAN_FONT = "Microsoft YaHei"
 # Fallbacks a reader's machine is likely to have when the first is missing; LibreOffice
@@ -59,7 +59,7 @@ def set_east_asian_font(style: Any, east_asian: str = EAST_ASIAN_FONT) -> None:
 
 def render_docx(draft: Draft) -> Any:
     """A python-docx Document for the draft (save it with `output.write_draft`)."""
-    label = labels(draft.lang)
+    label = draft_labels(draft)
     index = CitationIndex(draft)
     document = Document()
     if draft.kind == "risk-list":
@@ -80,7 +80,7 @@ def render_docx(draft: Draft) -> Any:
         document.add_paragraph(f"{label['warnings']}: {warning}")
     if draft.kind == "weekly-report":
         _overall(document, draft, label)
-    for section in SECTIONS[draft.kind]:
+    for section in sections_of(draft.kind):
         items = draft.section(section)
         if section == "decisions" and draft.kind == "requirements" and not items:
             continue

@@ -18,9 +18,13 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from assistant.drafts.models import SECTIONS, Citation, Draft, DraftItem
+from assistant.draft_kinds import check_draft_kind
+from assistant.drafts.models import Citation, Draft, DraftItem
 from assistant.safe_markdown import code_span, inline_markdown
 from assistant.settings import prompts_dir
+
+# A kind without a template of its own: its title, the header, each section as a list.
+DEFAULT_TEMPLATE = "_default.md.j2"
 
 
 def neutralise(text: object) -> str:
@@ -69,6 +73,21 @@ def labels(lang: str) -> dict[str, Any]:
     return table
 
 
+def draft_labels(draft: Draft) -> dict[str, Any]:
+    """`labels(lang)` completed for the draft's kind, so a new kind needs no edit there: its
+    title defaults to the kind's registered label, its section titles come from its module's
+    SECTION_LABELS, else labels.toml, else the section's own name."""
+    kind = check_draft_kind(draft.kind)
+    table = dict(labels(draft.lang))
+    table["title"] = {draft.kind: kind.label(draft.lang), **table["title"]}
+    table["sections"] = {
+        **{name: name.replace("_", " ") for name in kind.sections()},
+        **table["sections"],
+        **kind.section_labels(draft.lang),
+    }
+    return table
+
+
 @cache
 def _environment(folder: Path) -> Environment:
     env = Environment(
@@ -87,14 +106,20 @@ def _environment(folder: Path) -> Environment:
 
 def render_markdown(draft: Draft) -> str:
     index = CitationIndex(draft)
+    kind = check_draft_kind(draft.kind)
     env = _environment(prompts_dir() / "drafts")
-    template = env.get_template(f"{draft.kind}.{draft.lang}.md.j2")
-    sections = {name: draft.section(name) for name in SECTIONS[draft.kind]}
+    source = kind.template(draft.lang)  # the kind's module may bring its own template
+    template = (
+        env.from_string(source)
+        if source is not None
+        else env.select_template([f"{draft.kind}.{draft.lang}.md.j2", DEFAULT_TEMPLATE])
+    )
+    sections = {name: draft.section(name) for name in kind.sections()}
     text = template.render(
         draft=draft,
         title=draft.title,
         sections=sections,
-        label=labels(draft.lang),
+        label=draft_labels(draft),
         refs=index.refs,
         citations=index.entries,
     )

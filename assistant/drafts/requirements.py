@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from assistant.drafts.extract import weekly_items
 from assistant.drafts.generate import generate_items
@@ -18,6 +19,15 @@ from assistant.drafts.weekly import in_section_order
 from assistant.llm import ChatModel
 from ingest.model import Chunk, DocType
 from ingest.ports import VectorStore
+
+if TYPE_CHECKING:
+    from assistant.drafts.build import DraftRequest
+
+# The draft kind's sections (assistant.draft_kinds), in the order the document shows them.
+SECTIONS = (
+    "background", "goals", "scope", "functional", "non_functional", "acceptance",
+    "stakeholders", "milestones", "constraints", "decisions",
+)  # fmt: skip
 
 # Non-functional before functional: "非功能需求" contains "功能需求".
 REQUIREMENT_HEADINGS: Table = (
@@ -56,6 +66,11 @@ ID_SECTION = re.compile(r"^\*{0,2}\s*(NFR|FR|DM|REQ|UR|SR)[-_ ]?\d+", re.IGNOREC
 DROPPED_COLUMN = re.compile(r"^(编号|序号|id|#|no\.?)\b|优先级|priority", re.IGNORECASE)
 ACCEPTANCE_COLUMN = re.compile(r"验收|acceptance", re.IGNORECASE)
 REQUIREMENT_DOC_TYPES = (DocType.REQUIREMENTS.value,)
+
+
+def build(request: DraftRequest) -> Draft:
+    """The "requirements" kind's builder (assistant.draft_kinds)."""
+    return requirements_document(request.project, **request.common())
 
 
 def requirements_document(

@@ -1,5 +1,12 @@
-"""The risk register (风险登记册): the project's own risks, lessons from other projects'
-post-mortems that resemble it, and the risk model's delay/overrun probabilities and drivers."""
+"""The risk register (风险登记册): the project's own risks, lessons from the post-mortems of
+similar projects, and the risk model's delay/overrun probabilities and drivers.
+
+A lesson is borrowed only from a similar project: one of the same type or industry (the
+`project_type` / `industry` of both projects' project.toml), or, for any other project, a
+lesson line whose measured similarity to this project's risks reaches LESSON_MIN_SIMILARITY.
+The rule is the same whether the candidates come from the retriever or the offline ranking, and
+each borrowed item says where it comes from and why it was taken.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +14,36 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from assistant.drafts.generate import generate_items
 from assistant.drafts.items import category_of, response_of
 from assistant.drafts.lines import document_lines
 from assistant.drafts.models import Citation, Draft, DraftItem, Lang
-from assistant.drafts.sources import check_scope, project_chunks
+from assistant.drafts.ports import PassageSearch, RiskScorer
+from assistant.drafts.sources import check_scope, project_chunks, project_info
 from assistant.drafts.text import bigrams
 from assistant.llm import ChatModel
-from ingest.model import Chunk, DocType, SearchFilter, SearchHit
+from assistant.tokenize import CJK_RUN, english_tokens
+from ingest.model import Chunk, DocType, SearchFilter
 from ingest.ports import VectorStore
 from ml.errors import RiskModelError
+
+if TYPE_CHECKING:
+    from assistant.drafts.build import DraftRequest
 
 logger = logging.getLogger(__name__)
 
 LESSONS = 3
-# Offline lessons must share this much wording with the project's own risks (bigram cosine):
-# measured on the samples, unrelated post-mortem lines score below 0.05.
-LESSON_MIN_SIMILARITY = 0.08
+# A lesson from a project of another type and industry must share this much with the project's
+# own risks (cosine of `lesson_terms`), offline or through the retriever (whose fused RRF score
+# is a rank, not a similarity). Measured on data/samples: no cross-project line reaches 0.09
+# (the highest, ERP's risks against the retail post-mortem's order-sync incident, share only
+# "second", "reach", "late"); a lesson about the same risk scores 0.2-0.3 (tests).
+LESSON_MIN_SIMILARITY = 0.1
+# The project.toml fields that make two projects alike enough to borrow any of their lessons.
+LIKENESS_FIELDS = ("project_type", "industry")
 LESSON_CANDIDATES = 20
 TOP_DRIVERS = 3
 LESSON_HEADINGS = re.compile(
@@ -39,20 +56,47 @@ LESSON_WORDS = re.compile(
     re.IGNORECASE,
 )
 POSTMORTEM = DocType.POSTMORTEM.value
+# The draft kind's sections (assistant.draft_kinds): the register proper, then open issues.
+SECTIONS = ("risks", "issues")
 
 
-class PassageSearch(Protocol):
-    """What the register needs from retrieval (assistant.retrieval.HybridRetriever has it)."""
+def build(request: DraftRequest) -> Draft:
+    """The "risk-list" kind's builder (assistant.draft_kinds)."""
+    others = {
+        name: project_info(name, roots).features
+        for name, roots in request.deps.roots.items()
+        if name != request.project
+    }
+    return risk_register(
+        request.project,
+        **request.common(),
+        retriever=request.deps.retriever,
+        risk_model=request.deps.risk_model,
+        project_features=request.info.features or None,
+        similar=similar_projects(request.info.features, others, request.lang),
+    )
 
-    def search(
-        self, query: str, *, k: int = 5, where: SearchFilter | None = None
-    ) -> list[SearchHit]: ...
+
+LIKENESS_WORDS = {
+    "zh": {"project_type": "同类型", "industry": "同行业"},
+    "en": {"project_type": "same type", "industry": "same industry"},
+}
 
 
-class RiskScorer(Protocol):
-    """What the register needs from the risk model (ml.model.RiskModel has it)."""
-
-    def score_records(self, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]: ...
+def similar_projects(
+    features: Mapping[str, Any], others: Mapping[str, Mapping[str, Any]], lang: Lang
+) -> dict[str, str]:
+    """The other projects of the same type or industry, each with the reason in words."""
+    found: dict[str, str] = {}
+    for name, theirs in others.items():
+        shared = [
+            f"{LIKENESS_WORDS[lang][key]}: {features[key]}"
+            for key in LIKENESS_FIELDS
+            if features.get(key) and str(features[key]) == str(theirs.get(key))
+        ]
+        if shared:
+            found[name] = ", ".join(shared)
+    return found
 
 
 def risk_register(
@@ -67,8 +111,12 @@ def risk_register(
     risk_model: RiskScorer | None = None,
     project_features: dict[str, Any] | None = None,
     title: str | None = None,
+    similar: Mapping[str, str] | None = None,
 ) -> Draft:
-    """Own risks (extracted, or generated by `chat_model`), then lessons, then model items."""
+    """Own risks (extracted, or generated by `chat_model`), then lessons, then model items.
+
+    `similar`: the other projects of the same type or industry (project -> why), whose
+    lessons need no measured similarity (see the module doc)."""
     check_scope(store, project, since, until)
     chunks = project_chunks(store, project, since=since, until=until)
     draft = Draft.begin("risk-list", project, lang=lang, since=since, until=until, title=title)
@@ -77,7 +125,9 @@ def risk_register(
         draft = generate_items(draft, chunks, chat_model, fallback=own)
         own = [_as_own_risk(item) for item in draft.items]
     query = " ".join(item.text for item in own[:10]) or " ".join(c.text for c in chunks[:3])
-    items = own + lessons(project, query, store=store, retriever=retriever, lang=lang)
+    items = own + lessons(
+        project, query, store=store, retriever=retriever, lang=lang, similar=similar or {}
+    )
     if risk_model is not None and project_features:
         try:
             items += model_items(project, project_features, risk_model, lang)
@@ -142,8 +192,11 @@ def lessons(
     store: VectorStore,
     retriever: PassageSearch | None,
     lang: Lang,
+    similar: Mapping[str, str] | None = None,
 ) -> list[DraftItem]:
-    """The post-mortem lessons of OTHER projects that best match this project's risks."""
+    """The post-mortem lessons of other, similar projects that best match this project's
+    risks: from a project in `similar`, or a line at least LESSON_MIN_SIMILARITY alike."""
+    similar = similar or {}
     if not query.strip():
         return []
     if retriever is not None:
@@ -160,16 +213,35 @@ def lessons(
         line = _lesson_line(chunk, query)
         if line is None or any(line == i.citations[0].text for i in items):
             continue
-        if retriever is None and line_similarity(line, query) < LESSON_MIN_SIMILARITY:
-            continue  # offline, only a lesson that says what this project's risks say
+        reason = similar.get(chunk.project) or _similar_line(line, query, lang)
+        if reason is None:
+            continue  # another kind of project, and the lesson is not about these risks
         seen_projects[chunk.project] += 1
-        items.append(_lesson_item(chunk, line, lang))
+        items.append(_lesson_item(chunk, line, lang, reason))
     return items
 
 
+def _similar_line(line: str, query: str, lang: Lang) -> str | None:
+    """Why a lesson from a project of another kind is taken (its measured similarity), or
+    None when it falls below the threshold."""
+    score = line_similarity(line, query)
+    if score < LESSON_MIN_SIMILARITY:
+        return None
+    return f"相似度 {score:.2f}" if lang == "zh" else f"similarity {score:.2f}"
+
+
+def lesson_terms(text: str) -> set[str]:
+    """What two texts must share to be about the same thing: the character bigrams of their
+    Chinese runs and their English content words (stemmed, no stopwords or numbers). Letter
+    bigrams would not do for English: any two English sentences share a third of them."""
+    words = {w for w in english_tokens(text) if not w.isdigit() and len(w) > 2}
+    grams = {g for run in CJK_RUN.findall(text) for g in bigrams(run) if len(g) == 2}
+    return words | grams
+
+
 def line_similarity(line: str, query: str) -> float:
-    """Cosine of the character-bigram sets of a lesson line and the project's risks."""
-    a, b = bigrams(line), bigrams(query)
+    """Cosine of the term sets (`lesson_terms`) of a lesson line and the project's risks."""
+    a, b = lesson_terms(line), lesson_terms(query)
     return len(a & b) / math.sqrt(len(a) * len(b)) if a and b else 0.0
 
 
@@ -203,12 +275,13 @@ def _lesson_line(chunk: Chunk, query: str) -> str | None:
     return max(useful, key=lambda t: len(bigrams(t) & wanted))
 
 
-def _lesson_item(chunk: Chunk, line: str, lang: Lang) -> DraftItem:
+def _lesson_item(chunk: Chunk, line: str, lang: Lang, reason: str) -> DraftItem:
+    """A borrowed lesson, saying so: whose post-mortem, and why that project counts as similar."""
     clean = line.lstrip("-*+• ").strip()
     text = (
-        f"借鉴项目 {chunk.project} 复盘：{clean}"
+        f"借鉴项目 {chunk.project} 复盘（{reason}）：{clean}"
         if lang == "zh"
-        else f"Lesson from project {chunk.project}'s post-mortem: {clean}"
+        else f"Lesson from project {chunk.project}'s post-mortem ({reason}): {clean}"
     )
     return DraftItem(
         section="risks",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from assistant.drafts.extract import weekly_items
 from assistant.drafts.generate import generate_items
 from assistant.drafts.merge import close_done_actions, merge_items
-from assistant.drafts.models import SECTIONS, Draft, DraftItem, Lang
+from assistant.drafts.models import Draft, DraftItem, Lang, sections_of
 from assistant.drafts.sources import (
     check_scope,
     latest_week,
@@ -16,11 +18,23 @@ from assistant.llm import ChatModel
 from ingest.model import Chunk, DocType
 from ingest.ports import VectorStore
 
+if TYPE_CHECKING:
+    from assistant.drafts.build import DraftRequest
+
 # Requirements and post-mortems describe the whole project, not what happened this week.
 WEEKLY_DOC_TYPES = (DocType.MEETING_NOTES.value, DocType.OTHER.value)
 # The record also reads the requirements: their milestone tables are the plan.
 RECORD_DOC_TYPES = (*WEEKLY_DOC_TYPES, DocType.REQUIREMENTS.value)
 RECORD_SECTIONS = ("actions", "risks", "milestones", "plan", "support")
+# The draft kind's sections (assistant.draft_kinds), in the order the report shows them.
+SECTIONS = (
+    "progress", "milestones", "decisions", "actions", "plan", "risks", "issues", "support",
+)  # fmt: skip
+
+
+def build(request: DraftRequest) -> Draft:
+    """The "weekly-report" kind's builder (assistant.draft_kinds)."""
+    return weekly_report(request.project, **request.common())
 
 
 def weekly_report(
@@ -76,5 +90,5 @@ def extracted_weekly(chunks: list[Chunk]) -> list[DraftItem]:
 
 
 def in_section_order(items: list[DraftItem], kind: str) -> list[DraftItem]:
-    order = {name: i for i, name in enumerate(SECTIONS[kind])}
+    order = {name: i for i, name in enumerate(sections_of(kind))}
     return sorted(items, key=lambda item: order.get(item.section, len(order)))

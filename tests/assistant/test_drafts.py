@@ -7,6 +7,7 @@ register). Week three of alpha is outside the range most tests ask for.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,11 @@ from assistant.drafts import (
     weekly_report,
 )
 from assistant.drafts.build import DraftDeps, build_draft, roots_by_project
+from assistant.drafts.risk_register import LESSON_MIN_SIMILARITY, lessons, similar_projects
 from assistant.factory import Index, open_index
 from assistant.retrieval import open_retriever
 from assistant.settings import Settings
+from ingest.model import Chunk, SearchFilter, SearchHit
 from ingest.pipeline import ingest_paths
 
 ALPHA_WEEK1 = """---
@@ -207,7 +210,12 @@ spi = 0.82
 cpi = 0.93
 team_size = 24
 """
-BETA_TOML = 'name = "Beta CRM migration"\nlanguage = "en"\n'
+# Beta is an integration project like alpha: its post-mortem's lessons may be borrowed.
+BETA_TOML = """name = "Beta CRM migration"
+language = "en"
+[risk_features]
+project_type = "system_integration"
+"""
 
 
 def write_corpus(root: Path) -> Path:
@@ -394,6 +402,7 @@ def test_risk_register_joins_own_risks_lessons_and_the_model(index: Index) -> No
     lesson = next(i for i in draft.items if i.origin == "lesson")
     assert sources(lesson) == {"beta/2026-04-24-post-mortem.md"}
     assert "beta" in lesson.text and "documentation was missing" in lesson.text
+    assert lesson.text.startswith("借鉴项目 beta 复盘（同类型: system_integration）")
     predicted = next(i for i in draft.items if i.origin == "model")
     assert model.records[0]["spi"] == 0.82
     assert predicted.probability == "0.68" and predicted.level == "high"
@@ -442,3 +451,79 @@ def test_risk_register_with_a_real_trained_model(index: Index) -> None:
     for item in predicted:
         assert item.probability is not None and 0.0 <= float(item.probability) <= 1.0
         assert item.level in ("low", "medium", "high")
+
+
+def postmortem(project: str, lesson: str) -> Chunk:
+    return Chunk(
+        id=f"{project}-pm", text=f"- {lesson}\n", source=f"{project}/复盘.md", project=project,
+        doc_type="postmortem", page=None, date="2026-02-01", heading="复盘 > 经验教训",
+        chunk_index=0, file_hash=project,
+    )  # fmt: skip
+
+
+class ScriptedRetriever:
+    """Returns every post-mortem, best first, whatever the query: only the rule may filter."""
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        self.chunks = chunks
+
+    def search(self, query: str, *, k: int = 5, where: SearchFilter | None = None) -> list[Any]:
+        return [SearchHit(c, 1 / (60 + n)) for n, c in enumerate(self.chunks, 1)][:k]
+
+
+RISKS = "接口文档缺失，第三方系统对接进度滞后；性能测试未覆盖高峰并发"
+
+
+def test_lessons_through_the_retriever_come_only_from_similar_projects(index: Index) -> None:
+    retriever = ScriptedRetriever([
+        postmortem("gamma", "TLS 证书过期导致门户中断 3 小时，应当建立证书到期提醒。"),
+        postmortem("delta", "接口文档缺失导致对接返工，应当在集成前完成接口梳理。"),
+        postmortem("beta", "上线前应当按已知周峰值做压力测试，避免切换当晚宕机。"),
+    ])  # fmt: skip
+    similar = similar_projects(
+        {"project_type": "system_integration", "industry": "government"},
+        {"gamma": {"project_type": "website", "industry": "retail"},
+         "delta": {"project_type": "erp"},
+         "beta": {"project_type": "crm", "industry": "government"}},
+        "zh",
+    )  # fmt: skip
+    assert similar == {"beta": "同行业: government"}
+    found = lessons("alpha", RISKS, store=index.store, retriever=retriever, lang="zh",
+                    similar=similar)  # fmt: skip
+    by_project = {i.citations[0].source.split("/")[0]: i.text for i in found}
+    # The certificate outage is neither from a similar project nor about these risks.
+    assert set(by_project) == {"delta", "beta"}
+    assert by_project["beta"].startswith("借鉴项目 beta 复盘（同行业: government）：上线前")
+    assert re.match(r"借鉴项目 delta 复盘（相似度 0\.\d\d）：接口文档缺失", by_project["delta"])
+    assert all(i.origin == "lesson" for i in found)
+    # Without the likeness, beta's line (no shared wording) is not borrowed either.
+    alone = lessons("alpha", RISKS, store=index.store, retriever=retriever, lang="en")
+    assert [i.citations[0].source for i in alone] == ["delta/复盘.md"]
+    assert "(similarity 0." in alone[0].text
+
+
+def test_the_threshold_decides_a_lesson_from_another_kind_of_project(
+    index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    # (`assistant.drafts.risk_register` the attribute is the function the package exports.)
+    register = importlib.import_module("assistant.drafts.risk_register")
+    line = "接口文档缺失导致对接返工，应当在集成前完成接口梳理。"
+    retriever = ScriptedRetriever([postmortem("delta", line)])
+    score = register.line_similarity(line, RISKS)
+    assert score >= LESSON_MIN_SIMILARITY
+    assert len(lessons("alpha", RISKS, store=index.store, retriever=retriever, lang="zh")) == 1
+    monkeypatch.setattr(register, "LESSON_MIN_SIMILARITY", score + 0.01)
+    assert lessons("alpha", RISKS, store=index.store, retriever=retriever, lang="zh") == []
+
+
+def test_unrelated_english_lines_are_not_similar() -> None:
+    """Letter bigrams made any two English sentences ~0.4 alike; content words do not."""
+    from assistant.drafts.risk_register import line_similarity
+
+    risks = "Key users unavailable because of the annual audit; the MES vendor supports files only"
+    unrelated = "Performance testing covered average load, not the known weekly peak."
+    related = "The MES vendor supported file exchange only, so plan a batch interface early."
+    assert line_similarity(unrelated, risks) < LESSON_MIN_SIMILARITY
+    assert line_similarity(related, risks) >= LESSON_MIN_SIMILARITY

@@ -1,8 +1,11 @@
 """Rendering: Markdown neutralises what documents or models slip in; DOCX has real headings,
-real tables and an East-Asian font; files are written atomically."""
+real tables and an East-Asian font; files are written atomically and never over an earlier
+draft."""
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,7 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from assistant.drafts import Citation, Draft, DraftItem, render_markdown, write_draft
-from assistant.drafts.output import atomic_write
+from assistant.drafts.output import atomic_write, dated_name, write_dated
 from assistant.drafts.render_markdown import neutralise
 from assistant.errors import AssistantError
 
@@ -142,3 +145,75 @@ def test_write_is_atomic_and_leaves_no_temp_files(tmp_path: Path) -> None:
 def test_unknown_output_suffix_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(AssistantError, match=r"\.md or \.docx"):
         write_draft(weekly(), tmp_path / "weekly.pdf")
+
+
+def test_a_draft_never_replaces_an_earlier_file(tmp_path: Path) -> None:
+    target = tmp_path / "weekly.md"
+    target.write_text("last week's report, edited by hand", encoding="utf-8")
+    (tmp_path / "weekly_2.md").mkdir()  # a folder holding a name is skipped too
+    written = write_draft(weekly(), target)
+    assert written == tmp_path / "weekly_3.md"
+    assert target.read_text(encoding="utf-8") == "last week's report, edited by hand"
+    assert written.read_text(encoding="utf-8").startswith("# 阿尔法项目 周报")
+    assert write_draft(weekly(), target) == tmp_path / "weekly_4.md"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_drafts_in_a_folder_get_dated_names_in_their_language(tmp_path: Path) -> None:
+    assert dated_name(weekly(), "docx") == "周报_alpha_2026-03-15.docx"  # the period's end
+    assert dated_name(weekly("en"), "md") == "Weekly-report_alpha_2026-03-15.md"
+    undated = weekly().model_copy(update={"until": None, "project": "smart gov/cloud"})
+    assert dated_name(undated, "md", today=dt.date(2026, 4, 10)) == (
+        "周报_smart-gov_cloud_2026-04-10.md"  # no folder can be smuggled in by the name
+    )
+    first = write_dated(weekly(), tmp_path, "docx")
+    second = write_dated(weekly(), tmp_path, "docx")
+    assert first.name == "周报_alpha_2026-03-15.docx"
+    assert second.name == "周报_alpha_2026-03-15_2.docx"
+    assert Document(str(first)).paragraphs and Document(str(second)).paragraphs
+
+
+def test_writers_racing_for_one_name_each_get_their_own_file(tmp_path: Path) -> None:
+    written: list[Path] = []
+
+    def draft() -> None:
+        written.append(write_draft(weekly(), tmp_path / "weekly.md"))
+
+    threads = [threading.Thread(target=draft) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(written)) == 8
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
+
+
+# A kind whose module brings its own template and labels (this test module plays the module).
+SECTIONS = ("highlights", "asks")
+SECTION_LABELS = {"zh": {"highlights": "亮点"}, "en": {"highlights": "Highlights"}}
+TEMPLATES = {
+    "zh": '{% import "_macros.md.j2" as m with context %}# {{ title | md }}：{{ '
+    'label["title"][draft.kind] }}\n\n{{ m.bullets("highlights") }}{{ m.bullets("asks") }}',
+}
+
+
+def test_a_kind_module_may_bring_its_template_and_labels() -> None:
+    from assistant.draft_kinds import register_draft_kind, unregister_draft_kind
+
+    register_draft_kind("exec-brief", __name__, zh="高层简报", en="Executive brief")
+    try:
+        items = [DraftItem(section="highlights", text="<b>上线</b>完成", citations=cite())]
+        draft = Draft.begin("exec-brief", "alpha", lang="zh", since=None, until=None,
+                            title="阿尔法")  # fmt: skip
+        draft.items = items
+        zh = render_markdown(draft)
+        assert zh.startswith("# 阿尔法：高层简报\n")  # the module's template, the registry's name
+        assert "## 亮点" in zh and "## asks" in zh  # a section without a label: its own name
+        assert "<b>" not in zh  # the module's template gets the same neutralising filters
+        en = render_markdown(draft.model_copy(update={"lang": "en"}))
+        assert en.startswith("# 阿尔法 Executive brief\n")  # no en template: the generic one
+        assert "## Highlights" in en
+    finally:
+        unregister_draft_kind("exec-brief")
+    with pytest.raises(ValueError, match="exec-brief"):
+        Draft.begin("exec-brief", "alpha", lang="zh", since=None, until=None)

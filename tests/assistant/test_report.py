@@ -46,21 +46,42 @@ def test_batch_writes_each_project_and_collects_failures(deps: DraftDeps, tmp_pa
         until="2026-03-15",
     )
     assert sorted(p.name for p in result.written) == [
-        "alpha-weekly-report.docx", "alpha-weekly-report.md",
-        "beta-weekly-report.docx", "beta-weekly-report.md",
+        "Weekly-report_beta_2026-03-15.docx", "Weekly-report_beta_2026-03-15.md",  # beta: en
+        "周报_alpha_2026-03-15.docx", "周报_alpha_2026-03-15.md",
     ]  # fmt: skip
     assert [f.project for f in result.failed] == ["nope"]
     assert "alpha, beta" in result.failed[0].error and not result.all_failed
-    assert "RocketMQ" in (tmp_path / "alpha-weekly-report.md").read_text(encoding="utf-8")
-    beta = Document(str(tmp_path / "beta-weekly-report.docx"))
+    assert "RocketMQ" in (tmp_path / "周报_alpha_2026-03-15.md").read_text(encoding="utf-8")
+    beta = Document(str(tmp_path / "Weekly-report_beta_2026-03-15.docx"))
     assert any(p.text.startswith("Beta CRM migration") for p in beta.paragraphs)
 
 
-def test_an_unwritable_file_fails_only_its_project(deps: DraftDeps, tmp_path: Path) -> None:
-    (tmp_path / "alpha-risk-list.md").mkdir()  # a folder where the file should go
-    result = batch_report("risk-list", ["alpha", "beta"], deps, tmp_path)
+def test_a_second_batch_keeps_the_first_one(deps: DraftDeps, tmp_path: Path) -> None:
+    first = batch_report("risk-list", ["alpha"], deps, tmp_path, until="2026-03-15")
+    (tmp_path / "风险登记册_alpha_2026-03-15.md").write_text("edited", encoding="utf-8")
+    again = batch_report("risk-list", ["alpha"], deps, tmp_path, until="2026-03-15")
+    assert [p.name for p in first.written] == ["风险登记册_alpha_2026-03-15.md"]
+    assert [p.name for p in again.written] == ["风险登记册_alpha_2026-03-15_2.md"]
+    assert first.written[0].read_text(encoding="utf-8") == "edited"
+
+
+def test_an_unwritable_file_fails_only_its_project(
+    deps: DraftDeps, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assistant.reports
+
+    real = assistant.reports.write_dated
+
+    def full_disk_for_alpha(draft: Any, *args: Any, **kwargs: Any) -> Path:
+        if draft.project == "alpha":
+            raise OSError(28, "No space left on device")
+        return real(draft, *args, **kwargs)
+
+    monkeypatch.setattr(assistant.reports, "write_dated", full_disk_for_alpha)
+    result = batch_report("risk-list", ["alpha", "beta"], deps, tmp_path, until="2026-03-15")
     assert [f.project for f in result.failed] == ["alpha"]
-    assert [p.name for p in result.written] == ["beta-risk-list.md"]
+    assert "No space left" in result.failed[0].error
+    assert [p.name for p in result.written] == ["Risk-register_beta_2026-03-15.md"]
 
 
 def test_every_project_failing_is_reported(deps: DraftDeps, tmp_path: Path) -> None:
@@ -86,6 +107,10 @@ def test_report_cli_all_projects_json(workspace: Settings, tmp_path: Path) -> No
         str(out),
         "--format",
         "md,docx",
+        "--until",
+        "2026-03-15",
+        "--lang",
+        "en",
         "--json",
         "--workspace",
         str(workspace.workspace),
@@ -94,7 +119,8 @@ def test_report_cli_all_projects_json(workspace: Settings, tmp_path: Path) -> No
     summary = json.loads(result.stdout)
     assert summary["failed"] == []
     assert sorted(Path(p).name for p in summary["written"]) == [
-        "alpha-risk-list.docx", "alpha-risk-list.md", "beta-risk-list.docx", "beta-risk-list.md"
+        "Risk-register_alpha_2026-03-15.docx", "Risk-register_alpha_2026-03-15.md",
+        "Risk-register_beta_2026-03-15.docx", "Risk-register_beta_2026-03-15.md",
     ]  # fmt: skip
     assert all(Path(p).is_file() for p in summary["written"])
 
@@ -159,3 +185,54 @@ def test_draft_cli_user_errors_exit_2(workspace: Settings, args: list[str], mess
     result = run("draft", "weekly-report", *args, "--workspace", str(workspace.workspace))
     assert result.exit_code == 2
     assert message in " ".join(result.stderr.split())
+
+
+def test_rest_reports_link_their_dated_files_and_the_portfolio(workspace: Settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from ui.server import build_app
+
+    client = TestClient(build_app(workspace, with_ui=False))
+    reply = client.post("/api/v1/reports", json={
+        "kind": "weekly-report", "projects": ["alpha"], "until": "2026-03-15", "formats": ["docx"],
+    })  # fmt: skip
+    assert reply.status_code == 200, reply.text
+    (url,) = reply.json()["written"]
+    assert url.endswith("/%E5%91%A8%E6%8A%A5_alpha_2026-03-15.docx")  # 周报_alpha_...
+    download = client.get(url)
+    assert download.status_code == 200 and download.content[:2] == b"PK"
+    portfolio = client.post("/api/v1/reports", json={"kind": "portfolio", "formats": ["md"]})
+    assert portfolio.status_code == 200, portfolio.text
+    assert client.get(portfolio.json()["written"][0]).status_code == 200
+
+
+def test_drafts_into_a_folder_are_dated_and_kept(workspace: Settings, tmp_path: Path) -> None:
+    """What the Drafts tab and POST /drafts do: every draft stays, under a name a PM files."""
+    from assistant.workspace import Workspace
+
+    with Workspace(workspace) as ws:
+        first = ws.draft("weekly-report", "alpha", until="2026-03-15", out_dir=tmp_path,
+                         formats=("md", "docx"))  # fmt: skip
+        again = ws.draft("weekly-report", "alpha", until="2026-03-15", out_dir=tmp_path,
+                         formats=("md",))  # fmt: skip
+        with pytest.raises(AssistantError, match=r"\.md or \.docx"):
+            ws.draft("weekly-report", "alpha", out_dir=tmp_path, formats=("pdf",))
+    names = [p.name for p in first.files]
+    assert names == ["周报_alpha_2026-03-15.md", "周报_alpha_2026-03-15.docx"]
+    assert [p.name for p in again.files] == ["周报_alpha_2026-03-15_2.md"]
+    assert first.to_json()["output"] == str(first.files[0])
+    assert len(list(tmp_path.iterdir())) == 3
+
+
+def test_draft_out_keeps_an_existing_file_and_prints_the_path_written(
+    workspace: Settings, tmp_path: Path
+) -> None:
+    target = tmp_path / "weekly.md"
+    target.write_text("my edited report", encoding="utf-8")
+    args = ["draft", "weekly-report", "--project", "alpha", "--out", str(target),
+            "--workspace", str(workspace.workspace)]  # fmt: skip
+    result = run(*args, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["output"] == str(tmp_path / "weekly_2.md")
+    assert run(*args).stdout.strip() == str(tmp_path / "weekly_3.md")
+    assert target.read_text(encoding="utf-8") == "my edited report"

@@ -119,11 +119,12 @@ def test_batch_report_writes_downloadable_files(served: tuple[httpx.Client, Path
     http, _ = served
     response = http.post(
         "/api/v1/reports", json={"kind": "risk-list", "projects": ["alpha", "nowhere"],
-                                 "formats": ["md"], "lang": "en"},
+                                 "formats": ["md"], "lang": "en", "until": "2026-03-15"},
     )  # fmt: skip
     assert response.status_code == 200, response.text
     result = response.json()
-    assert [url.rsplit("/", 1)[-1] for url in result["written"]] == ["alpha-risk-list.md"]
+    names = [url.rsplit("/", 1)[-1] for url in result["written"]]
+    assert names == ["Risk-register_alpha_2026-03-15.md"]
     assert [f["project"] for f in result["failed"]] == ["nowhere"]
     assert http.get(result["written"][0]).status_code == 200
     assert http.get("/api/v1/files/not-a-folder/alpha-risk-list.md").status_code == 404

@@ -118,8 +118,11 @@ def test_an_unknown_draft_kind_names_the_known_ones(services: Workspace) -> None
 
 
 def test_batch_report_for_all_projects(services: Workspace, tmp_path: Path) -> None:
-    result = services.report("risk-list", [], formats=["md"], lang="en", out_dir=tmp_path / "r")
-    assert sorted(p.name for p in result.written) == ["alpha-risk-list.md", "beta-risk-list.md"]
+    result = services.report("risk-list", [], formats=["md"], lang="en", until="2026-03-15",
+                             out_dir=tmp_path / "r")  # fmt: skip
+    assert sorted(p.name for p in result.written) == [
+        "Risk-register_alpha_2026-03-15.md", "Risk-register_beta_2026-03-15.md"
+    ]
     assert result.failed == []
 
 

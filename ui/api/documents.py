@@ -23,13 +23,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from assistant.drafts.build import draft_kind_names
+from assistant.draft_kinds import draft_kind_names, report_kind_names
 from assistant.drafts.sources import UnknownProjectError
 from assistant.errors import AssistantError
 from assistant.llm import LLMError
@@ -38,7 +39,6 @@ from assistant.workspace import (
     PROJECT_NAME_PATTERN,
     Workspace,
     check_upload_names,
-    draft_paths,
 )
 from ingest.errors import (
     IngestError,
@@ -134,9 +134,11 @@ class ReportResponse(BaseModel):
 
 
 def request_models() -> tuple[type[BaseModel], type[BaseModel]]:
-    """The draft and report request bodies, their `kind` one of the registered draft kinds."""
-    kinds = tuple(draft_kind_names())
-    kind_type: Any = Literal[kinds]  # built from the registry, so mypy cannot see its values
+    """The draft and report request bodies, their `kind` one of the registered kinds (read
+    when the app is built, so the OpenAPI schema lists them as an enum)."""
+    # Built from the registry, so mypy cannot see their values.
+    kind_type: Any = Literal[tuple(draft_kind_names())]
+    report_kind_type: Any = Literal[tuple(report_kind_names())]
     common: dict[str, Any] = {
         "since": (dt.date | None, Field(None, description="First day included.")),
         "until": (dt.date | None, Field(None, description="Last day included.")),
@@ -153,7 +155,7 @@ def request_models() -> tuple[type[BaseModel], type[BaseModel]]:
     report = create_model(
         "ReportRequest",
         __config__=config,
-        kind=(kind_type, Field(description="A draft kind.")),
+        kind=(report_kind_type, Field(description="A draft kind, or portfolio (all projects).")),
         projects=(
             list[Annotated[str, Field(min_length=1, max_length=200)]],
             Field(default_factory=list, max_length=200, description="Empty: every project."),
@@ -282,7 +284,7 @@ def _draft_routes(router: APIRouter, ws: Workspace, outputs: Path) -> None:
             result = ws.draft(
                 request.kind, request.project, since=_iso(request.since),
                 until=_iso(request.until), lang=request.lang,
-                outputs=draft_paths(folder, request.project, request.kind, ("md", "docx")),
+                out_dir=folder, formats=("md", "docx"),
             )  # fmt: skip
         downloads = {p.suffix.lstrip("."): _url(router, p) for p in result.files}
         return {**result.to_json(), "output": downloads.get("docx"), "downloads": downloads}
@@ -325,7 +327,8 @@ def _new_folder(outputs: Path) -> Path:
 
 
 def _url(router: APIRouter, path: Path) -> str:
-    return f"{router.prefix}{FILES_ROUTE}/{path.parent.name}/{path.name}"
+    # Report names are dated and in the draft's language (周报_alpha_2026-03-15.md): quoted.
+    return f"{router.prefix}{FILES_ROUTE}/{path.parent.name}/{quote(path.name)}"
 
 
 def _iso(day: dt.date | None) -> str | None:

@@ -247,7 +247,7 @@ def doc_type_choices(lang: str) -> list[tuple[str, str]]:
 
 def draft_kind_choices(lang: str) -> list[tuple[str, str]]:
     """Every registered draft kind as (label, name) for a menu."""
-    from assistant.drafts.build import draft_kinds
+    from assistant.draft_kinds import draft_kinds
 
     return [(kind.label(lang), kind.name) for kind in draft_kinds()]
 

@@ -20,7 +20,6 @@ from assistant.workspace import (
     RiskModelSource,
     Workspace,
     checked_project_name,
-    draft_paths,
 )
 
 __all__ = ["DocumentServices", "Workspace", "checked_project_name"]
@@ -61,8 +60,9 @@ class DocumentServices:
     def draft(
         self, kind: str, project: str, *, out_dir: Path, **options: Any
     ) -> tuple[str, list[Path]]:
-        outputs = draft_paths(out_dir, project, kind, ("md", "docx"))
-        result = self.workspace.draft(kind, project, outputs=outputs, **options)
+        result = self.workspace.draft(
+            kind, project, out_dir=out_dir, formats=("md", "docx"), **options
+        )
         return result.markdown, result.files
 
     def report(self, kind: str, projects: Sequence[str], **options: Any) -> dict[str, Any]:

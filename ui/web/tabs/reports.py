@@ -6,10 +6,11 @@ import datetime as dt
 
 import gradio as gr
 
+from assistant.draft_kinds import report_kinds
 from assistant.errors import AssistantError
 from assistant.reports import BatchResult
 from ingest.errors import IngestError
-from ui.web.i18n import draft_kind_choices, language_choices, t
+from ui.web.i18n import language_choices, t
 from ui.web.sanitize import MARKDOWN_HTML, safe_html
 from ui.web.tabs.context import UiContext, lang_code
 
@@ -21,18 +22,23 @@ def report_markdown(result: BatchResult, lang: str = "zh") -> str:
     return "\n".join(lines)
 
 
+def report_kind_choices(lang: str) -> list[tuple[str, str]]:
+    """Every report kind (the draft kinds, then portfolio) as (label, name) for a menu."""
+    return [(kind.label(lang), kind.name) for kind in report_kinds()]
+
+
 def format_choices(lang: str) -> list[tuple[str, str]]:
     return [(t("format_md", lang), "md"), (t("format_docx", lang), "docx")]
 
 
 def build(ctx: UiContext) -> None:
     add = ctx.relabel.add
-    kinds = draft_kind_choices("zh")
+    kinds = report_kind_choices("zh")
     with gr.Row():
         kind = add(
             gr.Radio(kinds, value=kinds[0][1], label=t("report_kind", "zh"), elem_id="report-kind"),
             label="report_kind",
-            choices=draft_kind_choices,
+            choices=report_kind_choices,
         )
         projects = add(
             gr.Dropdown(
