@@ -39,7 +39,7 @@ from assistant.factory import MANIFEST_FILE, Index, ingest_config, open_index
 from assistant.llm import chat_model_from_settings
 from assistant.record.features import FeatureFill, risk_features
 from assistant.record.models import Register
-from assistant.record.portfolio import write_portfolio
+from assistant.record.portfolio import portfolio_file_name, write_portfolio
 from assistant.record.status import ProjectStatus
 from assistant.record.workspace import (
     check_as_of,
@@ -437,7 +437,9 @@ class Workspace:
         )
         day = check_as_of(as_of)
         return BatchResult(written=[
-            write_portfolio(summaries, out_dir / f"{PORTFOLIO}.{fmt}", lang=lang, as_of=day)
+            write_portfolio(
+                summaries, out_dir / portfolio_file_name(lang, day, fmt), lang=lang, as_of=day
+            )
             for fmt in formats
         ])  # fmt: skip
 

@@ -161,12 +161,18 @@ def portfolio_docx(summaries: Sequence[ProjectSummary], *, lang: str, as_of: str
 def write_portfolio(
     summaries: Sequence[ProjectSummary], path: Path, *, lang: str, as_of: str
 ) -> Path:
-    """The portfolio report as FILE.md or FILE.docx (the drafts' formats), written atomically."""
+    """The portfolio report as FILE.md or FILE.docx (the drafts' formats), written atomically;
+    an earlier report of that name is kept and the first free numbered name used (returned)."""
     from assistant.drafts.output import atomic_write, format_of
 
     if format_of(path) == "md":
         text = portfolio_markdown(summaries, lang=lang, as_of=as_of)
-        atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
-    else:
-        atomic_write(path, portfolio_docx(summaries, lang=lang, as_of=as_of).save)
-    return path
+        return atomic_write(path, lambda handle: handle.write(text.encode("utf-8")), replace=False)
+    return atomic_write(path, portfolio_docx(summaries, lang=lang, as_of=as_of).save, replace=False)
+
+
+def portfolio_file_name(lang: str, as_of: str, fmt: str) -> str:
+    """项目组合状态_2026-04-12.md / Portfolio-status_2026-04-12.docx: dated, like the drafts."""
+    from assistant.drafts.output import safe_name
+
+    return f"{safe_name(TITLE['zh' if lang == 'zh' else 'en'])}_{as_of}.{fmt}"

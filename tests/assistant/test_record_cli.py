@@ -74,10 +74,19 @@ def test_portfolio_report_is_one_document_over_every_project(
     code, out = run(workspace, "report", "--kind", "portfolio", *args, "--json")
     assert code == 0, out
     written = json.loads(out)["written"]
-    assert sorted(Path(p).name for p in written) == ["portfolio.docx", "portfolio.md"]
-    text = (tmp_path / "portfolio.md").read_text("utf-8")
+    assert sorted(Path(p).name for p in written) == [
+        "项目组合状态_2026-04-12.docx", "项目组合状态_2026-04-12.md"
+    ]
+    text = (tmp_path / "项目组合状态_2026-04-12.md").read_text("utf-8")
     assert "# 项目组合状态 (2026-04-12)" in text
     for project in ("erp-rollout", "retail-crm-migration", "smart-gov-cloud"):
         assert f"## {project}" in text
     table = [line for line in text.splitlines() if line.startswith("| smart-gov-cloud |")]
     assert table and table[0].split("|")[2].strip() in {"绿", "黄", "红"}
+    # A second run keeps the first report and writes beside it.
+    code, out = run(workspace, "report", "--kind", "portfolio", *args, "--json")
+    assert code == 0, out
+    assert sorted(Path(p).name for p in json.loads(out)["written"]) == [
+        "项目组合状态_2026-04-12_2.docx", "项目组合状态_2026-04-12_2.md"
+    ]
+    assert (tmp_path / "项目组合状态_2026-04-12.md").read_text("utf-8") == text
