@@ -27,7 +27,7 @@ from assistant.retrieval.pointers import (
     find_pointers,
     is_status_question,
 )
-from assistant.retrieval.ranking import top_k
+from assistant.retrieval.ranking import chunk_column, top_k
 from assistant.retrieval.rerank import rerank
 from assistant.retrieval.translate import QUESTION_WORDS, Lexicon, default_lexicon
 from assistant.tokenize import CJK_RUN, TextTokenizer, user_cache_dir
@@ -172,8 +172,9 @@ class HybridRetriever:
         """Does any indexed chunk contain `text` as written (case aside)? For a version or id
         the tokenizer splits ("1.40" -> "1", "40"), so token lookups cannot tell."""
         wanted = text.casefold()
-        return any(
-            wanted in c.text.casefold() or wanted in c.heading.casefold() for c in self.bm25.chunks
+        chunks = self.bm25.chunks
+        return any(wanted in t.casefold() for t in chunk_column(chunks, "text")) or any(
+            wanted in h.casefold() for h in chunk_column(chunks, "heading")
         )
 
     def term_weights(self, query: str) -> tuple[dict[str, float], dict[str, float]]:
@@ -202,7 +203,7 @@ class HybridRetriever:
         return SupportTerms(weights, terms.stand_ins, pointers, unknown)
 
     def _in_corpus(self, token: str) -> bool:
-        return bool(len(self.bm25)) and bool(self.bm25.scores([token]).any())
+        return self.bm25.contains(token)
 
     def bm25_ranking(self, terms: QueryTerms, where: SearchFilter | None) -> list[Chunk]:
         scores = self.bm25_scores(terms, where)
@@ -246,7 +247,7 @@ class HybridRetriever:
             hit &= mask
         if not hit.any():
             return []
-        order = np.array([c.chunk_index for c in self.bm25.chunks], dtype=np.float32)
+        order = self._chunk_pointers().order
         ranked = np.where(hit, scores + 1e-3 / (1.0 + order), -1.0)
         return [self.bm25.chunks[i] for i in top_k(ranked, self.candidates) if ranked[i] >= 0]
 
@@ -255,7 +256,7 @@ class HybridRetriever:
         index (a token is in a chunk when it scores there): no chunk is tokenised again."""
         stand_ins = {t for alts in terms.stand_ins.values() for alt in alts for t in alt}
         wanted = set(terms.tokens) | stand_ins
-        present = {t: self.bm25.scores([t]) > 0 for t in wanted}
+        present = {t: self.bm25.holds(t) for t in wanted}
         if self._rows is None or self._rows[0] is not self.bm25:
             self._rows = (self.bm25, {c.id: i for i, c in enumerate(self.bm25.chunks)})
         rows = self._rows[1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -75,3 +77,59 @@ def test_vectorised_filter_equals_chunk_matches(
 @pytest.mark.parametrize("where", [None, SearchFilter()])
 def test_no_filter_means_no_mask(where: SearchFilter | None) -> None:
     assert ChunkFields(chunks_of([(0, 0, 0)])).mask(where) is None
+
+
+WORDS = ["割接", "cutover", "接口", "api", "例会", "meeting", "风险", "risk", "the", "进度"]
+
+
+@given(
+    docs=st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12), min_size=1,
+                  max_size=30),
+    query=st.lists(st.sampled_from([*WORDS, "absent", "缺席"]), max_size=6),
+)  # fmt: skip
+@settings(max_examples=100, deadline=None)
+def test_bm25_scores_equal_bm25s_own_scores(docs: list[list[str]], query: list[str]) -> None:
+    """Read from the sparse matrix directly, the scores are bm25s's own, bit for bit; which
+    chunks hold a word is where it scores."""
+    index = _index_of(docs)
+    known = [t for t in dict.fromkeys(query) if t in index.model.vocab_dict]
+    expected = (
+        np.asarray(index.model.get_scores(known), dtype=np.float32)
+        if known
+        else np.zeros(len(docs), dtype=np.float32)
+    )
+    assert index.scores(query).tolist() == expected.tolist()
+    for word in [*WORDS, "absent"]:
+        assert index.holds(word).tolist() == (index.scores([word]) > 0).tolist()
+        assert index.contains(word) == any(word in d for d in docs)
+
+
+def _index_of(docs: list[list[str]]) -> Any:
+    from assistant.retrieval.index import BM25Index
+
+    class Words:  # each document's words are its tokens
+        fingerprint = "words"
+
+        def tokens(self, text: str) -> list[str]:
+            return text.split("\n", 1)[1].split()
+
+    chunks = [make_chunk(" ".join(d), f"d{i}.md", index=i) for i, d in enumerate(docs)]
+    return BM25Index.build(chunks, Words(), generation=1)  # type: ignore[arg-type]
+
+
+def test_a_loaded_snapshot_filters_and_points_without_making_every_chunk(tmp_path: Any) -> None:
+    """Filters and pointers read a loaded snapshot's stored rows: same answers as the chunks
+    themselves, and no chunk is made for them."""
+    from assistant.retrieval.index import BM25Index
+    from assistant.retrieval.pointers import ChunkPointers, Pointers
+
+    index = _index_of([["risk", "the"], ["cutover"], ["例会", "进度"]])
+    index.save(tmp_path)
+    loaded = BM25Index.load(tmp_path)
+    assert loaded is not None
+    where = SearchFilter(project="alpha", date_from="2024-01-01")
+    assert loaded.mask(where).tolist() == ChunkFields(index.chunks).mask(where).tolist()
+    pointers = ChunkPointers(loaded.chunks)
+    assert pointers.matches(Pointers(dates=("2024-03",))).tolist() == [True, True, True]
+    assert pointers.order.tolist() == [0.0, 1.0, 2.0]
+    assert loaded.chunks._made == [None, None, None]  # type: ignore[attr-defined]
