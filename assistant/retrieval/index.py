@@ -55,6 +55,20 @@ def chunk_matches(chunk: Chunk, where: SearchFilter | None) -> bool:
     return True
 
 
+def cosine_scores(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """`vectors @ query`. When the vectors are stored column-major and the query is sparse (the
+    hashing embedder's query vector fills 10-25% of its 512 dimensions), only the query's
+    dimensions are read: at 40,000 chunks the full product read 82 MB per query and was a
+    third of a search's time."""
+    nonzero = np.flatnonzero(query)
+    if vectors.flags.f_contiguous and len(nonzero) * 2 < len(query):
+        columns = np.asarray(vectors).T[nonzero]  # (dimensions, chunks): contiguous columns
+        # einsum, not BLAS: OpenBLAS's threads made this 0.6 ms product take 16 ms when the
+        # 2 cores were busy with other work
+        return np.einsum("ij,i->j", columns, query[nonzero])
+    return np.asarray(vectors @ query, dtype=np.float32)
+
+
 # Produces the stored vectors of the chunks (same order) and the embedder id, or None.
 VectorSource = Callable[[Sequence[Chunk]], "tuple[str, np.ndarray] | None"]
 
@@ -127,7 +141,7 @@ class BM25Index:
         """Cosine ranking over the stored (L2-normalised) vectors, filtered like the store."""
         if self.vectors is None or not len(self.chunks):
             return []
-        scores = self.vectors @ np.asarray(vector, dtype=np.float32)
+        scores = cosine_scores(self.vectors, np.asarray(vector, dtype=np.float32))
         mask = self.mask(where)
         if mask is not None:
             scores = np.where(mask, scores, -np.inf)
@@ -245,8 +259,9 @@ class BM25Index:
             self.model.save(str(target), show_progress=False)
         if self.vectors is not None:
             # float32 on disk, twice the size of float16 but mapped as it is, with no
-            # conversion: at 58,843 chunks converting float16 cost a reader 1.0-1.5 s per load
-            vectors = np.ascontiguousarray(self.vectors, dtype=np.float32)
+            # conversion: at 58,843 chunks converting float16 cost a reader 1.0-1.5 s per load.
+            # Column-major, so a sparse query reads only its dimensions (cosine_scores).
+            vectors = np.asfortranarray(self.vectors, dtype=np.float32)
             np.save(target / "vectors.npy", vectors, allow_pickle=False)
         meta = {
             "generation": self.generation,

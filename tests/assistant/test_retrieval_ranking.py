@@ -133,3 +133,29 @@ def test_a_loaded_snapshot_filters_and_points_without_making_every_chunk(tmp_pat
     assert pointers.matches(Pointers(dates=("2024-03",))).tolist() == [True, True, True]
     assert pointers.order.tolist() == [0.0, 1.0, 2.0]
     assert loaded.chunks._made == [None, None, None]  # type: ignore[attr-defined]
+
+
+def test_a_saved_snapshot_keeps_its_vectors_by_column_and_ranks_as_before(tmp_path: Any) -> None:
+    """A sparse query reads only its own dimensions of the column-major vectors: the scores
+    are the full product's (to float rounding), and so is the ranking."""
+    from assistant.retrieval.index import BM25Index, cosine_scores
+    from ingest.embedders import HashingEmbedder
+
+    texts = [
+        "割接时间定在周六凌晨", "The cutover is planned for Saturday night", "例会改到周三",
+        "weekly meeting moved to Wednesday", "风险登记册已更新", "risk register updated",
+    ]  # fmt: skip
+    embedder = HashingEmbedder()
+    index = _index_of([t.split() for t in texts])
+    index.vectors, index.embedder = embedder.embed_batch(texts), embedder.id
+    index.save(tmp_path)
+    loaded = BM25Index.load(tmp_path)
+    assert loaded is not None and loaded.vectors is not None
+    assert loaded.vectors.flags.f_contiguous
+    for question in ["割接定在哪天？", "When is the weekly meeting?"]:
+        query = embedder.embed_batch([question])[0]
+        assert np.count_nonzero(query) * 2 < len(query)  # the sparse path is the one tested
+        full = index.vectors @ query
+        assert np.allclose(cosine_scores(loaded.vectors, query), full, atol=1e-6)
+        expected = [index.chunks[i].id for i in np.argsort(-full, kind="stable")[:3]]
+        assert [c.id for c in loaded.vector_search(query, 3, None)] == expected
