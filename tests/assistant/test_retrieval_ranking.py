@@ -159,3 +159,39 @@ def test_a_saved_snapshot_keeps_its_vectors_by_column_and_ranks_as_before(tmp_pa
         assert np.allclose(cosine_scores(loaded.vectors, query), full, atol=1e-6)
         expected = [index.chunks[i].id for i in np.argsort(-full, kind="stable")[:3]]
         assert [c.id for c in loaded.vector_search(query, 3, None)] == expected
+
+
+def test_the_first_search_of_a_loaded_snapshot_makes_only_the_chunks_it_ranks(
+    tmp_path: Any,
+) -> None:
+    """Re-ranking reads which query words each candidate holds by its row: finding the rows
+    reads the stored ids, not a Chunk made for each of the snapshot's chunks."""
+    from assistant.glossary import Glossary
+    from assistant.retrieval import HybridRetriever
+    from assistant.retrieval.index import BM25Index
+    from assistant.retrieval.translate import Lexicon
+    from ingest.embedders import HashingEmbedder
+
+    docs = [["risk", "the"], ["cutover", "meeting"], ["例会", "进度"], ["api", "接口"]]
+    _index_of(docs).save(tmp_path)
+    loaded = BM25Index.load(tmp_path)
+    assert loaded is not None
+
+    class Words:
+        fingerprint = "words"
+
+        def tokens(self, text: str) -> list[str]:
+            return text.split()
+
+        def chinese_words(self, run: str) -> list[str]:
+            return [run]
+
+    retriever = HybridRetriever(
+        store=None, embedder=HashingEmbedder(), bm25=loaded, tokenizer=Words(),  # type: ignore[arg-type]
+        glossary=Glossary([]), lexicon=Lexicon(),
+    )  # fmt: skip
+    holds = retriever.query_tokens_in(retriever.query_terms("cutover meeting"))
+    assert holds(loaded.chunks[1]) == {"cutover", "meeting"}
+    assert holds(loaded.chunks[0]) == set()
+    made = [i for i, c in enumerate(loaded.chunks._made) if c is not None]  # type: ignore[attr-defined]
+    assert made == [0, 1]
