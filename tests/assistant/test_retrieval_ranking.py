@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -195,3 +196,35 @@ def test_the_first_search_of_a_loaded_snapshot_makes_only_the_chunks_it_ranks(
     assert holds(loaded.chunks[0]) == set()
     made = [i for i, c in enumerate(loaded.chunks._made) if c is not None]  # type: ignore[attr-defined]
     assert made == [0, 1]
+
+
+def test_a_snapshot_loads_its_chunks_lazily_and_reads_the_older_format(tmp_path: Any) -> None:
+    """The chunks are stored one JSON object each and parsed when used; saved again they are
+    the same; a snapshot saved with every chunk inside chunks.json still loads."""
+    import json
+
+    from assistant.retrieval.index import BM25Index, StoredRows
+
+    index = _index_of([["risk"], ["cutover", "meeting"], ["例会", "进度"]])
+    index.save(tmp_path / "new")
+    loaded = BM25Index.load(tmp_path / "new")
+    assert loaded is not None and isinstance(loaded.chunks.rows, StoredRows)  # type: ignore[attr-defined]
+    assert loaded.chunks[2] == index.chunks[2]
+    assert [r for r, c in enumerate(loaded.chunks._made) if c] == [2]  # type: ignore[attr-defined]
+    assert list(loaded.chunks) == list(index.chunks)
+    loaded.save(tmp_path / "again")
+    again = BM25Index.load(tmp_path / "again")
+    assert again is not None and list(again.chunks) == list(index.chunks)
+    assert again.scores(["cutover"]).tolist() == index.scores(["cutover"]).tolist()
+
+    version = tmp_path / "new" / json.loads((tmp_path / "new" / "current.json").read_text())[
+        "version"
+    ]
+    meta = json.loads((version / "chunks.json").read_text())
+    del meta["rows"]
+    meta["chunks"] = [dataclasses.asdict(c) for c in index.chunks]
+    (version / "chunks.json").write_text(json.dumps(meta))
+    for name in ("chunks.rows", "chunk_offsets.npy", "chunk_ids.json"):
+        (version / name).unlink()
+    older = BM25Index.load(tmp_path / "new")
+    assert older is not None and list(older.chunks) == list(index.chunks)
