@@ -114,7 +114,7 @@ def run_pmassist(corpus: Path, workspace: Path) -> dict[str, Any]:
             ["ingest", str(corpus), "--workspace", str(workspace / "pmassist"), "--json"],
             standalone_mode=False,
         )
-    return json.loads(out.getvalue())  # type: ignore[no-any-return]
+    return json.loads(out.getvalue())
 
 
 def ask_pmassist(corpus: Path, workspace: Path) -> dict[str, Any]:

@@ -55,6 +55,16 @@ BUILD_STAGES: dict[str, float] = {}  # seconds per build step, reported beside b
 
 def build_pmassist(passages: list[dict[str, str]], workspace: Path) -> Search:
     """Chunks go in through pmassist's own store and BM25 index APIs, as ingest puts them."""
+    retriever = build_pmassist_retriever(passages, workspace)
+
+    def search(query: str, k: int) -> list[str]:
+        return [hit.chunk.id for hit in retriever.search(query, k=k)]
+
+    return search
+
+
+def build_pmassist_retriever(passages: list[dict[str, str]], workspace: Path) -> Any:
+    """pmassist's retriever over `passages` (build_pmassist's, which `answer` needs too)."""
     from assistant.settings import Settings
     from ingest.model import Chunk
 
@@ -86,11 +96,7 @@ def build_pmassist(passages: list[dict[str, str]], workspace: Path) -> Search:
     t0 = time.perf_counter()
     retriever = pmassist_parts.retriever(settings, embedder, store, len(chunks))
     BUILD_STAGES["open_retriever_builds_bm25"] = time.perf_counter() - t0
-
-    def search(query: str, k: int) -> list[str]:
-        return [hit.chunk.id for hit in retriever.search(query, k=k)]
-
-    return search
+    return retriever
 
 
 def build_baseline(
@@ -292,25 +298,6 @@ def interleaved_worker(job: Path, workspace: Path, profile: Path | None) -> None
             ),
         }
     sys.stdout.write(json.dumps(report) + "\n")
-
-
-def build_pmassist_retriever(passages: list[dict[str, str]], workspace: Path) -> Any:
-    """`build_pmassist`, returning the retriever itself (answer() needs it, not ids)."""
-    holder: dict[str, Any] = {}
-    from bench import pmassist_parts as parts
-
-    original = parts.retriever
-
-    def keep(*args: Any) -> Any:
-        holder["retriever"] = original(*args)
-        return holder["retriever"]
-
-    parts.retriever = keep
-    try:
-        build_pmassist(passages, workspace)
-    finally:
-        parts.retriever = original
-    return holder["retriever"]
 
 
 def interleaved_quality(
