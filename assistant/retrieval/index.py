@@ -328,6 +328,9 @@ class BM25Index:
             # Column-major, so a sparse query reads only its dimensions (cosine_scores).
             vectors = np.asfortranarray(self.vectors, dtype=np.float32)
             np.save(target / "vectors.npy", vectors, allow_pickle=False)
+            # the process that built it searches the same layout as its readers (a search
+            # over the row-major copy a build makes took 58 ms instead of 4 at 40,000)
+            self.vectors = vectors
         meta = {
             "generation": self.generation,
             "tokenizer": self.tokenizer,

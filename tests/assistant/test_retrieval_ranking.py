@@ -150,13 +150,14 @@ def test_a_saved_snapshot_keeps_its_vectors_by_column_and_ranks_as_before(tmp_pa
     index = _index_of([t.split() for t in texts])
     index.vectors, index.embedder = embedder.embed_batch(texts), embedder.id
     index.save(tmp_path)
+    assert index.vectors.flags.f_contiguous  # the saving process searches the same layout
     loaded = BM25Index.load(tmp_path)
     assert loaded is not None and loaded.vectors is not None
     assert loaded.vectors.flags.f_contiguous
     for question in ["割接定在哪天？", "When is the weekly meeting?"]:
         query = embedder.embed_batch([question])[0]
         assert np.count_nonzero(query) * 2 < len(query)  # the sparse path is the one tested
-        full = index.vectors @ query
+        full = np.ascontiguousarray(index.vectors) @ query
         assert np.allclose(cosine_scores(loaded.vectors, query), full, atol=1e-6)
         expected = [index.chunks[i].id for i in np.argsort(-full, kind="stable")[:3]]
         assert [c.id for c in loaded.vector_search(query, 3, None)] == expected
