@@ -66,6 +66,10 @@ class Glossary:
                 elif words := _words(form):
                     self._latin.setdefault(words, index)
         self._cjk_max = max((len(f) for f in self._cjk), default=0)
+        # a form can only start at one of its first characters, and only its lengths exist:
+        # the longest-match scan then skips almost every position of a query
+        self._cjk_first = frozenset(f[0] for f in self._cjk)
+        self._cjk_sizes = sorted({len(f) for f in self._cjk if len(f) >= 2}, reverse=True)
         self._latin_max = max((len(w) for w in self._latin), default=0)
 
     def __len__(self) -> int:
@@ -78,7 +82,12 @@ class Glossary:
     def _match_cjk(self, text: str) -> list[tuple[str, int]]:
         found, i = [], 0
         while i < len(text):
-            for size in range(min(self._cjk_max, len(text) - i), 1, -1):
+            if text[i] not in self._cjk_first:
+                i += 1
+                continue
+            for size in self._cjk_sizes:
+                if size > len(text) - i:
+                    continue
                 if (index := self._cjk.get(text[i : i + size])) is not None:
                     found.append((text[i : i + size], index))
                     i += size

@@ -33,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.scale_corpus import QA_SETS, document_passages, qa_set, scale_corpus
+from bench.scale_corpus import QA_SETS, Passage, document_passages, qa_set, scale_corpus
 
 PMASSIST = [sys.executable, "-c", "from assistant.cli import app; app()"]
 PER_FILE = 8  # passages per file: files of ~5 KB, like minutes and notes
@@ -42,7 +42,8 @@ PER_FILE = 8  # passages per file: files of ~5 KB, like minutes and notes
 def write_corpus(datasets: Path, target: Path, chunks: int) -> tuple[int, list[str]]:
     """Files of real-text passages, about `chunks` passages in all; returns (files, questions)."""
     documents = document_passages(datasets)
-    qa_passages, questions = [], []
+    qa_passages: list[Passage] = []
+    questions: list[str] = []
     for name in QA_SETS:
         passages, asked = qa_set(datasets, name)
         qa_passages.extend(passages)

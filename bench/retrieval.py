@@ -55,6 +55,16 @@ BUILD_STAGES: dict[str, float] = {}  # seconds per build step, reported beside b
 
 def build_pmassist(passages: list[dict[str, str]], workspace: Path) -> Search:
     """Chunks go in through pmassist's own store and BM25 index APIs, as ingest puts them."""
+    retriever = build_pmassist_retriever(passages, workspace)
+
+    def search(query: str, k: int) -> list[str]:
+        return [hit.chunk.id for hit in retriever.search(query, k=k)]
+
+    return search
+
+
+def build_pmassist_retriever(passages: list[dict[str, str]], workspace: Path) -> Any:
+    """pmassist's retriever over `passages` (build_pmassist's, which `answer` needs too)."""
     from assistant.settings import Settings
     from ingest.model import Chunk
 
@@ -86,11 +96,7 @@ def build_pmassist(passages: list[dict[str, str]], workspace: Path) -> Search:
     t0 = time.perf_counter()
     retriever = pmassist_parts.retriever(settings, embedder, store, len(chunks))
     BUILD_STAGES["open_retriever_builds_bm25"] = time.perf_counter() - t0
-
-    def search(query: str, k: int) -> list[str]:
-        return [hit.chunk.id for hit in retriever.search(query, k=k)]
-
-    return search
+    return retriever
 
 
 def build_baseline(
@@ -212,6 +218,153 @@ def spawn(side: str, job: Path, workspace: Path, profile: Path | None = None) ->
     return run_child(cmd, cwd=workspace)
 
 
+# --- interleaved: both sides in one process, question by question ------------------------------
+
+
+def dev_questions(path: Path = BENCH_DIR / "qa_dev" / "questions.jsonl") -> list[dict[str, Any]]:
+    """The #14 questions (same-wording, paraphrased, cross-lingual; the unanswerable ones
+    too, for their latency): their gold is a file, which scale_corpus keeps as the source."""
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    return [{"question": r["question"], "gold_files": r["files"], "kind": r["kind"]}
+            for r in rows]  # fmt: skip
+
+
+def interleaved_worker(job: Path, workspace: Path, profile: Path | None) -> None:
+    """Build both sides over the same chunks, then ask every question of each side in turn,
+    alternating which goes first, so load on the shared machine falls on both alike.
+
+    pmassist's side is what `ask` searches with (query translation, glossary, pointers,
+    re-ranking: `HybridRetriever.search`) and, timed apart, the whole offline `answer`."""
+    spec = json.loads(job.read_text(encoding="utf-8"))
+    passages, questions, repeats = spec["passages"], spec["questions"], spec["repeats"]
+    import chromadb  # noqa: F401  (imports are not build time)
+
+    warnings.filterwarnings("ignore", message=".*langchain-community.*")
+    from assistant.answer import answer
+
+    builds: dict[str, float] = {}
+    sources = {p["id"]: p["source"] for p in passages}
+    t0 = time.perf_counter()
+    pm_retriever = build_pmassist_retriever(passages, workspace / "pmassist")
+    builds["pmassist"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    baseline = build_baseline(passages, workspace / "baseline")
+    builds["baseline"] = time.perf_counter() - t0
+
+    def pm_search(query: str, k: int) -> list[str]:
+        return [hit.chunk.id for hit in pm_retriever.search(query, k=k)]
+
+    def pm_ask(query: str, k: int) -> list[str]:  # citations name files, not chunks
+        return [c.source for c in answer(query, retriever=pm_retriever, k=k).citations]
+
+    sides: dict[str, Search] = {"pmassist": pm_search, "baseline": baseline, "pmassist_ask": pm_ask}
+    for q in questions[:WARMUP_QUERIES]:
+        for search in sides.values():
+            search(q["question"], 5)
+    times: dict[str, list[list[float]]] = {side: [] for side in sides}
+    ranked: dict[str, list[list[str]]] = {side: [] for side in sides}
+    load = [os.getloadavg()[0]]
+    for r in range(repeats):
+        for side in sides:
+            times[side].append([])
+        for i, q in enumerate(questions):
+            order = list(sides) if (i + r) % 2 == 0 else list(reversed(sides))
+            for side in order:
+                t = time.perf_counter()
+                ids = sides[side](q["question"], 5)
+                times[side][r].append(time.perf_counter() - t)
+                if r == 0:
+                    ranked[side].append(ids)
+        load.append(os.getloadavg()[0])
+    if profile:  # one more, untimed pass of pmassist's search: cProfile inflates timings
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for q in questions:
+            pm_search(q["question"], 5)
+        profiler.disable()
+        write_profile(profiler, profile)
+    report: dict[str, Any] = {"build_seconds": {k: round(v, 2) for k, v in builds.items()},
+                              "load_avg_1m_per_repeat": [round(x, 2) for x in load]}  # fmt: skip
+    for side in sides:
+        report[side] = {
+            "latency_ms": latency_summary(times[side]),
+            "latency_ms_by_set": {
+                name: latency_summary([[t[i] for i in range(len(questions))
+                                        if questions[i]["set"] == name] for t in times[side]])
+                for name in sorted({q["set"] for q in questions})
+            },
+            "quality_by_set": interleaved_quality(
+                ranked[side], questions, sources, cites_files=side == "pmassist_ask"
+            ),
+        }
+    sys.stdout.write(json.dumps(report) + "\n")
+
+
+def interleaved_quality(
+    ranked: list[list[str]],
+    questions: list[dict[str, Any]],
+    sources: dict[str, str],
+    *,
+    cites_files: bool = False,
+) -> dict[str, Any]:
+    """QA questions: is their own passage in the top 5; #14 questions: their gold file (by
+    kind). R@1, R@5 and MRR@5 per set. `cites_files`: the ranking lists files (ask's
+    citations), so only the #14 questions are scored."""
+    out: dict[str, Any] = {}
+    groups: dict[str, list[int]] = {}
+    for i, q in enumerate(questions):
+        if q["set"] == "qa_dev" and q["kind"] == "none":
+            continue
+        if cites_files and q["set"] != "qa_dev":
+            continue
+        name = f"qa_dev_{q['kind']}" if q["set"] == "qa_dev" else q["set"]
+        groups.setdefault(name, []).append(i)
+    for name, rows in sorted(groups.items()):
+        ranks = []
+        for i in rows:
+            q = questions[i]
+            if "gold" in q:
+                hits = [cid == q["gold"] for cid in ranked[i]]
+            else:
+                found = ranked[i] if cites_files else [sources.get(c, "") for c in ranked[i]]
+                files = list(dict.fromkeys(found))
+                hits = [f in q["gold_files"] for f in files]
+            ranks.append(hits.index(True) + 1 if True in hits else 0)
+        n = len(ranks)
+        out[name] = {
+            "recall_at_1": round(sum(r == 1 for r in ranks) / n, 4),
+            "recall_at_5": round(sum(0 < r <= 5 for r in ranks) / n, 4),
+            "mrr_at_5": round(sum(1 / r for r in ranks if 0 < r <= 5) / n, 4),
+            "questions": n,
+        }
+    return out
+
+
+def interleaved_run(
+    datasets: Path, size: int, per_set: int, repeats: int, tmp: Path, profile: Path | None
+) -> dict[str, Any]:
+    documents = scale_corpus.document_passages(datasets)
+    qa_passages: list[Any] = []
+    qa_questions: list[Any] = []
+    for name in scale_corpus.QA_SETS:
+        passages, questions = scale_corpus.qa_set(datasets, name)
+        qa_passages += passages
+        qa_questions += questions
+    corpus = scale_corpus.scale_corpus(documents, qa_passages, size)
+    asked = [{**asdict(q), "set": q.qa_set}
+             for q in scale_corpus.sample_questions(qa_questions, per_set)]  # fmt: skip
+    asked += [{**q, "set": "qa_dev"} for q in dev_questions()]
+    job = tmp / f"interleaved-{size}.json"
+    job.write_text(json.dumps({"passages": [asdict(p) for p in corpus], "questions": asked,
+                               "repeats": repeats}, ensure_ascii=False), "utf-8")  # fmt: skip
+    print(f"interleaved at {size} chunks, {len(asked)} questions", file=sys.stderr)
+    run = spawn("interleaved", job, tmp / f"ws-interleaved-{size}", profile)
+    pm, base = run["pmassist"]["latency_ms"], run["baseline"]["latency_ms"]
+    run["p95_ratio_baseline_over_pmassist"] = round(base["p95"] / pm["p95"], 2)
+    run["p50_ratio_baseline_over_pmassist"] = round(base["p50"] / pm["p50"], 2)
+    return {"chunks": len(corpus), "questions": len(asked), **run}
+
+
 # --- the benchmark -----------------------------------------------------------------------------
 
 
@@ -288,6 +441,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-qa", action="store_true", help="only the latency runs")
     parser.add_argument("--qa-only", action="store_true", help="only the QA-set recall")
     parser.add_argument("--profile-dir", type=Path, help="cProfile the queries at the top size")
+    parser.add_argument(
+        "--interleaved", type=int, metavar="CHUNKS",
+        help="both sides in one process at this size, question by question (issue #14)",
+    )  # fmt: skip
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--workspace", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--profile", type=Path, help=argparse.SUPPRESS)
@@ -295,8 +452,19 @@ def main(argv: list[str] | None = None) -> None:
     if args.profile_dir:  # workers run in their workspace, so the path must not be relative
         args.profile_dir = args.profile_dir.resolve()
 
+    if args.worker == "interleaved":
+        interleaved_worker(args.datasets, args.workspace, args.profile)
+        return
     if args.worker:
         worker(args.worker, args.datasets, args.workspace, args.profile)
+        return
+    if args.interleaved:
+        load_at_start = os.getloadavg()
+        with tempfile.TemporaryDirectory(prefix="pmassist-bench-retrieval-") as tmp:
+            profile = args.profile_dir / "retrieval_interleaved.prof" if args.profile_dir else None
+            run = interleaved_run(args.datasets, args.interleaved, args.questions_per_set,
+                                  args.repeats, Path(tmp), profile)  # fmt: skip
+        write_interleaved(args, run, load_at_start)
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     load_at_start = os.getloadavg()
@@ -315,6 +483,25 @@ def main(argv: list[str] | None = None) -> None:
             write_report(args, scale, {}, load_at_start)
         qa = {} if args.skip_qa else qa_runs(args.datasets, Path(tmp))
     write_report(args, scale, qa, load_at_start)
+
+
+def write_interleaved(args: argparse.Namespace, run: dict[str, Any], load_at_start: Any) -> None:
+    report = {
+        "benchmark": "retrieval_interleaved",
+        "command": "python bench/retrieval.py " + " ".join(sys.argv[1:]),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_at_start": load_at_start,
+            "load_average_at_end": os.getloadavg(),
+        },
+        "repeats": args.repeats,
+        "run": run,
+        "targets_met": {"p95_10x_lower": run["p95_ratio_baseline_over_pmassist"] >= 10},
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps({k: run[k] for k in run if k.startswith("p")}), file=sys.stderr)
 
 
 def write_report(

@@ -20,14 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from assistant.glossary import Expansion, Glossary
-from assistant.retrieval.index import BM25Index
+from assistant.retrieval.index import BM25Index, chunk_ids
 from assistant.retrieval.pointers import (
     ChunkPointers,
     Pointers,
     find_pointers,
     is_status_question,
 )
-from assistant.retrieval.ranking import top_k
+from assistant.retrieval.ranking import chunk_column, top_k
 from assistant.retrieval.rerank import rerank
 from assistant.retrieval.translate import QUESTION_WORDS, Lexicon, default_lexicon
 from assistant.tokenize import CJK_RUN, TextTokenizer, user_cache_dir
@@ -96,6 +96,9 @@ class FusionWeights:
 LEXICAL_EMBEDDER_WEIGHTS = FusionWeights(vector=0.1, vector_expanded=0.0)
 
 
+TERMS_REMEMBERED = 8  # queries whose terms a retriever keeps (an answer asks 3 times)
+
+
 def weights_for(embedder_id: str) -> FusionWeights:
     return LEXICAL_EMBEDDER_WEIGHTS if embedder_id.startswith("hashing") else FusionWeights()
 
@@ -132,6 +135,7 @@ class HybridRetriever:
         self._lexicon = lexicon
         self._pointers: tuple[BM25Index, ChunkPointers] | None = None  # built on first use
         self._rows: tuple[BM25Index, dict[str, int]] | None = None  # chunk id -> BM25 row
+        self._terms: dict[str, QueryTerms] = {}  # query -> its terms, for the last queries
 
     @property
     def lexicon(self) -> Lexicon:
@@ -141,6 +145,16 @@ class HybridRetriever:
         return self._lexicon
 
     def query_terms(self, query: str) -> QueryTerms:
+        """What `query` searches for. Remembered for the last queries: `ask` needs them for
+        the search and twice more to judge support (a third of a search's time each)."""
+        terms = self._terms.get(query)
+        if terms is None:
+            if len(self._terms) >= TERMS_REMEMBERED:
+                self._terms.clear()
+            terms = self._terms[query] = self._query_terms(query)
+        return terms
+
+    def _query_terms(self, query: str) -> QueryTerms:
         tokens = tuple(self.tokenizer.tokens(query))
         expansion = self.glossary.expand(query)
         extra = tuple(t for t in self.tokenizer.tokens(expansion.text) if t not in tokens)
@@ -172,8 +186,9 @@ class HybridRetriever:
         """Does any indexed chunk contain `text` as written (case aside)? For a version or id
         the tokenizer splits ("1.40" -> "1", "40"), so token lookups cannot tell."""
         wanted = text.casefold()
-        return any(
-            wanted in c.text.casefold() or wanted in c.heading.casefold() for c in self.bm25.chunks
+        chunks = self.bm25.chunks
+        return any(wanted in t.casefold() for t in chunk_column(chunks, "text")) or any(
+            wanted in h.casefold() for h in chunk_column(chunks, "heading")
         )
 
     def term_weights(self, query: str) -> tuple[dict[str, float], dict[str, float]]:
@@ -202,7 +217,7 @@ class HybridRetriever:
         return SupportTerms(weights, terms.stand_ins, pointers, unknown)
 
     def _in_corpus(self, token: str) -> bool:
-        return bool(len(self.bm25)) and bool(self.bm25.scores([token]).any())
+        return self.bm25.contains(token)
 
     def bm25_ranking(self, terms: QueryTerms, where: SearchFilter | None) -> list[Chunk]:
         scores = self.bm25_scores(terms, where)
@@ -246,7 +261,7 @@ class HybridRetriever:
             hit &= mask
         if not hit.any():
             return []
-        order = np.array([c.chunk_index for c in self.bm25.chunks], dtype=np.float32)
+        order = self._chunk_pointers().order
         ranked = np.where(hit, scores + 1e-3 / (1.0 + order), -1.0)
         return [self.bm25.chunks[i] for i in top_k(ranked, self.candidates) if ranked[i] >= 0]
 
@@ -255,9 +270,11 @@ class HybridRetriever:
         index (a token is in a chunk when it scores there): no chunk is tokenised again."""
         stand_ins = {t for alts in terms.stand_ins.values() for alt in alts for t in alt}
         wanted = set(terms.tokens) | stand_ins
-        present = {t: self.bm25.scores([t]) > 0 for t in wanted}
+        present = {t: self.bm25.holds(t) for t in wanted}
         if self._rows is None or self._rows[0] is not self.bm25:
-            self._rows = (self.bm25, {c.id: i for i, c in enumerate(self.bm25.chunks)})
+            # the ids, without making every Chunk of a loaded snapshot (0.3 s at 40,000,
+            # paid by the first question after each load)
+            self._rows = (self.bm25, {cid: i for i, cid in enumerate(chunk_ids(self.bm25.chunks))})
         rows = self._rows[1]
 
         def tokens_of(chunk: Chunk) -> set[str]:
@@ -285,9 +302,20 @@ class HybridRetriever:
                 memo[token] = self.bm25.scores([token])
             return memo[token]
 
+        def mean(alt: tuple[str, ...]) -> np.ndarray:  # np.mean's sums, without its overhead
+            if len(alt) == 1:
+                return score(alt[0])
+            total = score(alt[0]).copy()
+            for token in alt[1:]:
+                total += score(token)
+            total /= len(alt)
+            return total
+
         total = np.zeros(len(self.bm25), dtype=np.float32)
         for alts in terms.translations.values():
-            best = np.max([np.mean([score(t) for t in alt], axis=0) for alt in alts], axis=0)
+            best = mean(alts[0])
+            for alt in alts[1:]:
+                best = np.maximum(best, mean(alt))
             total += best
         return total
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.retrieval.ranking import chunk_column
 from ingest.model import Chunk
 
 _MONTHS = {
@@ -130,11 +131,17 @@ class ChunkPointers:
     index; `matches` says which chunks a question's pointers point at."""
 
     def __init__(self, chunks: Sequence[Chunk]):
-        self.dates = np.array([c.date or "" for c in chunks], dtype=str)
-        self.month_days = np.array([(c.date or "")[4:] for c in chunks], dtype=str)
+        dates = [d or "" for d in chunk_column(chunks, "date")]
+        self.dates = np.array(dates, dtype=str)
+        self.month_days = np.array([d[4:] for d in dates], dtype=str)
+        # a document's chunks share its title: each distinct one is read once
+        titles: dict[str, int] = {}
         self.numbers = np.array(
-            [meeting_number(c.heading.split(">")[0]) or -1 for c in chunks], dtype=np.int32
+            [_title_number(h.split(">")[0], titles) for h in chunk_column(chunks, "heading")],
+            dtype=np.int32,
         )
+        # position in its document, so a document's opening chunks come first among equals
+        self.order = np.array(chunk_column(chunks, "chunk_index"), dtype=np.float32)
 
     def newest_first(self, candidates: np.ndarray) -> np.ndarray:
         """`candidates` (chunk indices) ordered by their document's date, newest first,
@@ -153,6 +160,12 @@ class ChunkPointers:
         for number in pointers.numbers:
             hit |= self.numbers == number
         return hit
+
+
+def _title_number(title: str, seen: dict[str, int]) -> int:
+    if title not in seen:
+        seen[title] = meeting_number(title) or -1
+    return seen[title]
 
 
 def points_at(pointers: Pointers, chunk: Chunk) -> bool:

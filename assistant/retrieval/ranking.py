@@ -7,6 +7,7 @@ were most of a query's time (bench/results/profile_notes.md); both are linear nu
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +27,16 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return candidates[np.argsort(-scores[candidates], kind="stable")][:k]
 
 
+def chunk_column(chunks: Sequence[Chunk], name: str) -> list[Any]:
+    """Field `name` of every chunk. A loaded snapshot's chunks (index.StoredChunks) are read
+    from their stored rows: making 40,000 `Chunk` objects for one column cost 0.1-0.2 s of
+    the first filtered, dated or numbered question after every load."""
+    rows = getattr(chunks, "rows", None)
+    if rows is not None:
+        return [row[name] for row in rows]
+    return [getattr(c, name) for c in chunks]
+
+
 class ChunkFields:
     """The filterable fields of the chunks as numpy arrays, built once per loaded index, so a
     filter is a few vectorised comparisons instead of a Python call per chunk. Same semantics
@@ -33,9 +44,9 @@ class ChunkFields:
 
     def __init__(self, chunks: Sequence[Chunk]):
         self.size = len(chunks)
-        self.projects, self.project_codes = _codes(c.project for c in chunks)
-        self.doc_types, self.doc_type_codes = _codes(c.doc_type for c in chunks)
-        self.dates = np.array([c.date or "" for c in chunks], dtype=str)
+        self.projects, self.project_codes = _codes(chunk_column(chunks, "project"))
+        self.doc_types, self.doc_type_codes = _codes(chunk_column(chunks, "doc_type"))
+        self.dates = np.array([d or "" for d in chunk_column(chunks, "date")], dtype=str)
 
     def mask(self, where: SearchFilter | None) -> np.ndarray | None:
         """Which chunks pass `where`; None when nothing is filtered."""

@@ -81,6 +81,15 @@ def test_the_shipped_cedict_is_read_once_and_cached(tmp_path: Path) -> None:
         assert "time zone" in lexicon.english_for("时区")
         cached = list(tmp_path.glob("cedict-*.json"))
         assert len(cached) == 1 and "时区" in json.loads(cached[0].read_text("utf-8"))["zh_en"]
+        translate._loaded.clear()
+        again = default_lexicon(tmp_path)  # read back from the cache: the same answers
+        assert again is not lexicon and len(again) == len(lexicon)
+        for word in ("时区", "升级", "割接", "例会"):
+            assert again.english_for(word) == lexicon.english_for(word)
+        for phrase in ("time zone", "meeting", "upgrades", "absent-word"):
+            assert again.chinese_for(phrase) == lexicon.chinese_for(phrase)
+        query = "割接 时区 and the weekly meeting"
+        assert again.translations(query, list) == lexicon.translations(query, list)
     finally:
         translate._loaded.clear()
 

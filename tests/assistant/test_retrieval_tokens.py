@@ -116,3 +116,22 @@ def test_jieba_cache_is_per_user_and_falls_back_to_the_workspace(
     blocked.write_text("a file where the cache folder would go", "utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
     assert user_cache_dir(fallback) == fallback
+
+
+def test_remembered_runs_give_the_same_tokens_and_a_new_word_is_heeded(
+    tokenizer: TextTokenizer,
+) -> None:
+    """Runs are remembered per tokenizer: the tokens are what segmenting them anew gives, and
+    a word taught afterwards changes how a remembered run splits."""
+    fresh = TextTokenizer(cache_dir=tokenizer._cache_dir, user_words=tokenizer._user_words)
+    fresh._jieba = None
+    text = "割接演练定在周六，回滚方案由张伟负责; the rollback plans were reviewed twice."
+    expected = [
+        w for run in ("割接演练定在周六", "回滚方案由张伟负责") for w in fresh.chinese_words(run)
+        if w not in ("在", "由")
+    ] + ["rollback", "plan", "review", "twic"]  # fmt: skip (stemmed)
+    assert fresh.tokens(text) == expected
+    assert fresh.tokens(text) == expected  # the second time from the remembered runs
+    assert "演练定" not in fresh.tokens(text)
+    fresh.add_words(["演练定"])
+    assert "演练定" in fresh.tokens(text)
