@@ -17,7 +17,8 @@ from assistant.answer_direct import (
 from assistant.llm import FakeChatModel
 from assistant.retrieval import BM25Index, HybridRetriever
 from assistant.tokenize import TextTokenizer
-from tests.assistant.conftest import MemoryStore, NgramEmbedder, make_chunk
+from ingest.store import InMemoryStore
+from tests.assistant.conftest import NgramEmbedder, make_chunk
 
 POSTMORTEM = "ops/postmortems/coredns-upgrade.md"
 CHUNKS = [
@@ -42,7 +43,7 @@ CHUNKS = [
 
 @pytest.fixture
 def postmortems(tokenizer: TextTokenizer) -> HybridRetriever:
-    store = MemoryStore()
+    store = InMemoryStore()
     store.add(CHUNKS, NgramEmbedder().embed_batch([c.text for c in CHUNKS]))
     bm25 = BM25Index.build(store.iter_chunks(), tokenizer, generation=1)
     return HybridRetriever(store=store, embedder=NgramEmbedder(), bm25=bm25, tokenizer=tokenizer)
@@ -109,7 +110,7 @@ MEETING = [
 
 
 def retriever_over(chunks: list, tokenizer: TextTokenizer) -> HybridRetriever:  # type: ignore[type-arg]
-    store = MemoryStore()
+    store = InMemoryStore()
     store.add(chunks, NgramEmbedder().embed_batch([c.text for c in chunks]))
     bm25 = BM25Index.build(store.iter_chunks(), tokenizer, generation=1)
     return HybridRetriever(store=store, embedder=NgramEmbedder(), bm25=bm25, tokenizer=tokenizer)
