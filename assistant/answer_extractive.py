@@ -5,7 +5,7 @@ they come from; "not found" when the evidence is absent, a hedge when it is weak
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.answer_absent import (
@@ -19,10 +19,17 @@ from assistant.answer_absent import (
 from assistant.answer_direct import (
     Wants,
     answer_span,
+    asks_about_change,
+    cause_span,
+    changed_date,
     holds,
+    is_decision,
     is_status_question,
+    question_frame,
     same_role,
+    states_change,
     wants,
+    without_question_frame,
 )
 from assistant.answer_model import (
     Answer,
@@ -34,6 +41,7 @@ from assistant.answer_model import (
 )
 from assistant.answer_sentences import joined, split_sentences, with_what_it_introduces
 from assistant.answer_support import Coverage, Passage, judge_passages
+from assistant.retrieval.hybrid import SupportTerms
 from assistant.retrieval.pointers import points_at
 from assistant.retrieval.translate import QUESTION_WORDS
 from assistant.tokenize import english_tokens
@@ -75,7 +83,7 @@ def extractive_answer(
     of the question (`query`, the follow-up rewritten with its context, defaults to it).
     `more`: further chunks of the best files, read for sentences and cited when quoted."""
     lang = question_language(question)
-    support = retriever.support_terms(query or question)
+    support = without_frame(retriever.support_terms(query or question), question, retriever)
     coverage = Coverage(support)
     if support.pointers:  # "2024年3月27日的例会": the rest of a year's minutes is other days
         more = [h for h in more if points_at(support.pointers, h.chunk)]
@@ -96,18 +104,28 @@ def extractive_answer(
     sentences = score_sentences(judged, coverage, retriever, question)
     chosen = choose(sentences)
     chosen += one_that_answers(sentences, chosen, question)
-    chosen, cited = renumbered(chosen, judged, len(hits))
     status = is_status_question(question)
+    unknown_share = sum(support.weights[t] for t in unknown) / (sum(support.weights.values()) or 1)
+    weak = max(p.support for p in passages) < CLEAR_SUPPORT or unknown_share >= UNKNOWN_SHARE
+    sure = {p.rank for p in judged if coverage.holds_rarest(p)}
+    answering = None
+    if not weak and not status:
+        answering = answering_sentence(question, sentences, chosen, judged, sure, coverage,
+                                       retriever)  # fmt: skip
+        if answering is not None and answering not in chosen:
+            chosen.append(answering)
+    chosen, cited = renumbered(chosen, judged, len(hits))
     if status:
         chosen = newest_first(chosen, cited)
     quotes = [quote(s, coverage, cited, dated=status) for s in chosen]
-    unknown_share = sum(support.weights[t] for t in unknown) / (sum(support.weights.values()) or 1)
-    if max(p.support for p in passages) < CLEAR_SUPPORT or unknown_share >= UNKNOWN_SHARE:
+    if weak:
         named = as_typed(query or question, unknown) if unknown_share >= UNKNOWN_SHARE else []
         lead: str | None = weak_line(lang, named)
-    else:
+    elif status:
         sure = {n for n, p in enumerate(_in_order(judged, cited), 1) if coverage.holds_rarest(p)}
         lead = answer_line(question, [c for c in chosen if c.citation in sure], cited, lang)
+    else:
+        lead = direct_answer(question, answering, judged, cited, lang, coverage.all_tokens)
     text = "\n".join([lead, *quotes] if lead else quotes)
     citations = [Citation.from_hit(h) for h in cited]
     return Answer(question=question, answer=text, mode="extractive", citations=citations)
@@ -238,6 +256,118 @@ def answer_line(
     if is_status_question(question) and date:
         return f"最新（{date}）：" if lang == "zh" else f"Latest ({date}):"
     return None
+
+
+def without_frame(support: SupportTerms, question: str, retriever: Retriever) -> SupportTerms:
+    """The question's words less those that only frame it: "割接时间定在哪天" is answered by
+    "割接…调整为 4 月 18 日", which says nothing of 定."""
+    frame = question_frame(question)
+    if not frame:
+        return support
+    framing = set(retriever.tokens(frame)) - set(retriever.tokens(without_question_frame(question)))
+    weights = {t: w for t, w in support.weights.items() if t not in framing}
+    return replace(support, weights=weights) if weights else support
+
+
+def answering_sentence(
+    question: str,
+    sentences: Sequence[Sentence],
+    chosen: Sequence[Sentence],
+    judged: Sequence[Passage],
+    sure: set[int],
+    coverage: Coverage,
+    retriever: Retriever,
+) -> Sentence | None:
+    """The sentence the answer line is taken from: it holds what the question asks for (a date,
+    a person, a cause ...) and the question's own terms - "Why was the cutover date moved?"
+    is not answered by loyalty dates that "moved". Among those: the quotes first; for a date,
+    a stated change first ("由 4 月 11 日调整为 4 月 18 日"), then a decision, the newest
+    document first."""
+    kind = wants(question)
+    if kind is Wants.ANYTHING or not sentences:
+        return None
+    by_rank = {p.rank: p for p in judged}
+    floor = 0.5 * sentences[0].score
+    pool = list(dict.fromkeys([*chosen, *(s for s in sentences if s.score >= floor)]))
+    fitting = []
+    for s in pool:
+        if answer_span(kind, s.text, question) is None:
+            continue
+        missing = missing_terms(s.text, by_rank[s.citation], coverage, retriever, question)
+        if missing <= (len(coverage.weights) - 1) // 3 and (missing == 0 or s.citation in sure):
+            fitting.append(s)
+    if not fitting:
+        return None
+
+    def preference(s: Sentence) -> tuple[bool, bool, str, bool, float]:
+        if kind is not Wants.DATE:
+            return (False, False, "", s in chosen, s.score)
+        change = changed_date(s.text) is not None
+        date = by_rank[s.citation].hit.chunk.date or ""
+        return (change, change or is_decision(s.text), date, s in chosen, s.score)
+
+    return max(fitting, key=preference)
+
+
+def missing_terms(
+    text: str, passage: Passage, coverage: Coverage, retriever: Retriever, question: str
+) -> int:
+    """How many of the question's terms the sentence lacks; translations stand in, a sentence
+    stating a change holds the question's "推迟 / moved", and the meeting number or date the
+    question points at may be anywhere in the passage."""
+    tokens = set(retriever.tokens(text))
+    change = states_change(text)
+
+    def held(term: str) -> bool:
+        if coverage(tokens, text, passage.hit.chunk, only=[term]) >= 0.999:
+            return True
+        if change and asks_about_change(term):
+            return True
+        # "第十五次", "3月27日": the question points at the document; the passage holds it
+        return _POINTING.fullmatch(term) is not None and (
+            coverage(set(passage.tokens), passage.context, passage.hit.chunk, only=[term]) >= 0.999
+        )
+
+    return sum(1 for term in coverage.weights if not held(term))
+
+
+_POINTING = re.compile(r"第?[\d一二三四五六七八九十百零〇两]+[次届期号]?|第|次|届|期|号|年|月|日")
+
+
+def direct_answer(
+    question: str,
+    answering: Sentence | None,
+    judged: Sequence[Passage],
+    cited: Sequence[SearchHit],
+    lang: Lang,
+    terms: Collection[str] = (),
+) -> str | None:
+    """"答：4 月 18 日（原计划 4 月 11 日；2026-03-27） [1]": the span, the value it replaced
+    and the date of the document that decided it.
+    `terms`: the question's words and their translations, which mark a cause's effect."""
+    if answering is None:
+        return None
+    kind = wants(question)
+    span = (
+        cause_span(answering.text, question, terms)
+        if kind is Wants.CAUSE
+        else answer_span(kind, answering.text, question)
+    )
+    if span is None:
+        return None
+    hit = next(p.hit for p in judged if p.rank == answering.citation)
+    number = next(n for n, h in enumerate(cited, 1) if h.chunk.id == hit.chunk.id)
+    notes = []
+    changed = changed_date(answering.text) if kind is Wants.DATE else None
+    if changed and changed[0] and changed[0] not in span:
+        notes.append(f"原计划 {changed[0]}" if lang == "zh" else f"originally {changed[0]}")
+    if changed and hit.chunk.date:
+        notes.append(hit.chunk.date)
+    label = "答：" if lang == "zh" else "Answer: "
+    if not notes:
+        return f"{label}{span} [{number}]"
+    extra = f"（{'；'.join(notes)}）" if lang == "zh" else f" ({'; '.join(notes)})"
+    return f"{label}{span}{extra} [{number}]"
 
 
 def as_typed(question: str, stems: Sequence[str]) -> list[str]:
