@@ -134,7 +134,8 @@ _CHANGE_VERB = (
 _CHANGE = re.compile(
     rf"(?:由|从)\s*(?:原计划|原定|原来的?)?\s*(?P<old>[^，,。；;]{{1,40}}?)\s*(?:{_CHANGE_VERB})"
     rf"\s*(?P<new>[^。；;！？]+)"
-    rf"|原(?:计划|定)\s*(?P<old2>[^，,。；;]{{1,40}}?)\s*[，,]\s*(?:现|现在|改为|调整为)\s*"
+    rf"|原(?:计划|定)\s*(?P<old2>[^，,。；;]{{1,40}}?)\s*[，,]\s*"
+    rf"(?:(?:现在?|目前)\s*(?:{_CHANGE_VERB}|定为|为|是|定于|改在)?|{_CHANGE_VERB})\s*"
     rf"(?P<new2>[^。；;！？]+)"
     rf"|(?:{_CHANGE_VERB})\s*(?P<new3>[^。；;！？]+)"
     r"|\b(?:moved|postponed|rescheduled|pushed back|brought forward|delayed|deferred|shifted"

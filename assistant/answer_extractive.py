@@ -19,7 +19,6 @@ from assistant.answer_absent import (
 from assistant.answer_direct import (
     Wants,
     answer_span,
-    asks_about_change,
     cause_span,
     changed_date,
     holds,
@@ -27,7 +26,6 @@ from assistant.answer_direct import (
     is_status_question,
     question_frame,
     same_role,
-    states_change,
     wants,
     without_question_frame,
 )
@@ -312,16 +310,13 @@ def answering_sentence(
 def missing_terms(
     text: str, passage: Passage, coverage: Coverage, retriever: Retriever, question: str
 ) -> int:
-    """How many of the question's terms the sentence lacks; translations stand in, a sentence
-    stating a change holds the question's "推迟 / moved", and the meeting number or date the
+    """How many of the question's terms the sentence lacks; translations stand in (and a stated
+    change stands in for "推迟 / moved", see Coverage), and the meeting number or date the
     question points at may be anywhere in the passage."""
     tokens = set(retriever.tokens(text))
-    change = states_change(text)
 
     def held(term: str) -> bool:
         if coverage(tokens, text, passage.hit.chunk, only=[term]) >= 0.999:
-            return True
-        if change and asks_about_change(term):
             return True
         # "第十五次", "3月27日": the question points at the document; the passage holds it
         return _POINTING.fullmatch(term) is not None and (
