@@ -9,7 +9,7 @@ When no span is found the best quote answers on its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from enum import Enum
 
 from assistant.retrieval import pointers
@@ -24,10 +24,12 @@ __all__ = [
     "changed_date",
     "changed_value",
     "holds",
+    "is_date_word",
     "is_decision",
     "is_status_question",
     "question_frame",
     "states_change",
+    "states_date",
     "tables_in_words",
     "wants",
     "without_question_frame",
@@ -177,6 +179,18 @@ def changed_date(sentence: str) -> tuple[str | None, str] | None:
         return None
     old = changed[0] if changed[0] and _DATE.search(changed[0]) else None
     return old, phrase.group().strip()
+
+
+_DATE_WORD = re.compile(r"dates?|日期|时间|日子|day", re.I)
+
+
+def is_date_word(term: str) -> bool:
+    """"date", 日期: a word a sentence holds by stating a date ("moved to 2025-05-18")."""
+    return _DATE_WORD.fullmatch(term) is not None
+
+
+def states_date(text: str) -> bool:
+    return _DATE.search(text) is not None
 
 
 def without_question_frame(question: str) -> str:
@@ -331,7 +345,7 @@ def answer_span(kind: Wants, sentence: str, question: str = "") -> str | None:
         chaired = _CHAIRED_BY.search(sentence)
         if chaired and new(chaired.group(1)):
             return chaired.group(1)
-        for match in _PERSON_CUE.finditer(sentence):
+        for match in _person_cues(sentence):
             if new(match.group(1)):
                 return match.group(1).strip().strip("[]")
         found = (m.group() for m in _PERSON.finditer(sentence) if new(m.group()))
@@ -376,6 +390,24 @@ def _restates(clause: str, question: str) -> bool:
         return True
     cjk = "".join(CJK_RUN.findall(clause))
     return any(cjk[i : i + 2] in q for i in range(len(cjk) - 1))
+
+
+def _person_cues(sentence: str) -> Iterator[re.Match[str]]:
+    """The cues and the names after them; in "Host 会议主持人：侯健" the English cue "Host" is
+    followed by a Chinese label (more Chinese follows the span), so the search goes on inside
+    it. ("主持人：李明远参会人员" is a name run into the next field: kept.)"""
+    start = 0
+    while (match := _PERSON_CUE.search(sentence, start)) is not None:
+        label = (
+            match.group(0)[:1].isascii()
+            and CJK_RUN.match(match.group(1).strip()[:1]) is not None
+            and CJK_RUN.match(sentence[match.end(1) : match.end(1) + 1]) is not None
+        )
+        if not label:
+            yield match
+            start = match.end()
+        else:
+            start = match.start() + 1
 
 
 # Capitalised only because they start a sentence or a heading: "For Beta", "The Troubleshooting"

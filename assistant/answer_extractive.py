@@ -19,13 +19,17 @@ from assistant.answer_absent import (
 from assistant.answer_direct import (
     Wants,
     answer_span,
+    asks_about_change,
     cause_span,
     changed_date,
     holds,
+    is_date_word,
     is_decision,
     is_status_question,
     question_frame,
     same_role,
+    states_change,
+    states_date,
     wants,
     without_question_frame,
 )
@@ -106,12 +110,12 @@ def extractive_answer(
     unknown_share = sum(support.weights[t] for t in unknown) / (sum(support.weights.values()) or 1)
     weak = max(p.support for p in passages) < CLEAR_SUPPORT or unknown_share >= UNKNOWN_SHARE
     sure = {p.rank for p in judged if coverage.holds_rarest(p)}
-    answering = None
+    answering: Answering | None = None
     if not weak and not status:
         answering = answering_sentence(question, sentences, chosen, judged, sure, coverage,
                                        retriever)  # fmt: skip
-        if answering is not None and answering not in chosen:
-            chosen.append(answering)
+        if answering is not None and answering.quote not in chosen:
+            chosen.append(answering.quote)
     chosen, cited = renumbered(chosen, judged, len(hits))
     if status:
         chosen = newest_first(chosen, cited)
@@ -267,6 +271,15 @@ def without_frame(support: SupportTerms, question: str, retriever: Retriever) ->
     return replace(support, weights=weights) if weights else support
 
 
+@dataclass(frozen=True, slots=True)
+class Answering:
+    """The quote the answer line comes from, and the sentence inside it that answers (a quoted
+    heading carries the items under it, each its own sentence)."""
+
+    quote: Sentence
+    text: str
+
+
 def answering_sentence(
     question: str,
     sentences: Sequence[Sentence],
@@ -275,48 +288,73 @@ def answering_sentence(
     sure: set[int],
     coverage: Coverage,
     retriever: Retriever,
-) -> Sentence | None:
+) -> Answering | None:
     """The sentence the answer line is taken from: it holds what the question asks for (a date,
-    a person, a cause ...) and the question's own terms - "Why was the cutover date moved?"
-    is not answered by loyalty dates that "moved". Among those: the quotes first; for a date,
-    a stated change first ("由 4 月 11 日调整为 4 月 18 日"), then a decision, the newest
-    document first."""
+    a person, a cause ...) and, for a date or a cause, the question's own terms - "Why was the
+    cutover date moved?" is not answered by loyalty dates that "moved". Among those: the
+    quotes first; for a date, a stated change first ("由 4 月 11 日调整为 4 月 18 日"), then a
+    decision, the newest document first."""
     kind = wants(question)
     if kind is Wants.ANYTHING or not sentences:
         return None
     by_rank = {p.rank: p for p in judged}
     floor = 0.5 * sentences[0].score
     pool = list(dict.fromkeys([*chosen, *(s for s in sentences if s.score >= floor)]))
-    fitting = []
-    for s in pool:
-        if answer_span(kind, s.text, question) is None:
-            continue
-        missing = missing_terms(s.text, by_rank[s.citation], coverage, retriever, question)
-        if missing <= (len(coverage.weights) - 1) // 3 and (missing == 0 or s.citation in sure):
-            fitting.append(s)
+    allowed = (len(coverage.weights) - 1) // 3
+
+    def answers(s: Sentence, text: str) -> bool:
+        if answer_span(kind, text, question) is None:
+            return False
+        if kind not in _OWN_TERMS:
+            # "任期为一年": a person or a number is often stated without its subject, which
+            # the passage holds
+            return s.citation in sure
+        missing = missing_terms(text, by_rank[s.citation], coverage, retriever)
+        return missing <= allowed and (missing == 0 or s.citation in sure)
+
+    fitting = [
+        Answering(s, text)
+        for s in pool
+        if (text := next((t for t in _units(s.text) if answers(s, t)), None)) is not None
+    ]
     if not fitting:
         return None
 
-    def preference(s: Sentence) -> tuple[bool, bool, str, bool, float]:
+    def preference(a: Answering) -> tuple[bool, bool, str, bool, float]:
+        s = a.quote
         if kind is not Wants.DATE:
             return (False, False, "", s in chosen, s.score)
-        change = changed_date(s.text) is not None
+        change = changed_date(a.text) is not None
         date = by_rank[s.citation].hit.chunk.date or ""
-        return (change, change or is_decision(s.text), date, s in chosen, s.score)
+        return (change, change or is_decision(a.text), date, s in chosen, s.score)
 
     return max(fitting, key=preference)
 
 
-def missing_terms(
-    text: str, passage: Passage, coverage: Coverage, retriever: Retriever, question: str
-) -> int:
-    """How many of the question's terms the sentence lacks; translations stand in (and a stated
-    change stands in for "推迟 / moved", see Coverage), and the meeting number or date the
-    question points at may be anywhere in the passage."""
+def _units(text: str) -> list[str]:
+    """A quote's own sentences: a heading quoted with its items is judged item by item."""
+    units = split_sentences(text)
+    return units if len(units) > 1 else [text]
+
+
+# A date or a cause answers only from a sentence that holds the question's own terms: a
+# sentence may well state a date or a cause of something else in the same passage
+_OWN_TERMS = frozenset({Wants.DATE, Wants.CAUSE})
+
+
+def missing_terms(text: str, passage: Passage, coverage: Coverage, retriever: Retriever) -> int:
+    """How many of the question's terms the sentence lacks; translations stand in, a stated
+    date holds "date / 日期", and the change ("推迟 / moved", see Coverage) or the meeting
+    number or date the question points at may be anywhere in the passage."""
     tokens = set(retriever.tokens(text))
 
     def held(term: str) -> bool:
         if coverage(tokens, text, passage.hit.chunk, only=[term]) >= 0.999:
+            return True
+        if is_date_word(term) and states_date(text):
+            return True
+        # "为什么推迟了": the cause sentence follows the one stating the change
+        if asks_about_change(term) and states_change(passage.text):
             return True
         # "第十五次", "3月27日": the question points at the document; the passage holds it
         return _POINTING.fullmatch(term) is not None and (
@@ -331,7 +369,7 @@ _POINTING = re.compile(r"第?[\d一二三四五六七八九十百零〇两]+[次
 
 def direct_answer(
     question: str,
-    answering: Sentence | None,
+    answering: Answering | None,
     judged: Sequence[Passage],
     cited: Sequence[SearchHit],
     lang: Lang,
@@ -350,7 +388,7 @@ def direct_answer(
     )
     if span is None:
         return None
-    hit = next(p.hit for p in judged if p.rank == answering.citation)
+    hit = next(p.hit for p in judged if p.rank == answering.quote.citation)
     number = next(n for n, h in enumerate(cited, 1) if h.chunk.id == hit.chunk.id)
     notes = []
     changed = changed_date(answering.text) if kind is Wants.DATE else None

@@ -157,7 +157,8 @@ EN_NOTES = [
         date="2025-04-17",
     ),
     make_chunk(
-        "## Incident 2\nExpiry dates of 18,406 loyalty accounts moved one day earlier because "
+        "## Go-live incidents\nThe go-live of the billing platform went ahead on the new date. "
+        "Incident 2: expiry dates of 18,406 loyalty accounts moved one day earlier because "
         "dates stored as local midnight were converted to UTC during the load.",
         "atlas/2025-06-02-post-mortem.md",
         project="atlas",
@@ -211,3 +212,25 @@ def test_the_cutover_questions_of_the_issue(samples: Path) -> None:
     assert re.fullmatch(rf"答：{cause} \[\d\]", why)
     english = ask_line(samples, "Why was the cutover date moved?")
     assert "代码冻结已顺延至 3 月 31 日" in english and "loyalty" not in english
+
+
+def test_an_english_cue_before_a_chinese_label_is_not_a_name() -> None:
+    line = "Host 会议主持人：侯健 Participants 与会人：王建民、石勇"
+    assert answer_span(Wants.PERSON, line, "3月27日例会的主持人是谁？") == "侯健"
+    assert answer_span(Wants.PERSON, "主持人：李明远参会人员：赵建国", "谁主持？") == "李明远"
+
+
+def test_a_number_stated_without_its_subject_still_answers(tokenizer: TextTokenizer) -> None:
+    """Only dates and causes need the question's terms in their own sentence: "任期为一年"
+    answers how long the working group's term is, the passage names the group."""
+    charter = make_chunk(
+        "## 开源发展工作组\n为加强社区的透明治理，成立开源发展工作组，负责决策社区的关键事项。"
+        "工作组成员由社区选举产生。任期为一年，到期后将产生新的工作组。",
+        "paddle/governance/工作组章程.md",
+        project="paddle",
+        doc_type="requirements",
+    )
+    other = make_chunk("例会每两周举行一次，由轮值主持人负责会议纪要。", "paddle/tc/例会.md")
+    line = first_line("开源发展工作组成员的任期多长？", [charter, other], tokenizer)
+    assert line.startswith("答：一年 [")
+
