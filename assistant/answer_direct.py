@@ -76,8 +76,9 @@ _DATE = re.compile(
 )
 # a date with its weekday, time and range: "4 月 18 日（周六）22:00 至 4 月 19 日 06:00"
 _TIME = r"\d{1,2}:\d{2}"
+_WEEKDAY = r"Mon|Tue|Wed|Thu|Fri|Sat|Sun"
 _DATE_PHRASE = re.compile(
-    rf"(?:{_DATE.pattern})(?:\s*[（(][^）)]{{1,12}}[）)])?(?:\s*{_TIME})?"
+    rf"(?:{_DATE.pattern})(?:\s*[（(](?:周|星期|礼拜|{_WEEKDAY})[^）)]{{0,6}}[）)])?(?:\s*{_TIME})?"
     rf"(?:\s*(?:至|到|~|–|-|\bto\b|\buntil\b)\s*(?:(?:{_DATE.pattern})(?:\s*{_TIME})?|{_TIME}))?",
     re.I,
 )

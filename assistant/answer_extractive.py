@@ -4,6 +4,7 @@ they come from; "not found" when the evidence is absent, a hedge when it is weak
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
@@ -315,7 +316,7 @@ def answering_sentence(
     fitting = [
         Answering(s, text)
         for s in pool
-        if (text := next((t for t in _units(s.text) if answers(s, t)), None)) is not None
+        if (text := next((t for t in _units(s.text, kind) if answers(s, t)), None)) is not None
     ]
     if not fitting:
         return None
@@ -331,10 +332,26 @@ def answering_sentence(
     return max(fitting, key=preference)
 
 
-def _units(text: str) -> list[str]:
-    """A quote's own sentences: a heading quoted with its items is judged item by item."""
-    units = split_sentences(text)
-    return units if len(units) > 1 else [text]
+def _units(text: str, kind: Wants) -> list[str]:
+    """Where in a quote the answer may be, narrowest first: a heading quoted with its items is
+    judged item by item; a date clause by clause, each alone and then with the clause before
+    it (its subject), so that "初验日期由 5 月 15 日调整为 6 月 5 日，终验日期 8 月 31 日暂不调整"
+    answers 终验 with 8 月 31 日. A cause spans clauses: it is judged by the sentence."""
+    sentences = split_sentences(text)
+    units = sentences if len(sentences) > 1 else [text]
+    if kind is not Wants.DATE:
+        return units
+    narrow: list[str] = []
+    for sentence in units:
+        clauses = [c for c in _CLAUSE_BREAK.split(sentence) if c.strip()]
+        if len(clauses) > 1:
+            narrow += clauses
+            narrow += [f"{a}，{b}" for a, b in itertools.pairwise(clauses)]
+    return narrow + units
+
+
+# a comma or semicolon outside brackets ("4 月 18 日（周六，夜间）" stays whole)
+_CLAUSE_BREAK = re.compile(r"[，；;]|,(?!\s*\d)(?![^（(]*[）)])")
 
 
 # A date or a cause answers only from a sentence that holds the question's own terms: a

@@ -234,3 +234,30 @@ def test_a_number_stated_without_its_subject_still_answers(tokenizer: TextTokeni
     line = first_line("开源发展工作组成员的任期多长？", [charter, other], tokenizer)
     assert line.startswith("答：一年 [")
 
+
+
+ACCEPTANCE = [
+    make_chunk(
+        "二、会议决议\n3. 决议：因等保测评机构最早 5 月 6 日进场，初验日期由 5 月 15 日调整为"
+        " 6 月 5 日（决议 3），终验日期 8 月 31 日暂不调整，报变更控制委员会备案。",
+        "omega/会议纪要/2025-04-10-周例会.md",
+        project="omega",
+        date="2025-04-10",
+    ),
+    make_chunk(
+        "## 里程碑\nM6：初验，计划日期 2025-05-15。M7：终验，计划日期 2025-08-31。",
+        "omega/计划/里程碑.md",
+        project="omega",
+        doc_type="requirements",
+        date="2025-01-20",
+    ),
+]
+
+
+def test_a_change_answers_only_the_subject_it_changes(tokenizer: TextTokenizer) -> None:
+    """The 初验 moved, the 终验 did not: each keeps its own date."""
+    assert first_line("初验推迟到哪天？", ACCEPTANCE, tokenizer).startswith(
+        "答：6 月 5 日（原计划 5 月 15 日；2025-04-10） ["
+    )
+    final = first_line("终验日期是哪天？", ACCEPTANCE, tokenizer)
+    assert re.match(r"答：(?:8 月 31 日|2025-08-31) \[", final), final
