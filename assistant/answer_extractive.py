@@ -112,9 +112,9 @@ def extractive_answer(
     weak = max(p.support for p in passages) < CLEAR_SUPPORT or unknown_share >= UNKNOWN_SHARE
     sure = {p.rank for p in judged if coverage.holds_rarest(p)}
     answering: Answering | None = None
-    if not weak and not status:
+    if not weak:
         answering = answering_sentence(question, sentences, chosen, judged, sure, coverage,
-                                       retriever)  # fmt: skip
+                                       retriever, newest=status)  # fmt: skip
         if answering is not None and answering.quote not in chosen:
             chosen.append(answering.quote)
     chosen, cited = renumbered(chosen, judged, len(hits))
@@ -124,11 +124,10 @@ def extractive_answer(
     if weak:
         named = as_typed(query or question, unknown) if unknown_share >= UNKNOWN_SHARE else []
         lead: str | None = weak_line(lang, named)
-    elif status:
-        sure = {n for n, p in enumerate(_in_order(judged, cited), 1) if coverage.holds_rarest(p)}
-        lead = answer_line(question, [c for c in chosen if c.citation in sure], cited, lang)
     else:
         lead = direct_answer(question, answering, judged, cited, lang, coverage.all_tokens)
+        if lead is None and status:
+            lead = latest_line(chosen, _in_order(judged, cited), coverage, lang)
     text = "\n".join([lead, *quotes] if lead else quotes)
     citations = [Citation.from_hit(h) for h in cited]
     return Answer(question=question, answer=text, mode="extractive", citations=citations)
@@ -239,26 +238,16 @@ def quote(s: Sentence, coverage: Coverage, hits: Sequence[SearchHit], *, dated: 
     return f"{prefix}“{excerpt(s.text, coverage)}” [{s.citation}]"
 
 
-def answer_line(
-    question: str, chosen: Sequence[Sentence], hits: Sequence[SearchHit], lang: Lang
+def latest_line(
+    chosen: Sequence[Sentence], passages: Sequence[Passage], coverage: Coverage, lang: Lang
 ) -> str | None:
-    """The date / person / number / cause the question asks for, from the best quotes; for a
-    status question, the newest document's date."""
-    if not chosen:
+    """A status question whose quotes hold no span: "最新（2026-04-10）：" before them, the date of
+    the newest quote from a passage that holds the question's rarest words."""
+    sure = [c for c in chosen if coverage.holds_rarest(passages[c.citation - 1])]
+    date = passages[sure[0].citation - 1].hit.chunk.date if sure else None
+    if not date:
         return None
-    kind = wants(question)
-    for s in chosen:
-        if (span := answer_span(kind, s.text, question)) is not None:
-            date = hits[s.citation - 1].chunk.date
-            if is_status_question(question) and date:
-                return (f"截至 {date}：{span} [{s.citation}]" if lang == "zh"
-                        else f"As of {date}: {span} [{s.citation}]")  # fmt: skip
-            label = "答：" if lang == "zh" else "Answer: "
-            return f"{label}{span} [{s.citation}]"
-    date = hits[chosen[0].citation - 1].chunk.date
-    if is_status_question(question) and date:
-        return f"最新（{date}）：" if lang == "zh" else f"Latest ({date}):"
-    return None
+    return f"最新（{date}）：" if lang == "zh" else f"Latest ({date}):"
 
 
 def without_frame(support: SupportTerms, question: str, retriever: Retriever) -> SupportTerms:
@@ -289,18 +278,22 @@ def answering_sentence(
     sure: set[int],
     coverage: Coverage,
     retriever: Retriever,
+    *,
+    newest: bool = False,
 ) -> Answering | None:
     """The sentence the answer line is taken from: it holds what the question asks for (a date,
     a person, a cause ...) and, for a date or a cause, the question's own terms - "Why was the
     cutover date moved?" is not answered by loyalty dates that "moved". Among those: the
     quotes first; for a date, a stated change first ("由 4 月 11 日调整为 4 月 18 日"), then a
-    decision, the newest document first."""
+    decision, the newest document first. `newest` (a status question): only the quotes, the
+    newest document's first."""
     kind = wants(question)
     if kind is Wants.ANYTHING or not sentences:
         return None
     by_rank = {p.rank: p for p in judged}
     floor = 0.5 * sentences[0].score
-    pool = list(dict.fromkeys([*chosen, *(s for s in sentences if s.score >= floor)]))
+    more = () if newest else (s for s in sentences if s.score >= floor)
+    pool = list(dict.fromkeys([*chosen, *more]))
     allowed = (len(coverage.weights) - 1) // 3
 
     def answers(s: Sentence, text: str) -> bool:
@@ -323,6 +316,8 @@ def answering_sentence(
 
     def preference(a: Answering) -> tuple[bool, bool, str, bool, float]:
         s = a.quote
+        if newest:
+            return (False, False, by_rank[s.citation].hit.chunk.date or "", True, -pool.index(s))
         if kind is not Wants.DATE:
             return (False, False, "", s in chosen, s.score)
         change = changed_date(a.text) is not None
@@ -413,6 +408,9 @@ def direct_answer(
         notes.append(f"原计划 {changed[0]}" if lang == "zh" else f"originally {changed[0]}")
     if changed and hit.chunk.date:
         notes.append(hit.chunk.date)
+    if is_status_question(question) and hit.chunk.date:
+        return (f"截至 {hit.chunk.date}：{span} [{number}]" if lang == "zh"
+                else f"As of {hit.chunk.date}: {span} [{number}]")  # fmt: skip
     label = "答：" if lang == "zh" else "Answer: "
     if not notes:
         return f"{label}{span} [{number}]"

@@ -261,3 +261,27 @@ def test_a_change_answers_only_the_subject_it_changes(tokenizer: TextTokenizer) 
     )
     final = first_line("终验日期是哪天？", ACCEPTANCE, tokenizer)
     assert re.match(r"答：(?:8 月 31 日|2025-08-31) \[", final), final
+
+
+def test_a_status_why_question_is_not_answered_with_another_cause(
+    tokenizer: TextTokenizer,
+) -> None:
+    report = make_chunk(
+        "## Status\nThe latest SPI of the billing project is 0.86 and the CPI is 0.92. "
+        "Incident 2: loyalty expiry dates moved one day earlier because dates stored as local "
+        "midnight were converted to UTC.",
+        "atlas/2025-06-02-status.md",
+        project="atlas",
+        date="2025-06-02",
+    )
+    older = make_chunk(
+        "## Status\nSPI of the billing project was 0.91 at the end of Sprint 4.",
+        "atlas/2025-05-01-status.md",
+        project="atlas",
+        date="2025-05-01",
+    )
+    result = answer("Why is the latest SPI of the billing project 0.86?",
+                    retriever=retriever_over([report, older], tokenizer))  # fmt: skip
+    # the newest report is named, but the loyalty incident's cause is not the SPI's
+    assert result.answer.splitlines()[0] == "Latest (2025-06-02):"
+    assert "SPI of the billing project is 0.86" in result.answer
