@@ -284,8 +284,8 @@ def answering_sentence(
     """The sentence the answer line is taken from: it holds what the question asks for (a date,
     a person, a cause ...) and, for a date or a cause, the question's own terms - "Why was the
     cutover date moved?" is not answered by loyalty dates that "moved". Among those: the
-    quotes first; for a date, a stated change first ("由 4 月 11 日调整为 4 月 18 日"), then a
-    decision, the newest document first. `newest` (a status question): only the quotes, the
+    quotes first; for a date, a decision or a stated change ("由 4 月 11 日调整为 4 月 18 日"),
+    the newest document's first. `newest` (a status question): only the quotes, the
     newest document's first."""
     kind = wants(question)
     if kind is Wants.ANYTHING or not sentences:
@@ -314,15 +314,15 @@ def answering_sentence(
     if not fitting:
         return None
 
-    def preference(a: Answering) -> tuple[bool, bool, str, bool, float]:
+    def preference(a: Answering) -> tuple[bool, str, bool, float]:
         s = a.quote
         if newest:
-            return (False, False, by_rank[s.citation].hit.chunk.date or "", True, -pool.index(s))
+            return (False, by_rank[s.citation].hit.chunk.date or "", True, -pool.index(s))
         if kind is not Wants.DATE:
-            return (False, False, "", s in chosen, s.score)
+            return (False, "", s in chosen, s.score)
         change = changed_date(a.text) is not None
         date = by_rank[s.citation].hit.chunk.date or ""
-        return (change, change or is_decision(a.text), date, s in chosen, s.score)
+        return (change or is_decision(a.text), date, change, s.score)
 
     return max(fitting, key=preference)
 
@@ -406,7 +406,8 @@ def direct_answer(
     changed = changed_date(answering.text) if kind is Wants.DATE else None
     if changed and changed[0] and changed[0] not in span:
         notes.append(f"原计划 {changed[0]}" if lang == "zh" else f"originally {changed[0]}")
-    if changed and hit.chunk.date:
+    decided = changed is not None or (kind is Wants.DATE and is_decision(answering.text))
+    if decided and hit.chunk.date:
         notes.append(hit.chunk.date)
     if is_status_question(question) and hit.chunk.date:
         return (f"截至 {hit.chunk.date}：{span} [{number}]" if lang == "zh"

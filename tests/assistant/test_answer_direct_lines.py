@@ -285,3 +285,16 @@ def test_a_status_why_question_is_not_answered_with_another_cause(
     # the newest report is named, but the loyalty incident's cause is not the SPI's
     assert result.answer.splitlines()[0] == "Latest (2025-06-02):"
     assert "SPI of the billing project is 0.86" in result.answer
+
+
+def test_the_newest_decision_wins_over_an_older_change(tokenizer: TextTokenizer) -> None:
+    chunks = [
+        make_chunk("二、会议决议\n1. 决议：割接由 4 月 4 日调整为 4 月 11 日，回退窗口 4 小时。",
+                   "omega/会议纪要/2025-03-13-周例会.md", project="omega", date="2025-03-13"),
+        make_chunk("二、会议决议\n1. 决议：经甲方确认，割接确定在 4 月 18 日 22:00 进行。",
+                   "omega/会议纪要/2025-03-27-周例会.md", project="omega", date="2025-03-27"),
+        make_chunk("一、项目背景\n割接计划最早在 3 月讨论，3 月 2 日提出初稿。",
+                   "omega/计划/背景.md", project="omega", date="2025-03-02"),
+    ]  # fmt: skip
+    line = first_line("割接定在哪天？", chunks, tokenizer)
+    assert line.startswith("答：4 月 18 日 22:00（2025-03-27） ["), line
