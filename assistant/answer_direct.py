@@ -119,11 +119,15 @@ _CHAIRED_BY = re.compile(
 _CAUSE_CUE = re.compile(
     r"(?:因为|由于|鉴于|依据|根据|原因是|原因：|原因:|导致\S{1,20}?的(?:原因)?是"
     r"|\bbecause(?: of)?\b|\bdue to\b|\bcaused by\b|\broot cause (?:was|is)\b"
-    r"|\bas a result of\b|\bowing to\b|\bsince\b|(?<![\u4e00-\u9fff])因)\s*(.+)",
+    r"|\bas a result of\b|\bowing to\b|\bsince\b|(?<![\u4e00-\u9fff])因(?![此而素]))\s*(.+)",
     re.I,
 )
-# ... and precedes these: "X 导致初验推迟" - what comes after them is the effect
-_EFFECT_CUE = re.compile(r"导致|造成|使得|致使|\bled to\b|\bcaused\b(?! by)|\bresulted in\b", re.I)
+# ... and precedes these: "X 导致初验推迟", "X，因此…" - what comes after them is the effect
+_EFFECT_CUE = re.compile(
+    r"导致|造成|使得|致使|因此|所以|\bled to\b|\bcaused\b(?! by)|\bresulted in\b|\btherefore\b"
+    r"|\b(?:this|that|which) is why\b",
+    re.I,
+)
 
 _CONSEQUENCE = re.compile(r"所以|因此|从而|于是|\bso\b|\btherefore\b|\bhence\b", re.I)
 
@@ -376,8 +380,9 @@ def cause_span(sentence: str, question: str = "", terms: Collection[str] = ()) -
         return _clause("，".join(kept) if CJK_RUN.search(kept[0]) else ", ".join(kept))
     effect = _EFFECT_CUE.search(sentence)
     if effect and effect.start() > 0:
-        before = re.split(r"[。；;！？!?，,：:]|\.\s", sentence[: effect.start()])[-1]
-        return _clause(before) or None
+        parts = re.split(r"[。；;！？!?，,：:]|\.\s", sentence[: effect.start()])
+        before = [p for p in parts if p.strip()]
+        return (_clause(before[-1]) or None) if before else None
     return None
 
 
