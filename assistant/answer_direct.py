@@ -9,6 +9,7 @@ When no span is found the best quote answers on its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterator
 from enum import Enum
 
 from assistant.retrieval import pointers
@@ -18,10 +19,20 @@ __all__ = [
     "Wants",
     "answer_span",
     "asked_measure",
+    "asks_about_change",
+    "cause_span",
+    "changed_date",
+    "changed_value",
     "holds",
+    "is_date_word",
+    "is_decision",
     "is_status_question",
+    "question_frame",
+    "states_change",
+    "states_date",
     "tables_in_words",
     "wants",
+    "without_question_frame",
 ]
 
 
@@ -63,6 +74,14 @@ _DATE = re.compile(
     rf"|(?<![A-Za-z0-9_/])\d{{1,2}}/\d{{1,2}}(?![A-Za-z0-9_/])",
     re.I,
 )
+# a date with its weekday, time and range: "4 月 18 日（周六）22:00 至 4 月 19 日 06:00"
+_TIME = r"\d{1,2}:\d{2}"
+_WEEKDAY = r"Mon|Tue|Wed|Thu|Fri|Sat|Sun"
+_DATE_PHRASE = re.compile(
+    rf"(?:{_DATE.pattern})(?:\s*[（(](?:周|星期|礼拜|{_WEEKDAY})[^）)]{{0,6}}[）)])?(?:\s*{_TIME})?"
+    rf"(?:\s*(?:至|到|~|–|-|\bto\b|\buntil\b)\s*(?:(?:{_DATE.pattern})(?:\s*{_TIME})?|{_TIME}))?",
+    re.I,
+)
 _UNIT = (
     r"%|％|percent|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|seconds?|ms\b|GB|MB|TB"
     r"|KB|nodes?|pods?|people|members?|times|x\b|倍|个|人|名|位|次|天|日|小时|分钟|秒|周|个月|年|万元|元"
@@ -96,11 +115,119 @@ _CHAIRED_BY = re.compile(
     r"由(?:轮值主席|主席|秘书|组长|负责人)?\s*([\u4e00-\u9fff]{2,3}|@?[A-Za-z][\w.-]+)"
     r"\s*(?:[（(][^）)]{1,30}[）)])?\s*(?:主持|负责|牵头|汇报|分享)"
 )
+# the cause follows these cues: "由于 X，…", "依据 X，…", "… because X"
 _CAUSE_CUE = re.compile(
-    r"(?:因为|由于|原因是|原因：|原因:|导致|造成|\bbecause(?: of)?\b|\bdue to\b|\bcaused by\b"
-    r"|\broot cause (?:was|is)\b|\bas a result of\b|\bsince\b)\s*(.+)",
+    r"(?:因为|由于|鉴于|依据|根据|原因是|原因：|原因:|导致\S{1,20}?的(?:原因)?是"
+    r"|\bbecause(?: of)?\b|\bdue to\b|\bcaused by\b|\broot cause (?:was|is)\b"
+    r"|\bas a result of\b|\bowing to\b|\bsince\b|(?<![\u4e00-\u9fff])因(?![此而素]))\s*(.+)",
     re.I,
 )
+# ... and precedes these: "X 导致初验推迟", "X，因此…" - what comes after them is the effect
+_EFFECT_CUE = re.compile(
+    r"导致|造成|使得|致使|因此|所以|\bled to\b|\bcaused\b(?! by)|\bresulted in\b|\btherefore\b"
+    r"|\b(?:this|that|which) is why\b",
+    re.I,
+)
+
+_CONSEQUENCE = re.compile(r"所以|因此|从而|于是|\bso\b|\btherefore\b|\bhence\b", re.I)
+
+# A value a sentence says was changed: "由原计划 4 月 11 日调整为 4 月 18 日", "moved from
+# April 11 to April 18", "postponed to 2026-04-18", "原计划 4 月 11 日，现 4 月 18 日". The answer
+# is the new value; the old one is only mentioned.
+_CHANGE_VERB = (
+    r"调整为|调整到|调整至|改为|改到|改至|改成|变更为|更改为|推迟到|推迟至|延期到|延期至|延后到|延后至"
+    r"|顺延到|顺延至|提前到|提前至|后延至|后移至|改期至|改期到"
+)
+_CHANGE = re.compile(
+    rf"(?:由|从)\s*(?:原计划|原定|原来的?)?\s*(?P<old>[^，,。；;]{{1,40}}?)\s*(?:{_CHANGE_VERB})"
+    rf"\s*(?P<new>[^。；;！？]+)"
+    rf"|原(?:计划|定)\s*(?P<old2>[^，,。；;]{{1,40}}?)\s*[，,]\s*"
+    rf"(?:(?:现在?|目前)\s*(?:{_CHANGE_VERB}|定为|为|是|定于|改在)?|{_CHANGE_VERB})\s*"
+    rf"(?P<new2>[^。；;！？]+)"
+    rf"|(?:{_CHANGE_VERB})\s*(?P<new3>[^。；;！？]+)"
+    r"|\b(?:moved|postponed|rescheduled|pushed back|brought forward|delayed|deferred|shifted"
+    r"|changed|slipped|slips|moves)\b(?:\s+(?:from\s+(?P<old4>.{1,40}?)\s+)?to\s+(?P<new4>[^.;!?]+))"
+    r"|\bfrom\s+(?P<old5>.{1,40}?)\s+to\s+(?P<new5>[^.;!?]+?)(?=[.;!?]|$)",
+    re.I,
+)
+# a question about a change ("为什么推迟了", "why was it moved") is about a sentence stating one
+_ASKS_CHANGE = re.compile(
+    r"推迟|延期|延后|顺延|调整|改期|变更|更改|提前|\bmov|\bpostpon|\bresched|\bdelay|\bdefer"
+    r"|\bslip|\bshift|\bpush",
+    re.I,
+)
+# the question's frame, not its topic: "割接时间定在哪天" asks about 割接
+_FRAME = re.compile(
+    r"(?:时间|日期|日子)?(?:定在|定于|定为|安排在|放在|改在|是在|是)(?=哪|什么|何|几)"
+    r"|\b(?:is|was|are|were)\s+(?:it\s+)?(?:scheduled|planned|set|fixed)\b",
+    re.I,
+)
+_DECISION = re.compile(r"决议|决定|确定|定于|同意|批准|\bdecision\b|\bdecided\b|\bagreed\b"
+                       r"|\bconfirmed\b|\bapproved\b", re.I)
+
+
+# where a new value ends: a clause break (not "April 18, 2026") or its reason
+_VALUE_END = re.compile(r"，|,(?!\s*\d)|\s+(?:because|due to|since|as)\b|因为|由于", re.I)
+
+
+def question_frame(question: str) -> str:
+    """The words that only frame what is asked ("时间定在", "is it scheduled"), space-joined."""
+    return " ".join(m.group() for m in _FRAME.finditer(question))
+
+
+def changed_date(sentence: str) -> tuple[str | None, str] | None:
+    """changed_value when the new value is a date ("调整为 4 月 18 日", not "由20调整为64");
+    the old one is kept only when it is a date too."""
+    changed = changed_value(sentence)
+    phrase = _DATE_PHRASE.match(changed[1]) if changed else None
+    if changed is None or phrase is None:
+        return None
+    old = changed[0] if changed[0] and _DATE.search(changed[0]) else None
+    return old, phrase.group().strip()
+
+
+_DATE_WORD = re.compile(r"dates?|日期|时间|日子|day", re.I)
+
+
+def is_date_word(term: str) -> bool:
+    """"date", 日期: a word a sentence holds by stating a date ("moved to 2025-05-18")."""
+    return _DATE_WORD.fullmatch(term) is not None
+
+
+def states_date(text: str) -> bool:
+    return _DATE.search(text) is not None
+
+
+def without_question_frame(question: str) -> str:
+    return _FRAME.sub(" ", question)
+
+
+def asks_about_change(question: str) -> bool:
+    return _ASKS_CHANGE.search(question) is not None
+
+
+def states_change(sentence: str) -> bool:
+    return _CHANGE.search(sentence) is not None
+
+
+def is_decision(sentence: str) -> bool:
+    return _DECISION.search(sentence) is not None
+
+
+def changed_value(sentence: str) -> tuple[str | None, str] | None:
+    """(old, new) of the first change the sentence states, the new value to the end of its
+    clause; old is None when the sentence does not say it."""
+    m = _CHANGE.search(sentence)
+    if m is None:
+        return None
+    groups = m.groupdict()
+    for old_key, new_key in (("old", "new"), ("old2", "new2"), (None, "new3"), ("old4", "new4"),
+                             ("old5", "new5")):  # fmt: skip
+        if groups.get(new_key):
+            old = groups.get(old_key) if old_key else None
+            new = _VALUE_END.split(groups[new_key], maxsplit=1)[0]
+            return (old.strip(" ，,") if old else None), new.strip(" ，,")
+    return None
 
 
 # A question asking for an amount of money, a weight, an age or a phone number is only answered
@@ -206,6 +333,9 @@ def answer_span(kind: Wants, sentence: str, question: str = "") -> str | None:
         return bool(span) and span.casefold() not in asked
 
     if kind is Wants.DATE:
+        changed = changed_date(sentence)
+        if changed and new(changed[1]):
+            return changed[1]
         return next((m.group().strip() for m in _DATE.finditer(sentence) if new(m.group())), None)
     if kind is Wants.NUMBER:
         durations = _ASKS_DURATION.search(question) is not None
@@ -220,15 +350,70 @@ def answer_span(kind: Wants, sentence: str, question: str = "") -> str | None:
         chaired = _CHAIRED_BY.search(sentence)
         if chaired and new(chaired.group(1)):
             return chaired.group(1)
-        for match in _PERSON_CUE.finditer(sentence):
+        for match in _person_cues(sentence):
             if new(match.group(1)):
                 return match.group(1).strip().strip("[]")
         found = (m.group() for m in _PERSON.finditer(sentence) if new(m.group()))
         return next((p.strip("[]") for p in found if _may_be_a_name(p, sentence)), None)
     if kind is Wants.CAUSE:
-        cue = _CAUSE_CUE.search(sentence)
-        return _clause(cue.group(1)) if cue else None
+        return cause_span(sentence, question)
     return None
+
+
+def cause_span(sentence: str, question: str = "", terms: Collection[str] = ()) -> str | None:
+    """The cause the sentence states, not its effect: the clause after "由于 / because", up to
+    the clause that states the effect (the one restating the question, or holding one of its
+    `terms` - translations included); or, for "X 导致 Y", the X before the cue."""
+    cue = _CAUSE_CUE.search(sentence)
+    if cue:
+        clauses = re.split(r"[，,]\s*", _clause(cue.group(1)))
+        kept = [clauses[0]]
+        for part in clauses[1:]:
+            if (
+                _EFFECT_CUE.match(part)
+                or _CONSEQUENCE.match(part)
+                or _restates(part, question)
+                or any(len(t) > 1 and t in part.casefold() for t in terms)
+            ):
+                break
+            kept.append(part)
+        return _clause("，".join(kept) if CJK_RUN.search(kept[0]) else ", ".join(kept))
+    effect = _EFFECT_CUE.search(sentence)
+    if effect and effect.start() > 0:
+        parts = re.split(r"[。；;！？!?，,：:]|\.\s", sentence[: effect.start()])
+        before = [p for p in parts if p.strip()]
+        return (_clause(before[-1]) or None) if before else None
+    return None
+
+
+def _restates(clause: str, question: str) -> bool:
+    """Does the clause share two or more characters' worth of words with the question?"""
+    if not question:
+        return False
+    q = question.casefold()
+    words = re.findall(r"[a-z]{4,}", clause.casefold())
+    if any(w in q for w in words):
+        return True
+    cjk = "".join(CJK_RUN.findall(clause))
+    return any(cjk[i : i + 2] in q for i in range(len(cjk) - 1))
+
+
+def _person_cues(sentence: str) -> Iterator[re.Match[str]]:
+    """The cues and the names after them; in "Host 会议主持人：侯健" the English cue "Host" is
+    followed by a Chinese label (more Chinese follows the span), so the search goes on inside
+    it. ("主持人：李明远参会人员" is a name run into the next field: kept.)"""
+    start = 0
+    while (match := _PERSON_CUE.search(sentence, start)) is not None:
+        label = (
+            match.group(0)[:1].isascii()
+            and CJK_RUN.match(match.group(1).strip()[:1]) is not None
+            and CJK_RUN.match(sentence[match.end(1) : match.end(1) + 1]) is not None
+        )
+        if not label:
+            yield match
+            start = match.end()
+        else:
+            start = match.start() + 1
 
 
 # Capitalised only because they start a sentence or a heading: "For Beta", "The Troubleshooting"

@@ -4,8 +4,9 @@ they come from; "not found" when the evidence is absent, a hedge when it is weak
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.answer_absent import (
@@ -19,10 +20,19 @@ from assistant.answer_absent import (
 from assistant.answer_direct import (
     Wants,
     answer_span,
+    asks_about_change,
+    cause_span,
+    changed_date,
     holds,
+    is_date_word,
+    is_decision,
     is_status_question,
+    question_frame,
     same_role,
+    states_change,
+    states_date,
     wants,
+    without_question_frame,
 )
 from assistant.answer_model import (
     Answer,
@@ -34,6 +44,7 @@ from assistant.answer_model import (
 )
 from assistant.answer_sentences import joined, split_sentences, with_what_it_introduces
 from assistant.answer_support import Coverage, Passage, judge_passages
+from assistant.retrieval.hybrid import SupportTerms
 from assistant.retrieval.pointers import points_at
 from assistant.retrieval.translate import QUESTION_WORDS
 from assistant.tokenize import english_tokens
@@ -75,7 +86,7 @@ def extractive_answer(
     of the question (`query`, the follow-up rewritten with its context, defaults to it).
     `more`: further chunks of the best files, read for sentences and cited when quoted."""
     lang = question_language(question)
-    support = retriever.support_terms(query or question)
+    support = without_frame(retriever.support_terms(query or question), question, retriever)
     coverage = Coverage(support)
     if support.pointers:  # "2024年3月27日的例会": the rest of a year's minutes is other days
         more = [h for h in more if points_at(support.pointers, h.chunk)]
@@ -96,18 +107,27 @@ def extractive_answer(
     sentences = score_sentences(judged, coverage, retriever, question)
     chosen = choose(sentences)
     chosen += one_that_answers(sentences, chosen, question)
-    chosen, cited = renumbered(chosen, judged, len(hits))
     status = is_status_question(question)
+    unknown_share = sum(support.weights[t] for t in unknown) / (sum(support.weights.values()) or 1)
+    weak = max(p.support for p in passages) < CLEAR_SUPPORT or unknown_share >= UNKNOWN_SHARE
+    sure = {p.rank for p in judged if coverage.holds_rarest(p)}
+    answering: Answering | None = None
+    if not weak:
+        answering = answering_sentence(question, sentences, chosen, judged, sure, coverage,
+                                       retriever, newest=status)  # fmt: skip
+        if answering is not None and answering.quote not in chosen:
+            chosen.append(answering.quote)
+    chosen, cited = renumbered(chosen, judged, len(hits))
     if status:
         chosen = newest_first(chosen, cited)
     quotes = [quote(s, coverage, cited, dated=status) for s in chosen]
-    unknown_share = sum(support.weights[t] for t in unknown) / (sum(support.weights.values()) or 1)
-    if max(p.support for p in passages) < CLEAR_SUPPORT or unknown_share >= UNKNOWN_SHARE:
+    if weak:
         named = as_typed(query or question, unknown) if unknown_share >= UNKNOWN_SHARE else []
         lead: str | None = weak_line(lang, named)
     else:
-        sure = {n for n, p in enumerate(_in_order(judged, cited), 1) if coverage.holds_rarest(p)}
-        lead = answer_line(question, [c for c in chosen if c.citation in sure], cited, lang)
+        lead = direct_answer(question, answering, judged, cited, lang, coverage.all_tokens)
+        if lead is None and status:
+            lead = latest_line(chosen, _in_order(judged, cited), coverage, lang)
     text = "\n".join([lead, *quotes] if lead else quotes)
     citations = [Citation.from_hit(h) for h in cited]
     return Answer(question=question, answer=text, mode="extractive", citations=citations)
@@ -218,26 +238,185 @@ def quote(s: Sentence, coverage: Coverage, hits: Sequence[SearchHit], *, dated: 
     return f"{prefix}“{excerpt(s.text, coverage)}” [{s.citation}]"
 
 
-def answer_line(
-    question: str, chosen: Sequence[Sentence], hits: Sequence[SearchHit], lang: Lang
+def latest_line(
+    chosen: Sequence[Sentence], passages: Sequence[Passage], coverage: Coverage, lang: Lang
 ) -> str | None:
-    """The date / person / number / cause the question asks for, from the best quotes; for a
-    status question, the newest document's date."""
-    if not chosen:
+    """A status question whose quotes hold no span: "最新（2026-04-10）：" before them, the date of
+    the newest quote from a passage that holds the question's rarest words."""
+    sure = [c for c in chosen if coverage.holds_rarest(passages[c.citation - 1])]
+    date = passages[sure[0].citation - 1].hit.chunk.date if sure else None
+    if not date:
+        return None
+    return f"最新（{date}）：" if lang == "zh" else f"Latest ({date}):"
+
+
+def without_frame(support: SupportTerms, question: str, retriever: Retriever) -> SupportTerms:
+    """The question's words less those that only frame it: "割接时间定在哪天" is answered by
+    "割接…调整为 4 月 18 日", which says nothing of 定."""
+    frame = question_frame(question)
+    if not frame:
+        return support
+    framing = set(retriever.tokens(frame)) - set(retriever.tokens(without_question_frame(question)))
+    weights = {t: w for t, w in support.weights.items() if t not in framing}
+    return replace(support, weights=weights) if weights else support
+
+
+@dataclass(frozen=True, slots=True)
+class Answering:
+    """The quote the answer line comes from, and the sentence inside it that answers (a quoted
+    heading carries the items under it, each its own sentence)."""
+
+    quote: Sentence
+    text: str
+
+
+def answering_sentence(
+    question: str,
+    sentences: Sequence[Sentence],
+    chosen: Sequence[Sentence],
+    judged: Sequence[Passage],
+    sure: set[int],
+    coverage: Coverage,
+    retriever: Retriever,
+    *,
+    newest: bool = False,
+) -> Answering | None:
+    """The sentence the answer line is taken from: it holds what the question asks for (a date,
+    a person, a cause ...) and, for a date or a cause, the question's own terms - "Why was the
+    cutover date moved?" is not answered by loyalty dates that "moved". Among those: the
+    quotes first; for a date, a decision or a stated change ("由 4 月 11 日调整为 4 月 18 日"),
+    the newest document's first. `newest` (a status question): only the quotes, the
+    newest document's first."""
+    kind = wants(question)
+    if kind is Wants.ANYTHING or not sentences:
+        return None
+    by_rank = {p.rank: p for p in judged}
+    floor = 0.5 * sentences[0].score
+    more = () if newest else (s for s in sentences if s.score >= floor)
+    pool = list(dict.fromkeys([*chosen, *more]))
+    allowed = (len(coverage.weights) - 1) // 3
+
+    def answers(s: Sentence, text: str) -> bool:
+        if answer_span(kind, text, question) is None:
+            return False
+        if kind not in _OWN_TERMS:
+            # "任期为一年": a person or a number is often stated without its subject, which
+            # the passage holds
+            return s.citation in sure
+        missing = missing_terms(text, by_rank[s.citation], coverage, retriever)
+        return missing <= allowed and (missing == 0 or s.citation in sure)
+
+    fitting = [
+        Answering(s, text)
+        for s in pool
+        if (text := next((t for t in _units(s.text, kind) if answers(s, t)), None)) is not None
+    ]
+    if not fitting:
+        return None
+
+    def preference(a: Answering) -> tuple[bool, str, bool, float]:
+        s = a.quote
+        if newest:
+            return (False, by_rank[s.citation].hit.chunk.date or "", True, -pool.index(s))
+        if kind is not Wants.DATE:
+            return (False, "", s in chosen, s.score)
+        change = changed_date(a.text) is not None
+        date = by_rank[s.citation].hit.chunk.date or ""
+        return (change or is_decision(a.text), date, change, s.score)
+
+    return max(fitting, key=preference)
+
+
+def _units(text: str, kind: Wants) -> list[str]:
+    """Where in a quote the answer may be, narrowest first: a heading quoted with its items is
+    judged item by item; a date clause by clause, each alone and then with the clause before
+    it (its subject), so that "初验日期由 5 月 15 日调整为 6 月 5 日，终验日期 8 月 31 日暂不调整"
+    answers 终验 with 8 月 31 日. A cause spans clauses: it is judged by the sentence."""
+    sentences = split_sentences(text)
+    units = sentences if len(sentences) > 1 else [text]
+    if kind is not Wants.DATE:
+        return units
+    narrow: list[str] = []
+    for sentence in units:
+        clauses = [c for c in _CLAUSE_BREAK.split(sentence) if c.strip()]
+        if len(clauses) > 1:
+            narrow += clauses
+            narrow += [f"{a}，{b}" for a, b in itertools.pairwise(clauses)]
+    return narrow + units
+
+
+# a comma or semicolon outside brackets ("4 月 18 日（周六，夜间）" stays whole)
+_CLAUSE_BREAK = re.compile(r"[，；;]|,(?!\s*\d)(?![^（(]*[）)])")
+
+
+# A date or a cause answers only from a sentence that holds the question's own terms: a
+# sentence may well state a date or a cause of something else in the same passage
+_OWN_TERMS = frozenset({Wants.DATE, Wants.CAUSE})
+
+
+def missing_terms(text: str, passage: Passage, coverage: Coverage, retriever: Retriever) -> int:
+    """How many of the question's terms the sentence lacks; translations stand in, a stated
+    date holds "date / 日期", and the change ("推迟 / moved", see Coverage) or the meeting
+    number or date the question points at may be anywhere in the passage."""
+    tokens = set(retriever.tokens(text))
+
+    def held(term: str) -> bool:
+        if coverage(tokens, text, passage.hit.chunk, only=[term]) >= 0.999:
+            return True
+        if is_date_word(term) and states_date(text):
+            return True
+        # "为什么推迟了": the cause sentence follows the one stating the change
+        if asks_about_change(term) and states_change(passage.text):
+            return True
+        # "第十五次", "3月27日": the question points at the document; the passage holds it
+        return _POINTING.fullmatch(term) is not None and (
+            coverage(set(passage.tokens), passage.context, passage.hit.chunk, only=[term]) >= 0.999
+        )
+
+    return sum(1 for term in coverage.weights if not held(term))
+
+
+_POINTING = re.compile(r"第?[\d一二三四五六七八九十百零〇两]+[次届期号]?|第|次|届|期|号|年|月|日")
+
+
+def direct_answer(
+    question: str,
+    answering: Answering | None,
+    judged: Sequence[Passage],
+    cited: Sequence[SearchHit],
+    lang: Lang,
+    terms: Collection[str] = (),
+) -> str | None:
+    """"答：4 月 18 日（原计划 4 月 11 日；2026-03-27） [1]": the span, the value it replaced
+    and the date of the document that decided it.
+    `terms`: the question's words and their translations, which mark a cause's effect."""
+    if answering is None:
         return None
     kind = wants(question)
-    for s in chosen:
-        if (span := answer_span(kind, s.text, question)) is not None:
-            date = hits[s.citation - 1].chunk.date
-            if is_status_question(question) and date:
-                return (f"截至 {date}：{span} [{s.citation}]" if lang == "zh"
-                        else f"As of {date}: {span} [{s.citation}]")  # fmt: skip
-            label = "答：" if lang == "zh" else "Answer: "
-            return f"{label}{span} [{s.citation}]"
-    date = hits[chosen[0].citation - 1].chunk.date
-    if is_status_question(question) and date:
-        return f"最新（{date}）：" if lang == "zh" else f"Latest ({date}):"
-    return None
+    span = (
+        cause_span(answering.text, question, terms)
+        if kind is Wants.CAUSE
+        else answer_span(kind, answering.text, question)
+    )
+    if span is None:
+        return None
+    hit = next(p.hit for p in judged if p.rank == answering.quote.citation)
+    number = next(n for n, h in enumerate(cited, 1) if h.chunk.id == hit.chunk.id)
+    notes = []
+    changed = changed_date(answering.text) if kind is Wants.DATE else None
+    if changed and changed[0] and changed[0] not in span:
+        notes.append(f"原计划 {changed[0]}" if lang == "zh" else f"originally {changed[0]}")
+    decided = changed is not None or (kind is Wants.DATE and is_decision(answering.text))
+    if decided and hit.chunk.date:
+        notes.append(hit.chunk.date)
+    if is_status_question(question) and hit.chunk.date:
+        return (f"截至 {hit.chunk.date}：{span} [{number}]" if lang == "zh"
+                else f"As of {hit.chunk.date}: {span} [{number}]")  # fmt: skip
+    label = "答：" if lang == "zh" else "Answer: "
+    if not notes:
+        return f"{label}{span} [{number}]"
+    extra = f"（{'；'.join(notes)}）" if lang == "zh" else f" ({'; '.join(notes)})"
+    return f"{label}{span}{extra} [{number}]"
 
 
 def as_typed(question: str, stems: Sequence[str]) -> list[str]:

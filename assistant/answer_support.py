@@ -7,7 +7,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.answer_direct import plain_links, tables_in_words
+from assistant.answer_direct import (
+    asks_about_change,
+    plain_links,
+    states_change,
+    tables_in_words,
+)
 from assistant.answer_model import Retriever
 from assistant.retrieval.hybrid import SupportTerms
 from assistant.retrieval.pointers import points_at
@@ -42,6 +47,7 @@ class Coverage:
         self.all_tokens = set(self.weights) | alternatives
         self._partial = {t for t in self.all_tokens if _matches_inside_words(t)}
         self._pointer_tokens = {t for t in self.weights if _POINTER_TOKEN.fullmatch(t)}
+        self._change_tokens = {t for t in self.weights if asks_about_change(t)}
 
     def rarest(self, count: int = 2) -> list[str]:
         return sorted(self.weights, key=lambda t: -self.weights[t])[:count]
@@ -63,10 +69,13 @@ class Coverage:
             return token in tokens or (token in self._partial and token in lowered)
 
         weights = {t: self.weights[t] for t in only} if only else self.weights
+        # "为什么推迟了" / "why was it moved" is supported by "由 4 月 11 日调整为 4 月 18 日"
+        change = any(t in self._change_tokens for t in weights) and states_change(text)
         found = 0.0
         for token, weight in weights.items():
             if (
                 present(token)
+                or (change and token in self._change_tokens)
                 or any(all(present(t) for t in alt) for alt in self.stand_ins.get(token, ()))
                 or (pointed and token in self._pointer_tokens)
             ):

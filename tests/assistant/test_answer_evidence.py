@@ -109,7 +109,7 @@ MEETING = [
 ]  # fmt: skip
 
 
-def retriever_over(chunks: list, tokenizer: TextTokenizer) -> HybridRetriever:  # type: ignore[type-arg]
+def retriever_over(chunks: list, tokenizer: TextTokenizer) -> HybridRetriever:
     store = InMemoryStore()
     store.add(chunks, NgramEmbedder().embed_batch([c.text for c in chunks]))
     bm25 = BM25Index.build(store.iter_chunks(), tokenizer, generation=1)
