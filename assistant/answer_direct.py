@@ -363,17 +363,20 @@ def answer_span(kind: Wants, sentence: str, question: str = "") -> str | None:
 def cause_span(sentence: str, question: str = "", terms: Collection[str] = ()) -> str | None:
     """The cause the sentence states, not its effect: the clause after "由于 / because", up to
     the clause that states the effect (the one restating the question, or holding one of its
-    `terms` - translations included); or, for "X 导致 Y", the X before the cue."""
+    `terms` - translations included); or, for "X 导致 Y", the X before the cue. A change word
+    alone (推迟, 顺延, postponed) does not make a clause the effect: causes are often changes
+    themselves ("代码冻结已顺延至 3 月 31 日" is why the cutover moved)."""
     cue = _CAUSE_CUE.search(sentence)
     if cue:
         clauses = re.split(r"[，,]\s*", _clause(cue.group(1)))
+        subject = [t for t in terms if len(t) > 1 and not _ASKS_CHANGE.search(t)]
         kept = [clauses[0]]
         for part in clauses[1:]:
             if (
                 _EFFECT_CUE.match(part)
                 or _CONSEQUENCE.match(part)
-                or _restates(part, question)
-                or any(len(t) > 1 and t in part.casefold() for t in terms)
+                or _restates(_ASKS_CHANGE.sub(" ", part), question)
+                or any(t in part.casefold() for t in subject)
             ):
                 break
             kept.append(part)

@@ -104,6 +104,17 @@ def test_the_effect_is_recognised_through_a_translation_of_the_question() -> Non
     )
 
 
+def test_a_cause_that_is_itself_a_change_is_kept() -> None:
+    """"Postponed" translates to 顺延 too, but the clause that shares only the change word is
+    another thing's change (the code freeze), the cause; the effect names the cutover."""
+    sentence = ("依据 3 月 20 日决议 2，代码冻结已顺延至 3 月 31 日，系统集成测试需要两周，"
+                "原割接日期无法满足。")  # fmt: skip
+    terms = {"割接", "日期", "推迟", "顺延", "延后"}
+    assert cause_span(sentence, "Why was the cutover date postponed?", terms) == (
+        "3 月 20 日决议 2，代码冻结已顺延至 3 月 31 日，系统集成测试需要两周"
+    )
+
+
 def test_the_frame_of_a_question_is_not_its_topic() -> None:
     assert question_frame("割接时间定在哪天？") == "时间定在"
     assert question_frame("割接是哪天？") == "是"
