@@ -37,10 +37,13 @@ def record_sections(
     # Lines the line-by-line reading calls actions or risks and the record does not (it asks
     # for stronger cues) stay in the report, with only a status the line itself writes.
     recorded = actions + risks
+    # Matched against every item the record has for the period, closed risks included: a
+    # line about a risk the record closed is that risk, not a new one.
+    known = actions + [as_draft_item(i, since, until) for i in mentioned if i.kind == "risk"]
     extra = [
         _as_written(i) for i in extracted
         if i.section in ("actions", "risks")
-        and not any(r.section == i.section and _same(r, i) for r in recorded)
+        and not any(r.section == i.section and _same(r, i) for r in known)
     ]  # fmt: skip
     milestones = [as_draft_item(i, since, until) for i in register.of_kind("milestone")]
     planned = next_period(register, until)
@@ -48,9 +51,10 @@ def record_sections(
 
 
 def _same(recorded: DraftItem, line: DraftItem) -> bool:
-    """The record's item and a line read on its own are one item: same text, or the line
-    opens with the record item's own id ("A-01 张伟 … 状态：进行中")."""
-    if recorded.id and line.text.split(maxsplit=1)[:1] == [recorded.id]:
+    """The record's item and a line read on its own are one item: the same own id (read from
+    a table's id column, or the line opening with it: "A-01 张伟 … 状态：进行中"), else the
+    same text."""
+    if recorded.id and (line.id == recorded.id or line.text.split(maxsplit=1)[:1] == [recorded.id]):
         return True
     return same_item(recorded.text, line.text)
 

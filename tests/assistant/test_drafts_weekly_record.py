@@ -43,6 +43,14 @@ def test_statuses_are_copied_and_ids_kept(draft: Draft) -> None:
     assert {"R-05", "R-06", "R-07"} <= set(by_id(draft, "risks"))
 
 
+def test_each_own_id_is_listed_once_per_section(draft: Draft) -> None:
+    """A risk table row the line reading finds is the record's item of that id, not a second
+    row beside it (R-05 and R-06 were listed twice)."""
+    for section in ("actions", "risks"):
+        ids = [i.id for i in draft.section(section) if i.id]
+        assert ids and len(ids) == len(set(ids)), (section, ids)
+
+
 def test_next_week_plan_lists_actions_due_and_upcoming_milestones(draft: Draft) -> None:
     plan = {i.id for i in draft.section("plan")}
     assert {"A-14", "A-15", "A-16"} <= plan  # due 04-14..04-16, after the period
