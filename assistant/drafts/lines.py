@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from assistant.drafts.models import Citation
+from assistant.table_rows import tables_in_words
 from ingest.chunking import heading_level
 from ingest.model import Chunk
 
@@ -22,9 +23,9 @@ class Line:
     chunk: Chunk
 
     def citation(self) -> Citation:
-        return Citation(
-            source=self.chunk.source, page=self.chunk.page, text=self.text[:SNIPPET_CHARS]
-        )
+        """The line as its quote; a table row in words, not pipes ("M1：需求确认，2026-01-30")."""
+        text = tables_in_words(self.text)
+        return Citation(source=self.chunk.source, page=self.chunk.page, text=text[:SNIPPET_CHARS])
 
 
 # "1." is a list number, "22.03" is a version: a number's dot must not be followed by a digit.

@@ -51,6 +51,12 @@ def test_each_own_id_is_listed_once_per_section(draft: Draft) -> None:
         assert ids and len(ids) == len(set(ids)), (section, ids)
 
 
+def test_citations_quote_table_rows_in_words(draft: Draft) -> None:
+    quotes = [c.text for item in draft.items for c in item.citations]
+    assert any(q.startswith("M1：") for q in quotes)  # the milestone table's row, in words
+    assert not [q for q in quotes if "|" in q]
+
+
 def test_next_week_plan_lists_actions_due_and_upcoming_milestones(draft: Draft) -> None:
     plan = {i.id for i in draft.section("plan")}
     assert {"A-14", "A-15", "A-16"} <= plan  # due 04-14..04-16, after the period
