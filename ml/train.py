@@ -34,6 +34,7 @@ from ml.pipelines import (
     BOOSTING_GRID,
     CANDIDATES,
     GRADIENT_BOOSTING,
+    category_limit,
     encoding_group,
     make_boosting,
     make_classifier,
@@ -143,6 +144,7 @@ def _train_one(
     _share_encodings(targets, estimators, x)
     warnings += [skill_warning(n, t) for n, t in targets.items() if t.no_skill]
     reference = _reference_values(x, features)
+    limit = min(category_limit(t.model) for t in targets.values())
     card = ModelCard(
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
         versions=_versions(),
@@ -151,7 +153,7 @@ def _train_one(
         id_column=spec.id,
         time_column=spec.time,
         spec=spec.model_dump(mode="json"),
-        features=[_feature_card(f, reference[f.name]) for f in features],
+        features=[_feature_card(f, reference[f.name], limit) for f in features],
         targets=targets,
         driver_features=[f.name for f in features],
         columns=column_report(columns, features, screened.excluded, spec.checkpoint),
@@ -492,10 +494,11 @@ def _reference_values(x: pd.DataFrame, features: list[Feature]) -> dict[str, flo
     return reference
 
 
-def _feature_card(feature: Feature, reference: float | str | None) -> FeatureCard:
+def _feature_card(feature: Feature, reference: float | str | None, limit: int) -> FeatureCard:
+    """`limit`: the fewest levels a chosen model target-encodes above (ml.pipelines)."""
     encoding = None
     if feature.kind == "categorical":
-        many = encoding_group(feature) == "many_categories"
+        many = encoding_group(feature, limit) == "many_categories"
         encoding = "target" if many else "categories"
     return FeatureCard(
         name=feature.name,
