@@ -4,10 +4,11 @@
   latest 20%; the candidate model is chosen on an inner split of the training part (earliest
   80% of it vs its latest 20%), so the reported test score is not the one used to choose.
 - otherwise repeated stratified k-fold (5 x 5, fewer repeats on large data); every candidate
-  sees the same folds and the lowest mean held-out log-loss is chosen (the card says so).
-Log-loss, not ROC AUC, chooses: it rewards ranking and calibration together, and a PM reads
-the probability, not only the order (on the TSP logs choosing by AUC and by log-loss agree;
-on the JIRA projects ...).
+  sees the same folds and the lowest mean held-out Brier score is chosen (the card says so).
+The Brier score, not ROC AUC, chooses: it rewards ranking and calibration together, and a PM
+reads the probability, not only the order. Not log-loss either: on Kitchenham's overrun (145
+projects) log-loss chose a boosting model whose AUC (0.638 vs 0.674) and Brier (0.174 vs
+0.171) were both worse than the logistic one's, for a few confident misses of the latter.
 Metrics: ROC AUC, Brier score, a 10-bin calibration table; against the class prior (AUC 0.5,
 Brier p(1-p)) and the logistic regression.
 """
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
-from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.pipeline import Pipeline
 
@@ -138,9 +139,9 @@ def _auc(y: np.ndarray, p: np.ndarray) -> float:
     return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else float("nan")
 
 
-def _log_loss(y: np.ndarray, p: np.ndarray) -> float:
-    """Held-out log-loss, the candidates' yardstick (lower is better)."""
-    return float(log_loss(y, np.clip(p, 1e-6, 1 - 1e-6), labels=[0, 1]))
+def _brier(y: np.ndarray, p: np.ndarray) -> float:
+    """Held-out Brier score, the candidates' yardstick (lower is better)."""
+    return float(np.mean((p - y) ** 2))
 
 
 def _fit_predict(
@@ -172,7 +173,7 @@ def time_ordered(
     fit, check = np.arange(inner), np.arange(inner, cut)
     if _two_classes(y, fit, check):
         inner = {
-            c: _log_loss(y[check], _fit_predict(make, c, x, y, fit, check, weights))
+            c: _brier(y[check], _fit_predict(make, c, x, y, fit, check, weights))
             for c in candidates
         }
         chosen = min(candidates, key=lambda c: inner[c])
@@ -218,7 +219,7 @@ def repeated_kfold(
         for c in candidates:
             p = _fit_predict(make, c, x, y, train, test)
             pooled.predictions.setdefault(c, []).append(p)
-            pooled.scores.setdefault(c, []).append(_log_loss(y[test], p))
+            pooled.scores.setdefault(c, []).append(_brier(y[test], p))
     chosen = min(candidates, key=lambda c: float(np.mean(pooled.scores[c])))
     scheme = f"repeated stratified k-fold ({folds} folds)"
     return chosen, _summarise(scheme, chosen, pooled, folds=folds, test_rows=len(y))
