@@ -172,11 +172,11 @@ def time_ordered(
     train, test = np.arange(cut), np.arange(cut, n)
     fit, check = np.arange(inner), np.arange(inner, cut)
     if _two_classes(y, fit, check):
-        inner = {
+        inner_brier = {
             c: _brier(y[check], _fit_predict(make, c, x, y, fit, check, weights))
             for c in candidates
         }
-        chosen = min(candidates, key=lambda c: inner[c])
+        chosen = min(candidates, key=lambda c: inner_brier[c])
     else:
         chosen = candidates[0]
     pooled = Pooled()
