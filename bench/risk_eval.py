@@ -148,6 +148,10 @@ def _metrics(summary: dict, target: str) -> dict[str, Any]:
         "rows": t["rows"],
         "positives": t["positives"],
         "model": t["model"],
+        "calibration": card["targets"][target].get("calibration"),
+        "candidates": {
+            c: {k: round(x, 4) for k, x in scores.items()} for c, scores in v["candidates"].items()
+        },
         "scheme": v["scheme"],
         "roc_auc": round(v["roc_auc"], 4),
         "brier": round(v["brier"], 4),

@@ -1,5 +1,5 @@
 """The candidate models: calibration that keeps their ranking, native categories, and the
-choice between them by held-out Brier score."""
+choice between them on held-out rows."""
 
 from __future__ import annotations
 
@@ -73,9 +73,13 @@ class _Fixed(ClassifierMixin, BaseEstimator):
 
 
 def _make(name: str, rows: int) -> Pipeline:
-    # "overconfident" ranks better than "hedged" (its AUC is the same; the prior's is 0.5)
-    # but its probabilities are far off; "prior" says the base rate everywhere.
-    model = {"overconfident": _Fixed(0.01, 0.99), "hedged": _Fixed(0.45, 0.6)}.get(name)
+    # "overconfident" ranks as "hedged" does but its probabilities are far off; "reversed"
+    # ranks backwards; "prior" says 0.5 everywhere (AUC 0.5).
+    model = {
+        "overconfident": _Fixed(0.01, 0.99),
+        "hedged": _Fixed(0.45, 0.6),
+        "reversed": _Fixed(0.6, 0.45),
+    }.get(name)
     return Pipeline([("features", FunctionTransformer()), ("model", model or _Fixed())])
 
 
@@ -86,19 +90,22 @@ def _weak_signal(rows: int = 400) -> tuple[pd.DataFrame, np.ndarray]:
     return pd.DataFrame({"signal": signal}), late
 
 
-def test_kfold_chooses_the_lowest_held_out_brier_not_the_highest_auc() -> None:
+def test_kfold_chooses_the_higher_held_out_auc_and_reports_every_candidate() -> None:
     x, late = _weak_signal()
-    chosen, validation = repeated_kfold(_make, ("overconfident", "hedged"), x, late, 0, 1)
-    scores = validation.candidates
-    assert scores["overconfident"].roc_auc == pytest.approx(scores["hedged"].roc_auc)
-    assert scores["hedged"].brier < scores["overconfident"].brier
+    chosen, validation = repeated_kfold(_make, ("reversed", "hedged", "prior"), x, late, 0, 1)
     assert chosen == "hedged"
-    chosen, _ = repeated_kfold(_make, ("overconfident", "prior"), x, late, 0, 1)
-    assert chosen == "prior"  # AUC 0.5, yet its probabilities are the better ones
+    scores = validation.candidates
+    assert scores["hedged"].roc_auc > 0.55 > scores["prior"].roc_auc > scores["reversed"].roc_auc
+    assert validation.roc_auc == scores["hedged"].roc_auc
+    assert validation.brier == scores["hedged"].brier
+    # The first of equal AUCs wins: an overconfident twin is not preferred.
+    chosen, validation = repeated_kfold(_make, ("hedged", "overconfident"), x, late, 0, 1)
+    assert chosen == "hedged"
+    assert validation.candidates["overconfident"].brier > validation.brier
 
 
-def test_time_ordered_chooses_by_brier_on_the_inner_split() -> None:
+def test_time_ordered_chooses_on_the_inner_split() -> None:
     x, late = _weak_signal()
-    chosen, validation = time_ordered(_make, ("overconfident", "prior"), x, late)
-    assert chosen == "prior"
-    assert validation.candidates["overconfident"].roc_auc > validation.roc_auc
+    chosen, validation = time_ordered(_make, ("prior", "reversed", "hedged"), x, late)
+    assert chosen == "hedged"
+    assert validation.test_rows == 80  # the latest 20% are only scored
