@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import re
 import sys
 import tempfile
@@ -147,6 +148,10 @@ def _metrics(summary: dict, target: str) -> dict[str, Any]:
         "rows": t["rows"],
         "positives": t["positives"],
         "model": t["model"],
+        "calibration": card["targets"][target].get("calibration"),
+        "candidates": {
+            c: {k: round(x, 4) for k, x in scores.items()} for c, scores in v["candidates"].items()
+        },
         "scheme": v["scheme"],
         "roc_auc": round(v["roc_auc"], 4),
         "brier": round(v["brier"], 4),
@@ -607,7 +612,9 @@ def throughput(workdir: Path, rows: int = 100_000, rounds: int = 7) -> dict[str,
         "no_drivers": lambda: model.score_table(projects, drivers=False),
         "with_dicts": lambda: model.score_frame(projects),
     }
+    load_before = os.getloadavg()
     median = _median_interleaved(work, rounds)
+    load_after = os.getloadavg()
     # Timed on their own, after the rest: while 100k result dicts (~800k objects) are alive,
     # every garbage collection the other variants trigger walks them all, which measured up to
     # twice the time of a whole score_table.
@@ -643,6 +650,9 @@ def throughput(workdir: Path, rows: int = 100_000, rounds: int = 7) -> dict[str,
         "risk_score_with_result_dicts_rows_per_s": per_s("with_dicts"),
         "result_dicts_to_json_rows_per_s": per_s("json_text"),
         "ratio": ratio("scored"),
+        "load_average_1_5_15_before": [round(v, 2) for v in load_before],
+        "load_average_1_5_15_after": [round(v, 2) for v in load_after],
+        "cpus": os.cpu_count(),
         "ratio_vs_one_target": round(median["bare_one_target"] / median["scored"], 3),
         "ratio_without_p50_p80": ratio("no_quantiles"),
         "ratio_without_drivers": ratio("no_drivers"),
@@ -657,7 +667,8 @@ def throughput(workdir: Path, rows: int = 100_000, rounds: int = 7) -> dict[str,
         f"throughput: bare {result['bare_predict_proba_rows_per_s']:,} rows/s, risk score "
         f"{result['risk_score_rows_per_s']:,} rows/s (ratio {result['ratio']}; with the result "
         f"dicts {result['ratio_with_result_dicts']}; without P50/P80 "
-        f"{result['ratio_without_p50_p80']}; without drivers {result['ratio_without_drivers']})"
+        f"{result['ratio_without_p50_p80']}; without drivers {result['ratio_without_drivers']}; "
+        f"load {result['load_average_1_5_15_before']} -> {result['load_average_1_5_15_after']})"
     )
     return result
 

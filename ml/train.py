@@ -1,83 +1,38 @@
-"""Train a risk model from a CSV of past projects and a spec (CONTRACT.md `risk train`)."""
+"""Train a risk model from a table of past projects and a spec (CONTRACT.md `risk train`).
+
+The steps, each in its own module: read the table and order it by time (ml.training_data),
+screen the columns (ml.columns), tune the boosting on the inner split (ml.tuning), choose each
+candidate's calibration (ml.calibration), validate and choose the candidate
+(ml.validation), fit the chosen one and its P50/P80 table (ml.quantiles), warn
+(ml.training_checks) and describe the model (ml.training_card).
+"""
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
-import platform
 from datetime import UTC, datetime
-from importlib import metadata
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sklearn
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from ml.calibration import choose_calibration
-from ml.card import FeatureCard, Levels, ModelCard, TargetCard
-from ml.columns import (
-    ColumnReport,
-    ExcludedColumn,
-    TrainingWarning,
-    UsedColumn,
-    screen_columns,
-)
-from ml.dates import parse_dates
-from ml.errors import RiskInputError, RiskSpecError
+from ml.card import Levels, ModelCard, TargetCard
+from ml.columns import screen_columns
+from ml.errors import RiskSpecError
 from ml.features import Feature, coerce_frame, infer_features
 from ml.model import RiskModel, TargetEstimators
-from ml.pipelines import (
-    BOOSTING_GRID,
-    CANDIDATES,
-    GRADIENT_BOOSTING,
-    encoding_group,
-    make_boosting,
-    make_classifier,
-    tree_features,
-)
+from ml.pipelines import CANDIDATES, GRADIENT_BOOSTING, category_limit, make_classifier
 from ml.quantiles import fit_table, held_out_quality
 from ml.spec import RiskSpec, TargetSpec
-from ml.tables import SAMPLE_BYTES, detect_encoding, sniff_separator
+from ml.training_card import feature_card, rank_drivers, reference_values, share_encodings, versions
+from ml.training_checks import check_enough, column_report, data_warnings, skill_warning
+from ml.training_data import read_training_csv, time_order
+from ml.tuning import HALF_LIVES, recency_weights, tune_boosting, two_classes
 from ml.validation import TIME_TEST_SHARE, Validation, repeated_kfold, time_ordered
-from ml.xlsx import read_xlsx
 
 logger = logging.getLogger(__name__)
-
-MIN_ROWS = 30
-MIN_PER_CLASS = 5
-DRIVER_SAMPLE = 300
-HALF_LIVES = (None, 0.25, 0.5, 1.0)  # recency weighting, as fractions of the time span
-TUNE_MIN_ROWS = 2000  # below this the inner split is too small to rank 8 settings
-
-
-def read_training_csv(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, str]:
-    """The table of past projects and the SHA-256 of its bytes (recorded in the card): a CSV
-    in UTF-8 (BOM or not) or GBK/GB18030, `,` `;` or tab separated, or an .xlsx (its first
-    sheet, or `sheet`)."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise RiskSpecError(f"training data {path} does not exist") from None
-    except OSError as exc:
-        raise RiskSpecError(f"cannot read training data {path}: {exc.strerror}") from None
-    digest = hashlib.sha256(raw).hexdigest()
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            return read_xlsx(path, sheet), digest
-        encoding = detect_encoding(raw)
-        text = raw.decode(encoding)
-        frame = pd.read_csv(io.StringIO(text), sep=sniff_separator(text[:SAMPLE_BYTES]))
-    except RiskInputError as exc:
-        raise RiskSpecError(str(exc)) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise RiskSpecError(f"{path} is not a readable CSV: {exc}") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame, digest
 
 
 def train_risk_model(
@@ -133,25 +88,26 @@ def _train_one(
         )
     warnings = [*screened.warnings, *data_warnings(frame, spec)]
     x = coerce_frame(frame, features)
-    order, days = _time_order(frame, spec.time)
+    order, days = time_order(frame, spec.time)
     frame, x = frame.iloc[order].reset_index(drop=True), x.iloc[order].reset_index(drop=True)
     targets, estimators = {}, {}
     for name, target in spec.targets.items():
         targets[name], estimators[name] = _train_target(
             name, target, frame, x, features, spec, (seed, cv_repeats), days
         )
-    _share_encodings(targets, estimators, x)
+    share_encodings(targets, estimators, x)
     warnings += [skill_warning(n, t) for n, t in targets.items() if t.no_skill]
-    reference = _reference_values(x, features)
+    reference = reference_values(x, features)
+    limit = min(category_limit(t.model) for t in targets.values())
     card = ModelCard(
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        versions=_versions(),
+        versions=versions(),
         data_sha256=data_sha256,
         rows=len(frame),
         id_column=spec.id,
         time_column=spec.time,
         spec=spec.model_dump(mode="json"),
-        features=[_feature_card(f, reference[f.name]) for f in features],
+        features=[feature_card(f, reference[f.name], limit) for f in features],
         targets=targets,
         driver_features=[f.name for f in features],
         columns=column_report(columns, features, screened.excluded, spec.checkpoint),
@@ -160,149 +116,8 @@ def _train_one(
     for warning in warnings:
         logger.warning("%s: %s", warning.code, warning.message)
     model = RiskModel(card, estimators)
-    card.driver_features = _rank_drivers(model, frame, seed)
+    card.driver_features = rank_drivers(model, frame, seed)
     return model
-
-
-SMALL_DATA_ROWS = 100
-SMALL_DATA_POSITIVES = 20
-
-
-def column_report(
-    columns: list[str],
-    features: list[Feature],
-    excluded: list[ExcludedColumn],
-    checkpoint: list[str] | None = None,
-) -> ColumnReport:
-    """Every column of the file in its order: used (type, stage: "checkpoint" for the
-    spec's checkpoint columns, else "plan") or excluded (reason)."""
-    late = set(checkpoint or ())
-    kinds = {f.name: f.kind for f in features}
-    reasons = {e.name: e for e in excluded}
-    report = ColumnReport()
-    for name in columns:
-        if name in kinds:
-            stage = "checkpoint" if name in late else "plan"
-            report.used.append(UsedColumn(name=name, type=kinds[name], stage=stage))
-        else:
-            report.excluded.append(
-                reasons.get(name) or ExcludedColumn(name=name, reason="no values")
-            )
-    return report
-
-
-def data_warnings(frame: pd.DataFrame, spec: RiskSpec) -> list[TrainingWarning]:
-    """`duplicate_ids` (the same id on several rows) and `small_data` per target."""
-    warnings = []
-    if spec.id:
-        ids = frame[spec.id].dropna().astype(str)
-        repeated = ids[ids.duplicated(keep=False)]
-        if len(repeated):
-            examples = ", ".join(repeated.unique()[:5])
-            warnings.append(
-                TrainingWarning(
-                    code="duplicate_ids",
-                    message=f"{repeated.nunique()} ids appear on more than one row "
-                    f"(e.g. {examples}): the same project counted twice makes validation "
-                    "optimistic; remove the duplicates.",
-                    columns=[spec.id],
-                )
-            )
-    for name, target in spec.targets.items():
-        y, known = target.labels(frame)
-        rows, positives = int(known.sum()), int(y[known].sum())
-        fewer = min(positives, rows - positives)
-        if rows < SMALL_DATA_ROWS or fewer < SMALL_DATA_POSITIVES:
-            warnings.append(
-                TrainingWarning(
-                    code="small_data",
-                    message=f"target {name}: {rows} rows with a known outcome, {fewer} in the "
-                    f"smaller class; below {SMALL_DATA_ROWS} rows or {SMALL_DATA_POSITIVES} per "
-                    "class the validation is too uncertain to trust.",
-                    target=name,
-                )
-            )
-    return warnings
-
-
-def skill_warning(name: str, target: TargetCard) -> TrainingWarning:
-    v = target.validation
-    auc = f"{v.roc_auc_interval[0]:.3f}-{v.roc_auc_interval[1]:.3f}" if v.roc_auc_interval else "?"
-    gain = v.brier_gain_interval
-    gained = f"{gain[0]:+.4f} to {gain[1]:+.4f}" if gain else "?"
-    return TrainingWarning(
-        code="no_skill",
-        message=f"target {name}: held-out ROC AUC {v.roc_auc:.3f} (95% interval {auc}), Brier "
-        f"gain over the class prior {gained}: not clearly better than the prior, so its "
-        "probabilities carry no information about a project; do not use them to rank projects.",
-        target=name,
-    )
-
-
-def _share_encodings(
-    targets: dict[str, TargetCard], estimators: dict[str, TargetEstimators], x: pd.DataFrame
-) -> None:
-    """Mark a target whose fitted encoding gives the same output as an earlier target's.
-
-    Unsupervised encoders fitted on the same rows are the same function; checking the output
-    on every training row (not the rows each was fitted on) also catches any difference.
-    """
-    seen: list[str] = []
-    for name, target in targets.items():
-        encoder = estimators[name].classifier[0]
-        for earlier in seen:
-            other = estimators[earlier].classifier[0]
-            if targets[earlier].model == target.model and _same_output(encoder, other, x):
-                target.encoding_of = earlier
-                break
-        else:
-            seen.append(name)
-
-
-def _same_output(one, other, x: pd.DataFrame) -> bool:
-    a, b = np.asarray(one.transform(x)), np.asarray(other.transform(x))
-    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
-
-
-def _time_order(frame: pd.DataFrame, time: str | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Row order by the time column, and each sorted row's time in days (None: no column)."""
-    if not time:
-        return np.arange(len(frame)), None
-    stamps = _dates(frame[time], time)
-    bad = stamps.isna().to_numpy()
-    if bad.any():
-        row = int(np.argmax(bad))
-        raise RiskSpecError(
-            f"row {row + 1}, column {time}: {frame[time].iloc[row]!r} is not a date; the time "
-            "column orders validation, so every row needs one (or drop `time` from the spec)"
-        )
-    order = np.argsort(stamps.to_numpy(), kind="stable")
-    days = (stamps - stamps.min()).dt.total_seconds().to_numpy()[order] / 86400.0
-    return order, days
-
-
-def _dates(values: pd.Series, column: str) -> pd.Series:
-    """ISO dates and times fast (pandas); any other form through ml.dates (2024/3/5,
-    2024年3月5日, day/month decided per column; RiskInputError naming the row if unclear)."""
-    try:
-        return pd.to_datetime(values, format="ISO8601")
-    except (ValueError, TypeError):
-        pass
-    try:
-        return parse_dates(values, column)
-    except RiskInputError as exc:
-        raise RiskSpecError(
-            f"{exc}; the time column orders validation, so every row needs a date "
-            "(or drop `time` from the spec)"
-        ) from None
-
-
-def recency_weights(days: np.ndarray, half_life: float | None) -> np.ndarray | None:
-    """Weight 1 for the latest row, halving every `half_life` x the rows' time span."""
-    span = float(days.max() - days.min()) if len(days) else 0.0
-    if half_life is None or span <= 0:
-        return None
-    return np.power(0.5, (days.max() - days) / (half_life * span))
 
 
 def _train_target(
@@ -318,10 +133,10 @@ def _train_target(
     seed, cv_repeats = seeding
     y_all, known = target.labels(frame)
     x_t, y = x[known].reset_index(drop=True), y_all[known]
-    _check_enough(name, y)
+    check_enough(name, y)
     days_t = days[known] if days is not None else None
     tuned, half_life = (
-        _tune_boosting(features, x_t, y, days_t, seed) if days_t is not None else (None, None)
+        tune_boosting(features, x_t, y, days_t, seed) if days_t is not None else (None, None)
     )
 
     def weights(candidate: str, rows: np.ndarray) -> np.ndarray | None:
@@ -384,51 +199,6 @@ def _calibrations(features, x, y, seed, tuned, weights, *, timed: bool):
     return chosen, briers
 
 
-def _tune_boosting(
-    features: list[Feature], x: pd.DataFrame, y: np.ndarray, days: np.ndarray, seed: int
-) -> tuple[dict[str, int | float] | None, float | None]:
-    """Gradient-boosting parameters from BOOSTING_GRID and a recency half-life from
-    HALF_LIVES, chosen on the inner time-ordered split (earliest 64% fit, next 16% check)
-    that ml.validation also uses to choose the model; the latest 20% (the reported test) is
-    never seen. (None, None) -- defaults, no weighting -- on small data."""
-    n = len(y)
-    cut = round(n * (1 - TIME_TEST_SHARE))
-    inner = round(cut * (1 - TIME_TEST_SHARE))
-    fit, check = np.arange(inner), np.arange(inner, cut)
-    if n < TUNE_MIN_ROWS or not (_two_classes(y[fit]) and _two_classes(y[check])):
-        return None, None
-    encoder = tree_features(features, seed)
-    a = encoder.fit_transform(x.iloc[fit], y[fit])  # cross-fitted where target-encoded
-    b = encoder.transform(x.iloc[check])
-    scores: dict[tuple[int, float | None], float] = {}
-    for i, params in enumerate(BOOSTING_GRID):
-        for half_life in HALF_LIVES:
-            w = recency_weights(days[fit], half_life)
-            model = make_boosting(features, seed, params).fit(a, y[fit], sample_weight=w)
-            scores[i, half_life] = roc_auc_score(y[check], model.predict_proba(b)[:, 1])
-    best, half_life = max(scores, key=lambda k: scores[k])  # first of equals: no weighting
-    inner_auc = scores[best, half_life]
-    logger.info(
-        "boosting %s, half-life %s (inner AUC %.3f)", BOOSTING_GRID[best], half_life, inner_auc
-    )
-    return dict(BOOSTING_GRID[best]), half_life
-
-
-def _check_enough(name: str, y: np.ndarray) -> None:
-    positives, negatives = int(y.sum()), int(len(y) - y.sum())
-    if len(y) < MIN_ROWS:
-        raise RiskSpecError(
-            f"target {name}: only {len(y)} rows have a known outcome; at least {MIN_ROWS} "
-            "past projects are needed to train and validate a model"
-        )
-    if min(positives, negatives) < MIN_PER_CLASS:
-        which = "positive" if positives < negatives else "negative"
-        raise RiskSpecError(
-            f"target {name}: {positives} positive and {negatives} negative rows; at least "
-            f"{MIN_PER_CLASS} {which} rows are needed (check the threshold in the spec)"
-        )
-
-
 def _validate(
     make, x: pd.DataFrame, y: np.ndarray, weights, seed: int, repeats: int | None
 ) -> tuple[str, Validation]:
@@ -455,7 +225,7 @@ def _fit_quantiles(make, x: pd.DataFrame, y: np.ndarray, ratio: np.ndarray, time
     train = np.setdiff1d(np.arange(n), test)
     quantity = "actual / planned - 1"
     quality: dict[str, float | int] = {}
-    if _two_classes(y[train]):
+    if two_classes(y[train]):
         table = fit_table(_out_of_fold(make, x.iloc[train], y[train], seed), ratio[train], quantity)
         fitted = make(len(train)).fit(x.iloc[train], y[train])
         p_test = fitted.predict_proba(x.iloc[test])[:, 1]
@@ -473,68 +243,11 @@ def _out_of_fold(make, x: pd.DataFrame, y: np.ndarray, seed: int) -> np.ndarray:
     return p
 
 
-def _two_classes(y: np.ndarray) -> bool:
-    return bool(len(np.unique(y)) == 2 and np.bincount(y).min() >= 2)
 
-
-def _reference_values(x: pd.DataFrame, features: list[Feature]) -> dict[str, float | str | None]:
-    reference: dict[str, float | str | None] = {}
-    for f in features:
-        present = x[f.name].dropna()
-        if present.empty:
-            reference[f.name] = None
-        elif f.kind == "numeric":
-            reference[f.name] = float(present.median())
-        elif f.kind == "boolean":
-            reference[f.name] = float(present.mode().iloc[0])
-        else:
-            reference[f.name] = str(present.mode().iloc[0])
-    return reference
-
-
-def _feature_card(feature: Feature, reference: float | str | None) -> FeatureCard:
-    encoding = None
-    if feature.kind == "categorical":
-        many = encoding_group(feature) == "many_categories"
-        encoding = "target" if many else "categories"
-    return FeatureCard(
-        name=feature.name,
-        type=feature.kind,
-        categories=list(feature.categories) if feature.kind == "categorical" else None,
-        min=feature.minimum,
-        max=feature.maximum,
-        reference=reference,
-        encoding=encoding,
-    )
-
-
-def _rank_drivers(model: RiskModel, frame: pd.DataFrame, seed: int) -> list[str]:
-    """Features by mean |effect| over a sample of training rows, largest first."""
-    rows = np.random.default_rng(seed).permutation(len(frame))[:DRIVER_SAMPLE]
-    x = coerce_frame(frame.iloc[rows], model.features)
-    strength = np.zeros(len(model.features))
-    for estimators in model.estimators.values():
-        encoded = estimators.classifier[0].transform(x)
-        p = estimators.classifier[-1].predict_proba(encoded)[:, 1]
-        strength += np.abs(model.effects(estimators.classifier, encoded, p)).mean(axis=0)
-    order = np.argsort(-strength, kind="stable")
-    return [model.features[i].name for i in order]
-
-
-def _versions() -> dict[str, str]:
-    def version(package: str) -> str:
-        try:
-            return metadata.version(package)
-        except metadata.PackageNotFoundError:
-            return "unknown"
-
-    return {
-        "pmassist": version("pmassist"),
-        "sklearn": sklearn.__version__,
-        "skops": version("skops"),
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-    }
-
-
-__all__ = ["Validation", "read_training_csv", "train_risk_model"]
+__all__ = [
+    "HALF_LIVES",
+    "Validation",
+    "read_training_csv",
+    "recency_weights",
+    "train_risk_model",
+]

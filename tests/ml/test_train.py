@@ -8,6 +8,7 @@ import pytest
 
 from ml.errors import RiskInputError, RiskSpecError
 from ml.model import RiskModel
+from ml.pipelines import CANDIDATES
 from ml.spec import RiskSpec, TargetSpec, load_spec
 from ml.train import train_risk_model
 
@@ -25,7 +26,7 @@ def test_portfolio_model_is_validated_time_ordered_and_beats_the_prior(trained: 
         assert v.test_rows == 80  # latest 20% of 400
         assert 0.7 < v.roc_auc < 0.97  # a real, noisy signal
         assert v.brier < v.baseline_brier
-        assert set(v.candidates) == {"hist_gradient_boosting", "logistic_regression"}
+        assert set(v.candidates) == set(CANDIDATES)
         assert target.model in v.candidates
         assert sum(b.count for b in v.calibration) == v.test_rows
         assert 0 < target.levels.medium < target.levels.high < 1
