@@ -47,8 +47,10 @@ def status(
             f"SPI {progress.spi}, CPI {progress.cpi} — {progress.date} {progress.source}"
         )
     for m in document["milestones"]:
-        typer.echo(f"milestone {m['id'] or '-'} {m['name']}: planned {m['planned']}, "
-                   f"forecast {m['forecast']}, actual {m['actual']}, slip {m['slip_days']}")
+        shown = {k: "—" if m[k] is None else m[k] for k in ("planned", "forecast", "actual")}
+        slip = "" if m["slip_days"] is None else f", slip {m['slip_days']} d"
+        typer.echo(f"milestone {m['id'] or '-'} {m['name']}: planned {shown['planned']}, "
+                   f"forecast {shown['forecast']}, actual {shown['actual']}{slip}")
     if found.risk:
         typer.echo("risk " + ", ".join(f"{k} {v:.2f}" for k, v in found.risk.items()))
     typer.echo("counts " + ", ".join(f"{k} {v}" for k, v in document["counts"].items()))

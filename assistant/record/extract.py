@@ -328,11 +328,25 @@ def _kind_of(own: str) -> Kind:
 
 
 def milestone_mentions(text: str, line: Line) -> list[Mention]:
-    """ "里程碑 M2 由 3 月 20 日顺延至 3 月 31 日", "M2 已于 3 月 31 日完成", "(milestone M1)"."""
+    """ "里程碑 M2 由 3 月 20 日顺延至 3 月 31 日", "M2 已于 3 月 31 日完成", "(milestone M1)";
+    and a date change that names no id ("割接上线日期由原计划 4 月 11 日调整为 4 月 18 日"),
+    which the register gives to the milestone it names (`identity.build_items`)."""
     ids = [own for own, kind in own_ids(text) if kind == "milestone"]
-    if not ids or not MILESTONE.search(text):
-        return []
     date = line.chunk.date
+    if not ids:
+        moved = SLIPPED.search(text)
+        if not moved:
+            return []
+        before, after = [g for g in moved.groups() if g][:2]
+        planned, forecast = find_due(before, date), find_due(after, date)
+        if not (planned and forecast):
+            return []
+        return [Mention(
+            kind="milestone", text=text, update_only=True, date=date, citation=line.citation(),
+            planned=planned, forecast=forecast,
+        )]  # fmt: skip
+    if not MILESTONE.search(text):
+        return []
     mention = Mention(
         kind="milestone", text=text, own_id=ids[0], update_only=True, date=date,
         citation=line.citation(), status=status_phrase(text),

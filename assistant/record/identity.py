@@ -10,6 +10,7 @@ assessment, a milestone's forecast and actual dates. Every mention stays in the 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from datetime import date
 
@@ -42,6 +43,11 @@ def build_items(mentions: Iterable[Mention]) -> list[RecordItem]:
     # table's status cell is the document's last word on the item.
     ordered = sorted(mentions, key=lambda m: (m.date or "", m.citation.source, not m.update_only))
     for mention in ordered:
+        if mention.kind == "milestone" and not mention.own_id:
+            named = named_milestone(mention, items)
+            if named is not None:
+                absorb(named, mention, baseline=False)
+            continue
         item = _find(mention, items, by_id)
         if item is None:
             if mention.update_only and mention.kind != "milestone":
@@ -82,8 +88,29 @@ def _new_item(mention: Mention) -> RecordItem:
     )
 
 
-def absorb(item: RecordItem, mention: Mention) -> None:
-    """Fold one mention (mentions arrive oldest first) into its item."""
+def named_milestone(move: Mention, items: list[RecordItem]) -> RecordItem | None:
+    """The one milestone a date change without an id is about: the line names it (its Chinese
+    name, or its English one) and the date it moves from is the milestone's current date
+    (forecast, else planned), so "初验日期由 5 月 15 日调整为 6 月 5 日" moves M5 初验 and
+    nothing else."""
+    text = move.text.casefold()
+    found = [
+        m for m in items
+        if m.kind == "milestone" and (m.forecast or m.planned) == move.planned
+        and any(name in text for name in _names(m.text))
+    ]  # fmt: skip
+    return found[0] if len(found) == 1 else None
+
+
+def _names(text: str) -> list[str]:
+    """"上线 Go-live" -> ["上线", "go-live"]; names shorter than two characters are too vague."""
+    parts = re.findall(r"[\u4e00-\u9fff]{2,}|[A-Za-z][\w/ -]*[A-Za-z]", text)
+    return [p.strip().casefold() for p in parts if len(p.strip()) >= 2]
+
+
+def absorb(item: RecordItem, mention: Mention, *, baseline: bool = True) -> None:
+    """Fold one mention (mentions arrive oldest first) into its item; `baseline=False` for a
+    change that moves the date (its "from" date is not a new baseline)."""
     if not mention.update_only and (not item.text or item.text == item.id):
         item.text = mention.text
     item.history.append(
@@ -100,7 +127,8 @@ def absorb(item: RecordItem, mention: Mention) -> None:
         value = getattr(mention, name)
         if value:
             setattr(item, name, value)
-    item.planned = item.planned or mention.planned  # the baseline is the first planned date
+    if baseline:
+        item.planned = item.planned or mention.planned  # the baseline is the first planned date
 
 
 def slip_days(item: RecordItem) -> int | None:

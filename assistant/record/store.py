@@ -35,7 +35,7 @@ from ingest.ports import VectorStore
 logger = logging.getLogger(__name__)
 
 # Bump when extraction changes: every cached document is then read again.
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 RECORD_DIR = "record"
 
 

@@ -35,7 +35,8 @@ ID_KIND = {
 
 CHANGE = re.compile(r"变更请求|变更申请|change request|\bCR-?\d+", re.IGNORECASE)
 MILESTONE = re.compile(r"里程碑|milestone", re.IGNORECASE)
-SLIPPED = re.compile(r"由\s*(.{2,16}?)\s*(?:顺延|推迟|延期|调整|延后)至\s*(.{2,16})|"
+SLIPPED = re.compile(r"由\s*(.{2,16}?)\s*(?:顺延|推迟|延期|调整|延后|提前|改)(?:至|为|到)"
+                     r"\s*(.{2,16})|"
                      r"(?:moved|slipped|postponed|delayed)\s+from\s+(.{3,20}?)\s+to\s+(.{3,20})",
                      re.IGNORECASE)  # fmt: skip
 

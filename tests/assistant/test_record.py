@@ -105,6 +105,33 @@ def test_milestone_slip_from_a_later_minute() -> None:
     assert (m2.planned, m2.forecast, m2.slip_days) == ("2026-03-20", "2026-03-31", 11)
 
 
+PLAN = """## 里程碑
+| 编号 | 里程碑 | 计划日期 |
+| --- | --- | --- |
+| M4 | 割接上线 Go-live | 2026-04-11 |
+| M5 | 初验 | 2026-05-15 |
+"""
+
+
+@pytest.mark.parametrize(
+    ("decision", "moved"),
+    [
+        ("决议：割接上线日期由原计划 4 月 11 日调整为 4 月 18 日。", {"M4": "2026-04-18"}),
+        ("Decision: the go-live moved from 2026-04-11 to 2026-04-25.", {"M4": "2026-04-25"}),
+        ("决议：初验日期由 5 月 15 日推迟至 6 月 5 日。", {"M5": "2026-06-05"}),
+        # the from-date is not the milestone's: another thing's date moved, not M4's
+        ("决议：割接演练由 4 月 4 日调整为 4 月 5 日。", {}),
+        # no milestone named
+        ("决议：周例会由 3 月 27 日改为 3 月 28 日。", {}),
+    ],
+)
+def test_a_date_change_moves_the_milestone_it_names(decision: str, moved: dict[str, str]) -> None:
+    items = items_of((PLAN, "plan.md", "2026-02-27"), (decision, "w.md", "2026-03-27"))
+    forecasts = {k: items[k].forecast for k in ("M4", "M5") if items[k].forecast}
+    assert forecasts == moved
+    assert sum(1 for i in items.values() if i.kind == "milestone") == 2  # no new milestone
+
+
 def test_ids_compare_by_prefix_and_number() -> None:
     assert canonical_id("A-05") == canonical_id("A05") == canonical_id("a-5".upper())
 

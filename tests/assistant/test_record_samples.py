@@ -89,6 +89,17 @@ def test_milestone_slip_found(registers: dict[str, Register]) -> None:
     assert (m2.planned, m2.forecast, m2.slip_days) == ("2026-03-20", "2026-03-31", 11)
 
 
+def test_a_decision_moving_a_named_milestone_moves_it(registers: dict[str, Register]) -> None:
+    """"割接上线日期由原计划 4 月 11 日调整为 4 月 18 日" names M4 by its name, not its id; "初验
+    日期由 5 月 15 日调整为 6 月 5 日" is M5's; "终验日期 8 月 31 日暂不调整" moves nothing."""
+    milestones = by_id(registers["smart-gov-cloud"])
+    assert (milestones["M4"].planned, milestones["M4"].forecast) == ("2026-04-11", "2026-04-18")
+    assert milestones["M4"].slip_days == 7
+    assert (milestones["M5"].planned, milestones["M5"].forecast) == ("2026-05-15", "2026-06-05")
+    assert milestones["M7"].forecast is None and milestones["M7"].planned == "2026-08-31"
+    assert milestones["M6"].forecast is None  # 试运行 shares M5's date but is not named
+
+
 def test_status_reads_progress_and_counts(registers: dict[str, Register]) -> None:
     status = project_status(registers["smart-gov-cloud"]).to_json()
     assert status["progress"]["percent"] == 76.0 and status["progress"]["spi"] == 0.86
