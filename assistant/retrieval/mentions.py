@@ -1,0 +1,141 @@
+"""Is a word written anywhere in the documents? Answered from the BM25 index, not a scan.
+
+"Not found" needs to know whether a word the question asks about (故事点, "story point", a
+version "1.40") occurs in any chunk as written. Scanning every chunk's text took ~19 ms at
+5,086 chunks, ~150 ms at 40,000, up to four times per answer. Here the index narrows the
+chunks to those that can contain the word, and only those are read:
+
+- a Chinese character (not one of a stopword's) or a digit is always inside some search
+  token of a chunk that contains it, however jieba splits the word around it (故事点 may be
+  故事 + 点 in one chunk and 故事点 in another), so the chunks that can hold the word are
+  those holding a token with each of its rarest such characters;
+- an English word written whole inside the phrase (spaces on both sides: "customer
+  satisfaction score" -> "satisfaction") is exactly one search token, its stem.
+
+The answers are the scan's (tests/assistant/test_retrieval_mentions.py checks them against it);
+a phrase with neither kind of anchor ("story point", "Q3") is still scanned, and remembered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from assistant.retrieval.ranking import chunk_column
+from assistant.tokenize import CHINESE_STOPWORDS, CJK_RUN, ENGLISH_STOPWORDS, stem
+from ingest.model import Chunk
+
+ANCHORS_USED = 3  # rarest anchor characters whose chunks are intersected
+ANSWERS_REMEMBERED = 256  # words whose answer is kept per index
+
+# characters of a stopword: their token may be dropped, so they prove nothing
+_STOPWORD_CHARS = frozenset("".join(CHINESE_STOPWORDS))
+# what a whole English word sits between in a phrase: casefold makes these from nothing else,
+# and none of them continues a Latin run in the tokenizer
+_WORD_IN_PHRASE = re.compile(r"(?<=[ ,;:/()])[a-z0-9]+(?=[ ,;:/()])")
+# non-ASCII characters whose casefold holds an ASCII letter or digit ("ſ" -> "s", "ß" -> "ss",
+# "ﬁ" -> "fi", the Kelvin sign -> "k"): a chunk holding one may match an English word that
+# its tokens do not show; such chunks are always read (the test derives this list again)
+CASEFOLDS_TO_ASCII = "ßİŉſǰẖẗẘẙẚẞ\u212aﬀﬁﬂﬃﬄﬅﬆ"  # \u212a: the Kelvin sign
+_CASEFOLDS_TO_ASCII = re.compile(f"[{CASEFOLDS_TO_ASCII}]")
+
+
+def mentioned_by_scan(chunks: Sequence[Chunk], text: str) -> bool:
+    """The reference: does any chunk's text or heading contain `text`, case aside?"""
+    wanted = text.casefold()
+    return any(wanted in t.casefold() for t in chunk_column(chunks, "text")) or any(
+        wanted in h.casefold() for h in chunk_column(chunks, "heading")
+    )
+
+
+class Mentions:
+    """`mentions(text)` over one BM25 index (`model` is its bm25s model, `chunks` its chunks).
+    The vocabulary is joined into one string on first use, so the tokens holding a character
+    are found by C string search."""
+
+    def __init__(self, chunks: Sequence[Chunk], model: Any):
+        self.chunks = chunks
+        self.model = model
+        self._vocab: tuple[str, np.ndarray, list[str]] | None = None  # joined, starts, words
+        self._exotic: np.ndarray | None = None  # rows with a CASEFOLDS_TO_ASCII character
+        self._answers: dict[str, bool] = {}
+
+    def __call__(self, text: str) -> bool:
+        wanted = text.casefold()
+        answer = self._answers.get(wanted)
+        if answer is None:
+            if len(self._answers) >= ANSWERS_REMEMBERED:
+                self._answers.clear()
+            answer = self._answers[wanted] = self._mentions(wanted)
+        return answer
+
+    def _mentions(self, wanted: str) -> bool:
+        if not wanted or self.model is None:  # "" is in every text; no model: no index
+            return mentioned_by_scan(self.chunks, wanted)
+        rows = self._candidates(wanted)
+        if rows is None:  # nothing in the word the index can vouch for
+            return mentioned_by_scan(self.chunks, wanted)
+        return any(self._row_mentions(int(row), wanted) for row in np.flatnonzero(rows))
+
+    def _candidates(self, wanted: str) -> np.ndarray | None:
+        """The rows that can contain `wanted`, or None when the index cannot narrow them."""
+        chars = {c for c in wanted if c.isascii() and c.isdigit()}
+        chars |= {c for c in wanted if CJK_RUN.fullmatch(c) and c not in _STOPWORD_CHARS}
+        words = {w for w in _WORD_IN_PHRASE.findall(wanted) if w not in ENGLISH_STOPWORDS}
+        if not chars and not words:
+            return None
+        rows = np.ones(len(self.chunks), dtype=bool)
+        joined = self._vocabulary()[0]
+        for char in sorted(chars, key=joined.count)[:ANCHORS_USED]:
+            rows &= self._rows_holding(self._tokens_with(char))
+        for word in words:
+            rows &= self._rows_holding(self._token_ids([stem(word)])) | self._exotic_rows()
+        return rows
+
+    def _row_mentions(self, row: int, wanted: str) -> bool:
+        chunk = self.chunks[row]
+        return wanted in chunk.text.casefold() or wanted in chunk.heading.casefold()
+
+    def _vocabulary(self) -> tuple[str, np.ndarray, list[str]]:
+        if self._vocab is None:
+            vocab: dict[str, int] = self.model.vocab_dict
+            words = [""] * (max(vocab.values(), default=-1) + 1)
+            for word, token_id in vocab.items():
+                words[token_id] = word
+            starts = np.zeros(len(words) + 1, dtype=np.int64)
+            np.cumsum([len(w) + 1 for w in words], out=starts[1:])
+            self._vocab = ("\n".join(words), starts, words)
+        return self._vocab
+
+    def _tokens_with(self, char: str) -> np.ndarray:
+        joined, starts, _ = self._vocabulary()
+        found = [m.start() for m in re.finditer(re.escape(char), joined)]
+        return np.unique(np.searchsorted(starts, found, side="right") - 1)
+
+    def _token_ids(self, tokens: Sequence[str]) -> np.ndarray:
+        vocab = self.model.vocab_dict
+        return np.array([vocab[t] for t in tokens if t in vocab], dtype=np.int64)
+
+    def _rows_holding(self, token_ids: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(self.chunks), dtype=bool)
+        indptr, indices = self.model.scores["indptr"], self.model.scores["indices"]
+        for token_id in token_ids:
+            out[indices[indptr[token_id] : indptr[token_id + 1]]] = True
+        return out
+
+    def _exotic_rows(self) -> np.ndarray:
+        """Rows whose text could casefold into ASCII letters their tokens lack: one pass over
+        the texts, on the first English word asked about, then kept."""
+        if self._exotic is None:
+            self._exotic = np.array([
+                bool(_CASEFOLDS_TO_ASCII.search(t) or _CASEFOLDS_TO_ASCII.search(h))
+                for t, h in zip(chunk_column(self.chunks, "text"),
+                                chunk_column(self.chunks, "heading"), strict=True)
+            ], dtype=bool)  # fmt: skip
+        return self._exotic
+
+
+MentionCheck = Callable[[str], bool]
