@@ -10,10 +10,13 @@ chunks to those that can contain the word, and only those are read:
   故事 + 点 in one chunk and 故事点 in another), so the chunks that can hold the word are
   those holding a token with each of its rarest such characters;
 - an English word written whole inside the phrase (spaces on both sides: "customer
-  satisfaction score" -> "satisfaction") is exactly one search token, its stem.
+  satisfaction score" -> "satisfaction") is exactly one search token, its stem;
+- an English word after a space ("point" in "story point") starts a document word, whose
+  token starts with it or is one of the few forms the stemmer cuts it to (`cut_forms`).
 
-The answers are the scan's (tests/assistant/test_retrieval_mentions.py checks them against it);
-a phrase with neither kind of anchor ("story point", "Q3") is still scanned, and remembered.
+The answers are the scan's (tests/assistant/test_retrieval_mentions.py checks them against it).
+A word with no such anchor ("Q3", "story"), or whose anchors narrow little (digits: every
+dated chunk has them), is still scanned; every answer is remembered per index.
 """
 
 from __future__ import annotations
@@ -33,14 +36,35 @@ ANSWERS_REMEMBERED = 256  # words whose answer is kept per index
 
 # characters of a stopword: their token may be dropped, so they prove nothing
 _STOPWORD_CHARS = frozenset("".join(CHINESE_STOPWORDS))
-# what a whole English word sits between in a phrase: casefold makes these from nothing else,
-# and none of them continues a Latin run in the tokenizer
-_WORD_IN_PHRASE = re.compile(r"(?<=[ ,;:/()])[a-z0-9]+(?=[ ,;:/()])")
+# what starts an English word in a phrase: casefold makes these from nothing else, and none
+# of them continues a Latin run in the tokenizer
+_BOUNDARY = "[ ,;:/()]"
+_WORD_IN_PHRASE = re.compile(rf"(?<={_BOUNDARY})[a-z0-9]+(?={_BOUNDARY})")  # whole: one token
+_WORD_STARTING = re.compile(rf"(?<={_BOUNDARY})[a-z0-9]+(?!{_BOUNDARY}|[a-z0-9])")  # its start
+# stem()'s suffixes and their replacements ("flies" -> "fl" + "y"); "" when none is cut
+_SUFFIXES = (("ies", "y"), ("sses", "ss"), ("ing", ""), ("edly", ""), ("ed", ""), ("ly", ""),
+             ("s", ""), ("", ""))  # fmt: skip
+SCAN_SHARE = 0.1  # more candidates than this share of the chunks: the column scan is faster
 # non-ASCII characters whose casefold holds an ASCII letter or digit ("ſ" -> "s", "ß" -> "ss",
 # "ﬁ" -> "fi", the Kelvin sign -> "k"): a chunk holding one may match an English word that
 # its tokens do not show; such chunks are always read (the test derives this list again)
 CASEFOLDS_TO_ASCII = "ßİŉſǰẖẗẘẙẚẞ\u212aﬀﬁﬂﬃﬄﬅﬆ"  # \u212a: the Kelvin sign
 _CASEFOLDS_TO_ASCII = re.compile(f"[{CASEFOLDS_TO_ASCII}]")
+
+
+def cut_forms(word: str) -> list[str]:
+    """What stem() leaves of a word starting with `word` when it cuts into `word` itself:
+    the cut-off end is a suffix, after a doubled consonant or an "e" that goes with it
+    ("planned" -> "plan", "showcased" -> "showcas"), and a replacement may follow."""
+    forms = []
+    for n in range(1, len(word)):
+        tail, kept = word[n:], word[:n]
+        for suffix, replacement in _SUFFIXES:
+            if suffix.startswith(tail):
+                forms.append(kept + replacement)
+            elif not replacement and any((d + suffix).startswith(tail) for d in ("e", word[n - 1])):
+                forms.append(kept)
+    return list(dict.fromkeys(forms))
 
 
 def mentioned_by_scan(chunks: Sequence[Chunk], text: str) -> bool:
@@ -78,14 +102,21 @@ class Mentions:
         rows = self._candidates(wanted)
         if rows is None:  # nothing in the word the index can vouch for
             return mentioned_by_scan(self.chunks, wanted)
-        return any(self._row_mentions(int(row), wanted) for row in np.flatnonzero(rows))
+        found = np.flatnonzero(rows)
+        if len(found) > SCAN_SHARE * len(self.chunks):  # digits, common words: read them all
+            return mentioned_by_scan(self.chunks, wanted)
+        return any(self._row_mentions(int(row), wanted) for row in found)
 
     def _candidates(self, wanted: str) -> np.ndarray | None:
         """The rows that can contain `wanted`, or None when the index cannot narrow them."""
         chars = {c for c in wanted if c.isascii() and c.isdigit()}
         chars |= {c for c in wanted if CJK_RUN.fullmatch(c) and c not in _STOPWORD_CHARS}
         words = {w for w in _WORD_IN_PHRASE.findall(wanted) if w not in ENGLISH_STOPWORDS}
-        if not chars and not words:
+        starts = {
+            w for w in _WORD_STARTING.findall(wanted)
+            if not any(s.startswith(w) for s in ENGLISH_STOPWORDS)
+        }  # fmt: skip
+        if not chars and not words and not starts:
             return None
         rows = np.ones(len(self.chunks), dtype=bool)
         joined = self._vocabulary()[0]
@@ -93,11 +124,25 @@ class Mentions:
             rows &= self._rows_holding(self._tokens_with(char))
         for word in words:
             rows &= self._rows_holding(self._token_ids([stem(word)])) | self._exotic_rows()
+        for word in starts:
+            rows &= self._rows_holding(self._tokens_from(word)) | self._exotic_rows()
         return rows
 
+    def _tokens_from(self, word: str) -> np.ndarray:
+        """The tokens a document word starting with `word` can become: the stem keeps the
+        start of the word, and what it cuts off may leave a shorter start plus an ending."""
+        joined, starts, _ = self._vocabulary()
+        found = [m.start() + 1 for m in re.finditer("\n" + re.escape(word), joined)]
+        beginning = np.searchsorted(starts, found, side="right") - 1
+        return np.union1d(beginning, self._token_ids(cut_forms(word)))
+
     def _row_mentions(self, row: int, wanted: str) -> bool:
-        chunk = self.chunks[row]
-        return wanted in chunk.text.casefold() or wanted in chunk.heading.casefold()
+        rows = getattr(self.chunks, "rows", None)  # a loaded snapshot: no Chunk made
+        text, heading = (
+            (rows[row]["text"], rows[row]["heading"]) if rows is not None
+            else (self.chunks[row].text, self.chunks[row].heading)
+        )  # fmt: skip
+        return wanted in text.casefold() or wanted in heading.casefold()
 
     def _vocabulary(self) -> tuple[str, np.ndarray, list[str]]:
         if self._vocab is None:
@@ -107,7 +152,8 @@ class Mentions:
                 words[token_id] = word
             starts = np.zeros(len(words) + 1, dtype=np.int64)
             np.cumsum([len(w) + 1 for w in words], out=starts[1:])
-            self._vocab = ("\n".join(words), starts, words)
+            # each word after a newline, so a word's start is found as "\n" + it
+            self._vocab = ("\n" + "\n".join(words), starts + 1, words)
         return self._vocab
 
     def _tokens_with(self, char: str) -> np.ndarray:
