@@ -21,14 +21,15 @@ import numpy as np
 
 from assistant.glossary import Expansion, Glossary
 from assistant.retrieval.index import BM25Index, chunk_ids
+from assistant.retrieval.mentions import Mentions
 from assistant.retrieval.pointers import (
     ChunkPointers,
     Pointers,
     find_pointers,
     is_status_question,
 )
-from assistant.retrieval.ranking import chunk_column, top_k
-from assistant.retrieval.rerank import rerank
+from assistant.retrieval.ranking import top_k
+from assistant.retrieval.rerank import DecisionFlags, rerank
 from assistant.retrieval.translate import QUESTION_WORDS, Lexicon, default_lexicon
 from assistant.tokenize import CJK_RUN, TextTokenizer, user_cache_dir
 from ingest.model import Chunk, SearchFilter, SearchHit
@@ -135,6 +136,9 @@ class HybridRetriever:
         self._lexicon = lexicon
         self._pointers: tuple[BM25Index, ChunkPointers] | None = None  # built on first use
         self._rows: tuple[BM25Index, dict[str, int]] | None = None  # chunk id -> BM25 row
+        # whether a chunk records a decision (rerank.py), remembered per index
+        self._decided: tuple[BM25Index, DecisionFlags] | None = None
+        self._mentions: tuple[BM25Index, Mentions] | None = None  # built on first use
         self._terms: dict[str, QueryTerms] = {}  # query -> its terms, for the last queries
 
     @property
@@ -184,12 +188,12 @@ class HybridRetriever:
 
     def mentions(self, text: str) -> bool:
         """Does any indexed chunk contain `text` as written (case aside)? For a version or id
-        the tokenizer splits ("1.40" -> "1", "40"), so token lookups cannot tell."""
-        wanted = text.casefold()
-        chunks = self.bm25.chunks
-        return any(wanted in t.casefold() for t in chunk_column(chunks, "text")) or any(
-            wanted in h.casefold() for h in chunk_column(chunks, "heading")
-        )
+        the tokenizer splits ("1.40" -> "1", "40"), and for a Chinese word jieba may split
+        differently in the documents, so a token lookup cannot tell: the index narrows the
+        chunks to those that can hold it and only those are read (mentions.py)."""
+        if self._mentions is None or self._mentions[0] is not self.bm25:
+            self._mentions = (self.bm25, Mentions(self.bm25.chunks, self.bm25.model))
+        return self._mentions[1](text)
 
     def term_weights(self, query: str) -> tuple[dict[str, float], dict[str, float]]:
         """How much each query token matters (idf): the typed ones, then the glossary
@@ -244,6 +248,11 @@ class HybridRetriever:
             return []
         good = top[scores[top] >= 0.5 * scores[top[0]]]
         return [self.bm25.chunks[i] for i in self._chunk_pointers().newest_first(good)]
+
+    def _decision_flags(self) -> DecisionFlags:
+        if self._decided is None or self._decided[0] is not self.bm25:
+            self._decided = (self.bm25, DecisionFlags())
+        return self._decided[1]
 
     def _chunk_pointers(self) -> ChunkPointers:
         if self._pointers is None or self._pointers[0] is not self.bm25:
@@ -348,7 +357,8 @@ class HybridRetriever:
         fused = reciprocal_rank_fusion(rankings, k=depth, rrf_k=self.rrf_k)
         idf = {t: max(self.bm25.idf(t), 0.1) for t in terms.tokens if t not in QUESTION_WORDS}
         tokens_of = self.query_tokens_in(terms)
-        ranked = rerank(fused, idf, terms.stand_ins, tokens_of, blend=self.weights.rerank)
+        ranked = rerank(fused, idf, terms.stand_ins, tokens_of, blend=self.weights.rerank,
+                        decided=self._decision_flags())  # fmt: skip
         return newest_first_among_best(ranked)[:k] if newest else ranked[:k]
 
 

@@ -21,6 +21,29 @@ DECIDED = re.compile(
     re.I,
 )
 DECISION_BONUS = 0.05  # times coverage, on the 0..1 re-ranked scale: breaks near-ties
+DECISIONS_REMEMBERED = 65536  # chunk ids whose flag a `DecisionFlags` keeps
+
+
+def records_decision(chunk: Chunk) -> bool:
+    return DECIDED.search(chunk.text) is not None
+
+
+class DecisionFlags:
+    """`records_decision`, remembered by chunk id. Running the regex over the 40 candidates of
+    every query was half of the re-ranking's time (bench/results/speed_notes.md); a chunk id
+    names one text (source, file hash, position), and the same chunks come back query after
+    query. One instance per index: a new snapshot starts with a new one."""
+
+    def __init__(self) -> None:
+        self._flags: dict[str, bool] = {}
+
+    def __call__(self, chunk: Chunk) -> bool:
+        flag = self._flags.get(chunk.id)
+        if flag is None:
+            if len(self._flags) >= DECISIONS_REMEMBERED:
+                self._flags.clear()
+            flag = self._flags[chunk.id] = records_decision(chunk)
+        return flag
 
 
 def coverage(
@@ -45,16 +68,18 @@ def rerank(
     tokens_of: Callable[[Chunk], set[str]],
     *,
     blend: float,
+    decided: Callable[[Chunk], bool] = records_decision,
 ) -> list[SearchHit]:
     """Hits re-ordered by (1 - blend) * normalised fused score + blend * coverage, a chunk
-    that records a decision a little ahead of one that only lists the same item."""
+    that records a decision (`decided`, e.g. a `DecisionFlags`) a little ahead of one that
+    only lists the same item."""
     if not hits or blend <= 0:
         return list(hits)
     top = max(h.score for h in hits) or 1.0
     scored = []
     for hit in hits:
         cover = coverage(tokens_of(hit.chunk), weights, stand_ins)
-        decided = DECISION_BONUS * cover if DECIDED.search(hit.chunk.text) else 0.0
-        scored.append(((1 - blend) * hit.score / top + blend * cover + decided, hit))
+        bonus = DECISION_BONUS * cover if decided(hit.chunk) else 0.0
+        scored.append(((1 - blend) * hit.score / top + blend * cover + bonus, hit))
     scored.sort(key=lambda pair: -pair[0])
     return [SearchHit(chunk=h.chunk, score=round(s, 6)) for s, h in scored]

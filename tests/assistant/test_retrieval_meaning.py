@@ -20,7 +20,7 @@ from assistant.retrieval.pointers import (
     meeting_number,
     points_at,
 )
-from assistant.retrieval.rerank import coverage, rerank
+from assistant.retrieval.rerank import DecisionFlags, coverage, records_decision, rerank
 from assistant.retrieval.translate import (
     Lexicon,
     clean_gloss,
@@ -28,7 +28,7 @@ from assistant.retrieval.translate import (
     parse_cedict,
 )
 from assistant.tokenize import TextTokenizer
-from ingest.model import SearchHit
+from ingest.model import Chunk, SearchHit
 from ingest.store import InMemoryStore
 from tests.assistant.conftest import NgramEmbedder, make_chunk
 
@@ -197,6 +197,29 @@ def test_status_questions_are_recognised() -> None:
     assert not is_status_question("谁负责割接？")
 
 
+def test_stateful_and_stateless_ask_for_no_status() -> None:
+    assert not is_status_question("哪个提案让有状态副本集创建的持久卷声明可以被自动删除？")
+    assert not is_status_question("无状态服务怎么扩容？")
+    assert not is_status_question("How do stateful sets keep their volumes?")
+    # a status word beside them still counts
+    assert is_status_question("有状态副本集的迁移目前进度怎么样？")
+    assert is_status_question("What is the status of the stateless gateway?")
+
+
+def test_a_stateful_question_is_not_ranked_newest_first(tokenizer: TextTokenizer) -> None:
+    old = make_chunk("提案：有状态副本集删除后自动删除持久卷声明。", "k8s/old.md",
+                     date="2023-01-05")  # fmt: skip
+    new = make_chunk("有状态副本集 持久卷 例行同步，无结论。", "k8s/new.md",
+                     date="2024-06-01")  # fmt: skip
+    store = InMemoryStore()
+    store.add([old, new], NgramEmbedder().embed_batch([old.text, new.text]))
+    r = HybridRetriever(store=store, embedder=NgramEmbedder(),
+                        bm25=BM25Index.build([old, new], tokenizer, generation=1),
+                        tokenizer=tokenizer, glossary=Glossary([]), lexicon=Lexicon())  # fmt: skip
+    hits = r.search("哪个提案让有状态副本集自动删除持久卷声明？", k=2)
+    assert hits[0].chunk.source == "k8s/old.md"
+
+
 # -- re-ranking ----------------------------------------------------------------------------------
 
 
@@ -206,7 +229,7 @@ def test_rerank_prefers_the_passage_covering_every_concept() -> None:
     hits = [SearchHit(one_word, 1.0), SearchHit(every, 0.8)]
     weights = {"cluster": 1.0, "upgrade": 1.0, "quota": 1.0}
 
-    def tokens_of(chunk: object) -> set[str]:
+    def tokens_of(chunk: Chunk) -> set[str]:
         return set(chunk.text.split())
 
     assert [h.chunk.source for h in rerank(hits, weights, {}, tokens_of, blend=0.8)] == [
@@ -235,6 +258,47 @@ def test_the_meeting_that_decided_an_item_ranks_above_those_that_listed_it(
                         bm25=BM25Index.build(chunks, tokenizer, generation=1),
                         tokenizer=tokenizer, glossary=Glossary([]), lexicon=Lexicon())  # fmt: skip
     assert r.search("LLVM 多版本方案评审", k=4)[0].chunk.source == "tc/12-04.md"
+
+
+def test_decision_flags_are_read_once_per_chunk_and_rank_as_before(
+    tokenizer: TextTokenizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.retrieval import rerank as rerank_module
+
+    chunks = [
+        make_chunk(text, f"tc/{n}.md", date=f"2024-0{n + 1}-01", index=n)
+        for n, text in enumerate([
+            "议题：LLVM 多版本方案评审，本次未讨论。",
+            "议题：LLVM 多版本方案评审。结论：同意继续推进。",
+            "The TSC agreed to ship LLVM 18 in the LTS.", "LLVM 18 was listed for the LTS.",
+            "决定：LTS 不含 LLVM 18。", "LLVM packaging notes, still open.",
+        ])
+    ]  # fmt: skip
+    store = InMemoryStore()
+    store.add(chunks, NgramEmbedder().embed_batch([c.text for c in chunks]))
+    r = HybridRetriever(store=store, embedder=NgramEmbedder(),
+                        bm25=BM25Index.build(chunks, tokenizer, generation=1),
+                        tokenizer=tokenizer, glossary=Glossary([]), lexicon=Lexicon())  # fmt: skip
+    queries = ["LLVM 多版本方案评审", "LLVM 18 LTS", "was LLVM 18 agreed for the LTS?", "LLVM"]
+    uncached = HybridRetriever(store=store, embedder=NgramEmbedder(), bm25=r.bm25,
+                               tokenizer=tokenizer, glossary=Glossary([]),
+                               lexicon=Lexicon())  # fmt: skip
+    monkeypatch.setattr(uncached, "_decision_flags", lambda: records_decision)
+    calls: list[str] = []
+
+    def counted(chunk: object) -> bool:
+        calls.append(chunk.id)  # type: ignore[attr-defined]
+        return records_decision(chunk)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rerank_module, "records_decision", counted)
+    for _ in range(2):
+        for q in queries:
+            assert [(h.chunk.id, h.score) for h in r.search(q, k=6)] == [
+                (h.chunk.id, h.score) for h in uncached.search(q, k=6)
+            ]
+    assert calls and len(calls) == len(set(calls))  # each chunk's flag computed once
+    flags = DecisionFlags()
+    assert [flags(c) for c in chunks] == [i in (1, 2, 4) for i in range(6)]
 
 
 def test_the_glossary_bridges_governance_words_both_ways() -> None:
