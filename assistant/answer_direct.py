@@ -283,12 +283,7 @@ _PLACE = re.compile(
 
 
 # "有状态副本集" is a StatefulSet, "无状态" stateless: the 状态 in them asks for no status
-_NOT_STATUS = re.compile(r"有状态|无状态|\bstateful\b|\bstateless\b", re.I)
-
-
-def is_status_question(question: str) -> bool:
-    """进度, SPI, 当前, latest, now ...: the newest dated document answers it."""
-    return pointers.is_status_question(_NOT_STATUS.sub(" ", question))
+is_status_question = pointers.is_status_question  # one definition, shared with search
 
 
 def wants(question: str) -> Wants:
