@@ -26,18 +26,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.glossary import Glossary, load_default_glossary
+from assistant.quick_ingest import SNAPSHOT_DIR as SNAPSHOT_DIR  # re-exported
+from assistant.quick_ingest import pointer_is_current
+from assistant.quick_ingest import snapshot_folder as snapshot_folder  # re-exported
+from assistant.quick_ingest import workspace_tokenizer as workspace_tokenizer  # re-exported
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.index import (
     BM25Index,
     VectorSource,
     chunk_ids,
     chunk_matches,
-    published_pointer,
     published_version,
     saved_tokens,
 )
-from assistant.tokenize import TextTokenizer, default_tokenizer, user_cache_dir
+from assistant.tokenize import TextTokenizer
 from ingest.errors import NoIndexError, WorkspaceBusyError
 from ingest.lock import WorkspaceLock, writer_pid
 from ingest.manifest import OK, DocumentRecord
@@ -50,26 +52,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SNAPSHOT_DIR = "bm25"
 # A workspace that cannot be written: the reader builds in memory and saves nothing.
 _READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 def no_index_message(settings: Settings) -> str:
     return f"No index in {settings.workspace} — run `pmassist ingest data/samples` first."
-
-
-def snapshot_folder(settings: Settings) -> Path:
-    return Path(settings.workspace) / SNAPSHOT_DIR
-
-
-def workspace_tokenizer(settings: Settings) -> tuple[TextTokenizer, Glossary]:
-    """The tokenizer every snapshot of this workspace is built and queried with (its
-    fingerprint is recorded in the snapshot), and the glossary whose words it knows."""
-    tokenizer = default_tokenizer(user_cache_dir(Path(settings.workspace) / "cache"))
-    glossary = load_default_glossary()
-    tokenizer.add_words(glossary.chinese_forms)
-    return tokenizer, glossary
 
 
 # -- the writer's side -----------------------------------------------------------------------
@@ -79,15 +67,8 @@ def snapshot_is_current(index: Index, tokenizer: TextTokenizer) -> bool:
     """Whether the published snapshot already is the manifest's generation, made by this
     tokenizer (and embedder): then an ingest that changed nothing publishes nothing, without
     loading the snapshot (half a second at 58,843 chunks)."""
-    pointer = published_pointer(snapshot_folder(index.settings))
-    if pointer is None:
-        return False
-    embedder = index.embedder.id if index.settings.chroma_url is None else None
-    return (
-        pointer.get("generation") == index.manifest.generation()
-        and pointer.get("tokenizer") == tokenizer.fingerprint
-        and (embedder is None or pointer.get("embedder") == embedder)
-    )
+    generation = index.manifest.generation()
+    return pointer_is_current(index.settings, generation, tokenizer, index.embedder.id)
 
 
 def publish_snapshot(index: Index, tokenizer: TextTokenizer, *, save: bool = True) -> BM25Index:
