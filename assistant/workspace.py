@@ -49,7 +49,7 @@ from assistant.record.workspace import (
 )
 from assistant.reports import PORTFOLIO, BatchResult, ReportProgress, batch_report, report_path
 from assistant.retrieval import HybridRetriever, LiveRetriever, no_index_message
-from assistant.retrieval.live import publish_search_snapshot
+from assistant.retrieval.live import RunChunks, publish_search_snapshot
 from assistant.settings import Settings
 from ingest.errors import NoIndexError
 from ingest.loaders import SUPPORTED_SUFFIXES
@@ -288,12 +288,13 @@ class Workspace:
         the workspace longer than `wait` seconds."""
         with WorkspaceLock(self.settings.workspace, wait=wait):
             index = self.index(create=True)
+            written = RunChunks()  # handed to the publish: not read back from the store
             report = ingest_paths(
                 list(paths), project=project, store=index.store, embedder=index.embedder,
                 manifest=index.manifest, config=config or ingest_config(self.settings),
-                progress=progress,
+                progress=progress, written=written,
             )  # fmt: skip
-            publish_search_snapshot(index)  # before the lock goes: no reader builds it
+            publish_search_snapshot(index, written)  # before the lock goes: no reader builds it
             return report
 
     def upload_root(self) -> Path:

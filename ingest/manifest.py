@@ -126,6 +126,10 @@ class Manifest:
         """Increases whenever chunks are added or removed (before and after the store write)."""
         return int(self._meta("generation") or 0)
 
+    def embedder(self) -> str | None:
+        """The id of the embedder the index was built with (None before the first ingest)."""
+        return self._meta("embedder")
+
     def check_embedder(self, embedder_id: str, hint: str) -> None:
         """Record the embedder on first use; refuse a different one afterwards."""
         with self._transaction() as db:

@@ -20,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Protocol
 
@@ -46,9 +46,12 @@ from ingest.files import (
 from ingest.files import chunk_id as chunk_id  # re-exported: ids are part of the pipeline's API
 from ingest.loaders import LoadedDocument, LoadLimits
 from ingest.manifest import FAILED, OK, DocumentRecord, Manifest
+from ingest.model import Chunk
 from ingest.ports import Embedder, IndexStore, VectorStore
 from ingest.reader_process import ReaderThread
 from ingest.recovery import crash_point, recover
+from ingest.report import IngestProgress as IngestProgress  # re-exported
+from ingest.report import IngestReport as IngestReport  # re-exported
 
 log = logging.getLogger(__name__)
 
@@ -77,51 +80,6 @@ class IngestConfig:
     rebuild_hint: str = "delete the workspace's chroma folder, then ingest again"
 
 
-class IngestProgress(Protocol):
-    """What the CLI's progress bar needs; ingest never draws anything itself."""
-
-    def start(self, total: int) -> None: ...
-
-    def advance(self, source: str) -> None: ...
-
-
-@dataclass(slots=True)
-class IngestReport:
-    """What one run did; `to_dict()` is the `ingest --json` document of CONTRACT.md.
-
-    `chunks` counts the chunks written by this run (0 when nothing changed); a file listed in
-    `failed` has no chunks in the index, even if an older version of it had.
-    """
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    chunks: int = 0  # chunks written by this run
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
-    seconds: float = 0.0
-    files: int = 0  # files considered (not in the JSON)
-    missing_paths: int = 0
-
-    @property
-    def nothing_read(self) -> bool:
-        """True when there were files and all failed, or when no given path exists."""
-        failed_files = len(self.failed) - self.missing_paths
-        all_missing = self.files == 0 and self.missing_paths > 0
-        return all_missing or (self.files > 0 and failed_files >= self.files)
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "deleted": self.deleted,
-            "chunks": self.chunks,
-            "failed": [{"source": s, "error": e} for s, e in self.failed],
-            "seconds": round(self.seconds, 3),
-        }
-
-
 def ingest_paths(
     paths: Sequence[Path],
     *,
@@ -131,8 +89,13 @@ def ingest_paths(
     manifest: Manifest,
     config: IngestConfig | None = None,
     progress: IngestProgress | None = None,
+    written: WrittenChunks | None = None,
 ) -> IngestReport:
-    """Ingest files and folders (recursively). The caller holds the workspace lock."""
+    """Ingest files and folders (recursively). The caller holds the workspace lock.
+
+    `written`, when given, receives every batch of chunks with their vectors once the store
+    has them (before the manifest says so): what a derived index needs from this run,
+    without reading it back from the store."""
     config = config or IngestConfig()
     started = time.monotonic()
     report = IngestReport()
@@ -154,7 +117,7 @@ def ingest_paths(
     report.files = sum(len(s.files) for s in scans)
     if progress:
         progress.start(report.files)
-    writer = _BatchWriter(store, embedder, manifest, config, report)
+    writer = _BatchWriter(store, embedder, manifest, config, report, written)
     with ReaderThread() as reader:
         run = _Run(project, manifest, config, writer, reader, progress, embedder)
         try:
@@ -352,6 +315,12 @@ class _WorkerAhead:
             self._held += job.base.size
 
 
+class WrittenChunks(Protocol):
+    """Told of every batch of chunks (and their vectors, row i for chunk i) the store got."""
+
+    def __call__(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None: ...
+
+
 class _BatchWriter:
     """Collects processed files and writes them to store and manifest in large batches."""
 
@@ -362,9 +331,11 @@ class _BatchWriter:
         manifest: Manifest,
         config: IngestConfig,
         report: IngestReport,
+        written: WrittenChunks | None = None,
     ) -> None:
         self.store, self.embedder, self.manifest = store, embedder, manifest
         self.config, self.report = config, report
+        self.written = written
         self._pending: list[FileResult] = []
         self._chunk_count = 0
 
@@ -405,9 +376,12 @@ class _BatchWriter:
             for start in range(0, len(chunks), self.config.write_batch):
                 part = chunks[start : start + self.config.write_batch]
                 if vectors is not None:
-                    write(part, vectors[start : start + len(part)])
+                    part_vectors = vectors[start : start + len(part)]
                 else:
-                    write(part, embed_chunks(part, self.embedder, self.config.embed_batch))
+                    part_vectors = embed_chunks(part, self.embedder, self.config.embed_batch)
+                write(part, part_vectors)
+                if self.written is not None:
+                    self.written(part, part_vectors)
                 crash_point("written")
         self.manifest.save((r.record for r in batch), chunks_changed=touches_store)
         crash_point("saved")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -19,9 +20,11 @@ from assistant.cli.common import (
     stderr,
     user_errors,
 )
+from assistant.quick_ingest import unchanged_ingest
+from ingest.report import IngestReport
 
 if TYPE_CHECKING:
-    from ingest.pipeline import IngestReport
+    from assistant.settings import Settings
 
 
 @app.command()
@@ -45,24 +48,44 @@ def ingest(
     Re-running is incremental: unchanged files are skipped, changed files replace their
     chunks and files gone from a folder lose theirs.
     """
-    from assistant.factory import ingest_config  # numpy and the pipeline: only for ingest
-    from assistant.workspace import Workspace
-
     configure_logging()
     settings = load_settings(workspace)
-    config = replace(ingest_config(settings), write_batch=batch)
-    with (
-        user_errors(),
-        progress_bar("ingest", quiet=json_output) as progress,
-        Workspace(settings) as ws,
-    ):
-        report = ws.ingest(paths, project=project, progress=progress, wait=wait, config=config)
+    started = time.monotonic()
+    with user_errors():
+        report = unchanged_ingest(settings, paths, wait=wait)
+    if report is None:
+        waited = time.monotonic() - started
+        report = _full_ingest(settings, paths, project, max(0.0, wait - waited), batch,
+                              quiet=json_output)  # fmt: skip
     if json_output:
         emit_json(report.to_dict())
     else:
         _print_summary(report)
     if report.nothing_read:
         raise typer.Exit(2)
+
+
+def _full_ingest(
+    settings: Settings,
+    paths: list[Path],
+    project: str | None,
+    wait: float,
+    batch: int,
+    *,
+    quiet: bool,
+) -> IngestReport:
+    # Deferred on purpose: the workspace service (drafts, python-docx, the record), numpy, the
+    # pipeline and Chroma cost about half a second, which an unchanged folder never needs.
+    from assistant.factory import ingest_config
+    from assistant.workspace import Workspace
+
+    config = replace(ingest_config(settings), write_batch=batch)
+    with (
+        user_errors(),
+        progress_bar("ingest", quiet=quiet) as progress,
+        Workspace(settings) as ws,
+    ):
+        return ws.ingest(paths, project=project, progress=progress, wait=wait, config=config)
 
 
 def _print_summary(report: IngestReport) -> None:

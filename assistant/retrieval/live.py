@@ -26,18 +26,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.glossary import Glossary, load_default_glossary
+from assistant.quick_ingest import SNAPSHOT_DIR as SNAPSHOT_DIR  # re-exported
+from assistant.quick_ingest import pointer_is_current
+from assistant.quick_ingest import snapshot_folder as snapshot_folder  # re-exported
+from assistant.quick_ingest import workspace_tokenizer as workspace_tokenizer  # re-exported
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.index import (
     BM25Index,
     VectorSource,
     chunk_ids,
     chunk_matches,
-    published_pointer,
     published_version,
     saved_tokens,
 )
-from assistant.tokenize import TextTokenizer, default_tokenizer, user_cache_dir
+from assistant.tokenize import TextTokenizer
 from ingest.errors import NoIndexError, WorkspaceBusyError
 from ingest.lock import WorkspaceLock, writer_pid
 from ingest.manifest import OK, DocumentRecord
@@ -50,26 +52,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SNAPSHOT_DIR = "bm25"
 # A workspace that cannot be written: the reader builds in memory and saves nothing.
 _READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 def no_index_message(settings: Settings) -> str:
     return f"No index in {settings.workspace} — run `pmassist ingest data/samples` first."
-
-
-def snapshot_folder(settings: Settings) -> Path:
-    return Path(settings.workspace) / SNAPSHOT_DIR
-
-
-def workspace_tokenizer(settings: Settings) -> tuple[TextTokenizer, Glossary]:
-    """The tokenizer every snapshot of this workspace is built and queried with (its
-    fingerprint is recorded in the snapshot), and the glossary whose words it knows."""
-    tokenizer = default_tokenizer(user_cache_dir(Path(settings.workspace) / "cache"))
-    glossary = load_default_glossary()
-    tokenizer.add_words(glossary.chinese_forms)
-    return tokenizer, glossary
 
 
 # -- the writer's side -----------------------------------------------------------------------
@@ -79,24 +67,25 @@ def snapshot_is_current(index: Index, tokenizer: TextTokenizer) -> bool:
     """Whether the published snapshot already is the manifest's generation, made by this
     tokenizer (and embedder): then an ingest that changed nothing publishes nothing, without
     loading the snapshot (half a second at 58,843 chunks)."""
-    pointer = published_pointer(snapshot_folder(index.settings))
-    if pointer is None:
-        return False
-    embedder = index.embedder.id if index.settings.chroma_url is None else None
-    return (
-        pointer.get("generation") == index.manifest.generation()
-        and pointer.get("tokenizer") == tokenizer.fingerprint
-        and (embedder is None or pointer.get("embedder") == embedder)
-    )
+    generation = index.manifest.generation()
+    return pointer_is_current(index.settings, generation, tokenizer, index.embedder.id)
 
 
-def publish_snapshot(index: Index, tokenizer: TextTokenizer, *, save: bool = True) -> BM25Index:
+def publish_snapshot(
+    index: Index,
+    tokenizer: TextTokenizer,
+    *,
+    save: bool = True,
+    written: RunChunks | None = None,
+) -> BM25Index:
     """Bring the search snapshot in step with the manifest and the store, and publish it.
 
     The caller holds the workspace's write lock. Incremental: documents unchanged since the
-    published version keep their chunks, vectors and tokens; only the others are read from the
-    store. Only chunks of documents the manifest has as `ok` (same file hash) are taken, so a
-    document left half-written by a crashed run is never searchable.
+    published version keep their chunks, vectors and tokens; those the ingest run that just
+    ended wrote come from `written` (what the pipeline handed the store); only the others are
+    read from the store. Only chunks of documents the manifest has as `ok` (same file hash,
+    all of them) are taken, so a document left half-written by a crashed run is never
+    searchable.
     """
     folder = snapshot_folder(index.settings)
     with_vectors = index.settings.chroma_url is None
@@ -109,7 +98,7 @@ def publish_snapshot(index: Index, tokenizer: TextTokenizer, *, save: bool = Tru
     expected = {
         (r.root, r.source): r for r in index.manifest.records().values() if r.status == OK
     }
-    chunks, vectors = _current_chunks(index.store, previous, expected, with_vectors)
+    chunks, vectors = _current_chunks(index.store, previous, expected, with_vectors, written)
     tokens = saved_tokens(folder, tokenizer.fingerprint)
     built = BM25Index.build(chunks, tokenizer, generation, tokens)
     if vectors is not None and len(chunks):
@@ -119,31 +108,101 @@ def publish_snapshot(index: Index, tokenizer: TextTokenizer, *, save: bool = Tru
     return built
 
 
+class RunChunks:
+    """The chunks (and vectors) one ingest run wrote to the store, kept by the run
+    (`ingest_paths(written=...)`) so that the snapshot published after it need not read them
+    back: on a first ingest that was every chunk of the index."""
+
+    def __init__(self) -> None:
+        self._batches: list[tuple[Sequence[Chunk], np.ndarray]] = []
+        # document -> chunk id -> (batch, row): a chunk written again replaces its older row
+        self._rows: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
+
+    def __call__(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        batch = len(self._batches)
+        self._batches.append((chunks, vectors))
+        for row, chunk in enumerate(chunks):
+            self._rows.setdefault((chunk.root, chunk.source), {})[chunk.id] = (batch, row)
+
+    def take(
+        self,
+        documents: Sequence[tuple[str, str]],
+        expected: dict[tuple[str, str], DocumentRecord],
+        with_vectors: bool,
+    ) -> tuple[list[Chunk], np.ndarray | None, set[tuple[str, str]]]:
+        """The chunks of those `documents` this run wrote completely, in the content the
+        manifest has (file hash, chunk count), their vectors, and which documents they are."""
+        where: list[tuple[int, int]] = []
+        taken: set[tuple[str, str]] = set()
+        for key in documents:
+            record = expected[key]
+            rows = [(b, r) for b, r in self._rows.get(key, {}).values()
+                    if self._batches[b][0][r].file_hash == record.file_hash]  # fmt: skip
+            if rows and len(rows) == record.chunks:
+                rows.sort(key=lambda at: self._batches[at[0]][0][at[1]].chunk_index)
+                where += rows
+                taken.add(key)
+        chunks = [self._batches[b][0][r] for b, r in where]
+        if not with_vectors:
+            return chunks, None, taken
+        vectors = (
+            np.stack([self._batches[b][1][r] for b, r in where]).astype(np.float32, copy=False)
+            if where
+            else None
+        )
+        return chunks, vectors, taken
+
+
 def _current_chunks(
     store: IndexStore,
     previous: BM25Index | None,
     expected: dict[tuple[str, str], DocumentRecord],
     with_vectors: bool,
+    written: RunChunks | None = None,
 ) -> tuple[list[Chunk], np.ndarray | None]:
+    """Every chunk the manifest accounts for: from the previous snapshot, then from what
+    this run wrote, then from the store."""
     kept = _unchanged_rows(previous, expected)
-    if previous is None:
-        return _accounted(*store.read_chunks(None, vectors=with_vectors), expected)
-    kept_documents = {(previous.chunks[i].root, previous.chunks[i].source) for i in kept}
-    missing = [key for key, r in expected.items() if r.chunks and key not in kept_documents]
-    if len(missing) * 2 > len(expected):  # mostly new: one scan is cheaper than many filters
-        return _accounted(*store.read_chunks(None, vectors=with_vectors), expected)
+    kept_documents = {(previous.chunks[i].root, previous.chunks[i].source)
+                      for i in kept} if previous is not None else set()  # fmt: skip
+    wanted = [key for key, r in expected.items() if r.chunks and key not in kept_documents]
     fresh: list[Chunk] = []
     fresh_vectors = None
-    if missing:
-        fresh, fresh_vectors = store.read_chunks(missing, vectors=with_vectors)
-    fresh, fresh_vectors = _accounted(fresh, fresh_vectors, expected)
-    chunks = [previous.chunks[i] for i in kept] + fresh
-    if not with_vectors or previous.vectors is None:
+    taken: set[tuple[str, str]] = set()
+    if written is not None:
+        fresh, fresh_vectors, taken = written.take(wanted, expected, with_vectors)
+    missing = [key for key in wanted if key not in taken]
+    stored, stored_vectors = _from_store(store, missing, expected, with_vectors)
+    kept_chunks = [previous.chunks[i] for i in kept] if previous is not None else []
+    chunks = kept_chunks + fresh + stored
+    parts: list[np.ndarray] = []
+    if kept and previous is not None:
+        if previous.vectors is None:
+            return chunks, None
+        parts.append(previous.vectors[kept])
+    if not with_vectors:
         return chunks, None
-    parts = [previous.vectors[kept]]
-    if fresh_vectors is not None and len(fresh):
-        parts.append(fresh_vectors)
+    parts += [v for v in (fresh_vectors, stored_vectors) if v is not None and len(v)]
+    if not parts:
+        return chunks, None
     return chunks, np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
+
+
+def _from_store(
+    store: IndexStore,
+    documents: list[tuple[str, str]],
+    expected: dict[tuple[str, str], DocumentRecord],
+    with_vectors: bool,
+) -> tuple[list[Chunk], np.ndarray | None]:
+    """The accounted chunks of `documents` as the store has them."""
+    if not documents:
+        return [], None
+    if len(documents) * 2 <= len(expected):
+        return _accounted(*store.read_chunks(documents, vectors=with_vectors), expected)
+    # Mostly everything: one scan is cheaper than many filters; only `documents` are kept.
+    wanted = set(documents)
+    only = {key: r for key, r in expected.items() if key in wanted}
+    return _accounted(*store.read_chunks(None, vectors=with_vectors), only)
 
 
 def _unchanged_rows(
@@ -398,11 +457,11 @@ def stored_vectors(store: IndexStore, embedder_id: str) -> VectorSource:
     return read
 
 
-def publish_search_snapshot(index: Index) -> None:
+def publish_search_snapshot(index: Index, written: RunChunks | None = None) -> None:
     """After a change to the index, under the write lock: publish the search snapshot readers
     answer from (BM25, chunks, vectors), so no reader builds it and none reads ids this run
     removed. Every door that changes the index calls it (through the workspace service)
-    before releasing the lock."""
+    before releasing the lock; an ingest passes what it wrote (`RunChunks`)."""
     tokenizer = workspace_tokenizer(index.settings)[0]
     if not snapshot_is_current(index, tokenizer):
-        publish_snapshot(index, tokenizer)
+        publish_snapshot(index, tokenizer, written=written)

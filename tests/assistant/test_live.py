@@ -18,10 +18,17 @@ from chromadb.errors import InternalError
 from assistant.factory import open_index
 from assistant.retrieval import BM25Index, LiveRetriever
 from assistant.retrieval import index as bm25_index
-from assistant.retrieval.live import SnapshotSearch, snapshot_folder, workspace_tokenizer
+from assistant.retrieval.live import (
+    RunChunks,
+    SnapshotSearch,
+    publish_snapshot,
+    snapshot_folder,
+    workspace_tokenizer,
+)
 from assistant.settings import Settings
 from assistant.workspace import ingest_into_workspace
 from ingest.lock import WorkspaceLock, writer_pid
+from ingest.manifest import DocumentRecord
 from ingest.model import Chunk, SearchFilter, SearchHit
 
 MINUTES = "# 周例会\n\n消息队列选用 RocketMQ，负责人：张伟。\n"
@@ -113,11 +120,8 @@ def test_while_a_writer_holds_the_workspace_the_reader_answers_from_the_publishe
         index.close()
 
 
-def test_publishing_reads_only_the_changed_documents_from_the_store(
-    workspace: tuple, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    settings, corpus = workspace
-    write(corpus, {"a/srs.md": SRS + "\n备份保留 30 天。\n"})
+def spy_store_reads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The documents every ChromaStore.read_chunks call asks for (None: all)."""
     from ingest.store import ChromaStore
 
     asked: list[object] = []
@@ -128,8 +132,19 @@ def test_publishing_reads_only_the_changed_documents_from_the_store(
         return real(self, documents, vectors=vectors)  # type: ignore[arg-type]
 
     monkeypatch.setattr(ChromaStore, "read_chunks", spy)
+    return asked
+
+
+def test_publishing_reads_nothing_back_from_the_store(
+    workspace: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unchanged documents come from the previous snapshot, the changed one from what the
+    run wrote (RunChunks): the store is not read at all."""
+    settings, corpus = workspace
+    write(corpus, {"a/srs.md": SRS + "\n备份保留 30 天。\n"})
+    asked = spy_store_reads(monkeypatch)
     ingest_into_workspace(settings, [corpus])
-    assert asked == [[(str(corpus.resolve()), "a/srs.md")]]
+    assert asked == []
     index = open_index(settings, read_only=True)
     try:
         live = LiveRetriever(settings, index)
@@ -145,6 +160,63 @@ def test_publishing_reads_only_the_changed_documents_from_the_store(
             assert np.allclose(snapshot.vectors[i], vectors[row[chunk.id]], atol=1e-3)
     finally:
         index.close()
+
+
+def test_a_first_ingest_publishes_what_it_wrote_as_the_store_has_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = write(tmp_path / "docs", {"a/minutes.md": MINUTES * 40, "a/srs.md": SRS,
+                                       "b/outage.md": OUTAGE})  # fmt: skip
+    settings = settings_for(tmp_path / "ws")
+    asked = spy_store_reads(monkeypatch)
+    ingest_into_workspace(settings, [corpus])
+    assert asked == []  # nothing read back
+    monkeypatch.undo()
+    # Moved aside, so that publishing again has no previous version and reads the store.
+    snapshot_folder(settings).rename(tmp_path / "published")
+    published = BM25Index.load(tmp_path / "published")
+    assert published is not None and published.vectors is not None
+    index = open_index(settings, read_only=True)
+    try:
+        tokenizer = workspace_tokenizer(settings)[0]
+        asked = spy_store_reads(monkeypatch)
+        from_store = publish_snapshot(index, tokenizer, save=False)
+        assert asked == [None]
+        # same chunks (every field), same vectors, same BM25 scores as a publish from the store
+        assert sorted(published.chunks, key=lambda c: c.id) == sorted(
+            from_store.chunks, key=lambda c: c.id
+        )
+        assert from_store.vectors is not None
+        row = {c.id: i for i, c in enumerate(from_store.chunks)}
+        order = [row[c.id] for c in published.chunks]
+        assert np.allclose(published.vectors, from_store.vectors[order], atol=1e-6)
+        query = workspace_tokenizer(settings)[0].tokens("消息队列负责人 quokka gateway")
+        assert np.allclose(published.scores(query), from_store.scores(query)[order])
+    finally:
+        index.close()
+
+
+def test_run_chunks_takes_only_documents_written_whole_in_their_manifest_content() -> None:
+    def part(source: str, index: int, file_hash: str) -> Chunk:
+        return Chunk(f"{source}-{file_hash}-{index}", f"{source} {index}", source, "p", "other",
+                     None, None, "", index, file_hash, "/r")  # fmt: skip
+
+    written = RunChunks()
+    written([part("a.md", 0, "h1"), part("a.md", 1, "h1")], np.ones((2, 4), np.float32))
+    written([part("a.md", 0, "h2"), part("b.md", 1, "h1")], np.full((2, 4), 2, np.float32))
+    written([part("b.md", 0, "h1")], np.full((1, 4), 3, np.float32))
+    expected = {
+        ("/r", "a.md"): DocumentRecord("/r", "a.md", file_hash="h2", chunks=1),
+        ("/r", "b.md"): DocumentRecord("/r", "b.md", file_hash="h1", chunks=2),
+        ("/r", "c.md"): DocumentRecord("/r", "c.md", file_hash="h1", chunks=1),  # not written
+    }
+    chunks, vectors, taken = written.take(list(expected), expected, with_vectors=True)
+    assert [c.id for c in chunks] == ["a.md-h2-0", "b.md-h1-0", "b.md-h1-1"]  # file order
+    assert vectors is not None and vectors[:, 0].tolist() == [2, 3, 2]
+    assert taken == {("/r", "a.md"), ("/r", "b.md")}
+    # a document the manifest counts more chunks for (half written) is left to the store
+    short = expected | {("/r", "b.md"): DocumentRecord("/r", "b.md", file_hash="h1", chunks=3)}
+    assert written.take([("/r", "b.md")], short, with_vectors=False)[2] == set()
 
 
 def test_old_versions_stay_while_readers_may_load_them_then_go(
