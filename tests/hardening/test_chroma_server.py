@@ -77,6 +77,7 @@ def served_workspace(own_chroma_server: ChromaServer, tmp_path: Path) -> Path:
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.slow  # fault injection: stops and restarts a chroma server
 def test_a_session_survives_the_server_going_away_and_coming_back(
     own_chroma_server: ChromaServer, served_workspace: Path
 ) -> None:
@@ -97,6 +98,7 @@ def test_a_session_survives_the_server_going_away_and_coming_back(
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.slow  # fault injection: stops and restarts a chroma server
 def test_an_ingest_cut_off_by_the_server_is_repaired_when_it_returns(
     own_chroma_server: ChromaServer, served_workspace: Path, tmp_path: Path
 ) -> None:
@@ -121,6 +123,7 @@ def test_an_ingest_cut_off_by_the_server_is_repaired_when_it_returns(
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.slow  # fault injection: stops and restarts a chroma server
 def test_cli_says_clearly_that_the_server_is_down(
     own_chroma_server: ChromaServer, served_workspace: Path
 ) -> None:
@@ -132,6 +135,7 @@ def test_cli_says_clearly_that_the_server_is_down(
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.slow  # fault injection: stops and restarts a chroma server
 def test_services_and_api_report_the_server_down_as_a_user_error(
     own_chroma_server: ChromaServer, served_workspace: Path
 ) -> None:

@@ -72,6 +72,7 @@ def test_target_encoded_drivers_equal_the_definition(client_model: RiskModel) ->
     assert np.count_nonzero(x_effects[:, client]) >= 5  # the client moves the probability
 
 
+@pytest.mark.slow  # a grid of boosting trainings: seconds on 2 cores
 def test_boosting_parameters_are_tuned_on_the_inner_split_of_timed_data() -> None:
     frame = client_frame(rows=2100).assign(
         opened=pd.date_range("2020-01-01", periods=2100, freq="D").astype(str)

@@ -95,6 +95,7 @@ def test_a_mixed_batch_keeps_input_order_and_each_rows_model(
     assert loaded.score_records([row])[0]["stage"] == "checkpoint"
 
 
+@pytest.mark.slow  # a whole training (three candidates)
 def test_a_spec_without_checkpoint_columns_trains_one_model(portfolio: pd.DataFrame) -> None:
     spec = load_spec(None).model_copy(update={"checkpoint": []})
     model = train_risk_model(portfolio.iloc[:200], spec, data_sha256="x", cv_repeats=1)
@@ -113,6 +114,7 @@ def test_the_saved_card_has_both_models_and_loads_back(model_dir: Path) -> None:
     assert again.kickoff is not None and again.kickoff.is_kickoff
 
 
+@pytest.mark.slow  # a whole training (three candidates)
 def test_a_version_2_card_without_kickoff_still_loads(tmp_path: Path, portfolio) -> None:
     from ml.persist import save_model
 
