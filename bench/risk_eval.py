@@ -20,7 +20,7 @@
   #16's done criterion (AUC >= max - 0.005 and Brier <= min + 0.001, `meets_done_criterion`).
 - throughput: 100,000 generated portfolio projects through RiskModel.score_table (the `risk
   score` path: input checks, probabilities, levels, P50/P80, drivers and levers, as arrays)
-  vs the bare fitted pipelines' predict_proba on the same rows: 9 interleaved rounds, native
+  vs the bare fitted pipelines' predict_proba on the same rows: 15 interleaved rounds, native
   thread pools pinned to one thread for both, the median per-round ratio in CPU time and in
   wall time (see `throughput`); also with the contract's result dicts built, without P50/P80
   and without drivers, to show where the time goes.
@@ -587,7 +587,7 @@ def guards(datasets: Path, workdir: Path) -> dict[str, Any]:
     return result
 
 
-def throughput(workdir: Path, rows: int = 100_000, rounds: int = 9) -> dict[str, Any]:
+def throughput(workdir: Path, rows: int = 100_000, rounds: int = 15) -> dict[str, Any]:
     """Rows/s of the `risk score` path vs the bare fitted pipelines, interleaved, medians.
 
     bare = for every target, the fitted sklearn Pipeline (its ColumnTransformer + calibrated
