@@ -112,7 +112,9 @@ def test_lever_table_equals_the_straightforward_computation(targets: int) -> Non
         # a few distinct drops, so equal changes tie across pairs; some below MIN_DROP
         shift = {n: rng.choice([0.0, 0.002, 0.05, 0.1], 100) for n in names}
 
-        def rescore(feature: str, values: np.ndarray, at: np.ndarray) -> dict[str, np.ndarray]:
+        def rescore(
+            feature: str, values: np.ndarray, at: np.ndarray, now=now, shift=shift
+        ) -> dict[str, np.ndarray]:
             code = (len(feature) * 7 + np.nan_to_num(values) * 3 + at).astype(int) % 100
             return {n: now[n][at] - shift[n][code] for n in names}
 
