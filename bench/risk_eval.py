@@ -19,11 +19,15 @@
   same time-ordered split): LogisticRegression and HistGradientBoosting defaults, and issue
   #16's done criterion (AUC >= max - 0.005 and Brier <= min + 0.001, `meets_done_criterion`).
 - throughput: 100,000 generated portfolio projects through RiskModel.score_table (the `risk
-  score` path: input checks, probabilities, levels, P50/P80 and drivers, as arrays) vs the
-  bare fitted pipelines' predict_proba on the same rows (median of 7 interleaved rounds; see
-  `throughput` for exactly what each side runs); also with the contract's result dicts
-  built, without P50/P80 and without drivers, to show where the time goes.
+  score` path: input checks, probabilities, levels, P50/P80, drivers and levers, as arrays)
+  vs the bare fitted pipelines' predict_proba on the same rows: 15 interleaved rounds, native
+  thread pools pinned to one thread for both, the median per-round ratio in CPU time and in
+  wall time (see `throughput`); also with the contract's result dicts built, without P50/P80
+  and without drivers, to show where the time goes.
 Each spec TOML and CSV is written to a temp dir and trained with ml.service.train_to_dir.
+`--merge` keeps the evaluations of an existing --out file that this run skips:
+`bench/risk_eval.py DATASETS --merge --skip jira kitchenham landmark tsp sip guards` updates
+only the throughput block.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.jira_features import with_release_features  # noqa: E402
 from bench.jira_leaks import feature_sets, leak_evidence  # noqa: E402
+from ml.levers import card_levers  # noqa: E402
 from ml.persist import load_model  # noqa: E402
 from ml.service import train_to_dir  # noqa: E402
 from ml.synth import OUTCOME_COLUMNS, generate_portfolio  # noqa: E402
@@ -582,81 +587,98 @@ def guards(datasets: Path, workdir: Path) -> dict[str, Any]:
     return result
 
 
-def throughput(workdir: Path, rows: int = 100_000, rounds: int = 7) -> dict[str, Any]:
+def throughput(workdir: Path, rows: int = 100_000, rounds: int = 15) -> dict[str, Any]:
     """Rows/s of the `risk score` path vs the bare fitted pipelines, interleaved, medians.
 
     bare = for every target, the fitted sklearn Pipeline (its ColumnTransformer + calibrated
     classifier) `.predict_proba` on the same 100k rows as a DataFrame, summed over the targets
     (the probabilities `risk score` also computes, with nothing else): an array out.
     scored = RiskModel.score_table on the same DataFrame: input checks, probabilities, levels,
-    P50/P80 and the top drivers with their effects and targets, as arrays (ml.results).
-    Also measured: the same with the contract's result dicts built (`score_frame`, what the
-    CLI and the API serialise), without P50/P80, without drivers, and the JSON text of the
-    dicts. Each timer stops when the call returns; the results are released after it.
+    P50/P80, the top drivers with their effects and targets, and the levers, as arrays
+    (ml.results). Also measured: the same with the contract's result dicts built
+    (`score_frame`, what the CLI and the API serialise), without P50/P80, without drivers,
+    and the JSON text of the dicts.
+
+    Both sides run with every native thread pool (BLAS and OpenMP) pinned to one thread, and
+    each call is timed twice: wall time (perf_counter) and the process's CPU time
+    (process_time). On a shared machine other processes stretch the wall time of whichever
+    call they land on; they do not add to this process's CPU time. The headline ratios are
+    the median over rounds of bare/scored within a round, for CPU and for wall.
+    Each timer stops when the call returns; the results are released after it.
     """
     summary = train_to_dir(ROOT / "data" / "portfolio.csv", None, workdir / "portfolio-model")
     model = load_model(Path(summary["model_dir"]))
     projects = generate_portfolio(rows, seed=7).drop(columns=list(OUTCOME_COLUMNS))
     first = next(iter(model.estimators.values())).classifier
-
-    def bare_one_blas_thread() -> list:
-        with threadpool_limits(limits=1, user_api="blas"):
-            return [e.classifier.predict_proba(projects) for e in model.estimators.values()]
-
     work = {
         "bare": lambda: [e.classifier.predict_proba(projects) for e in model.estimators.values()],
-        "bare_one_blas_thread": bare_one_blas_thread,
         "bare_one_target": lambda: first.predict_proba(projects),
         "scored": lambda: model.score_table(projects),
         "no_quantiles": lambda: model.score_table(projects, quantiles=False),
         "no_drivers": lambda: model.score_table(projects, drivers=False),
         "with_dicts": lambda: model.score_frame(projects),
     }
-    load_before = os.getloadavg()
-    median = _median_interleaved(work, rounds)
-    load_after = os.getloadavg()
-    # Timed on their own, after the rest: while 100k result dicts (~800k objects) are alive,
-    # every garbage collection the other variants trigger walks them all, which measured up to
-    # twice the time of a whole score_table.
-    records = model.score_frame(projects)
-    median |= _median_interleaved(
-        {"json_text": lambda: json.dumps({"model": "m", "results": records}, ensure_ascii=False)},
-        rounds,
-    )
-    # score_table runs BLAS on one thread; the bare side gets the faster of its two settings.
-    bare = min(median["bare"], median["bare_one_blas_thread"])
+    with threadpool_limits(limits=1):
+        load_before = os.getloadavg()
+        timed = _interleaved(work, rounds)
+        load_after = os.getloadavg()
+        # Timed on their own, after the rest: while 100k result dicts (~800k objects) are
+        # alive, every garbage collection the other variants trigger walks them all, which
+        # measured up to twice the time of a whole score_table.
+        records = model.score_frame(projects)
+        timed |= _interleaved(
+            {
+                "json_text": lambda: json.dumps(
+                    {"model": "m", "results": records}, ensure_ascii=False
+                )
+            },
+            rounds,
+        )
 
-    def per_s(name: str) -> int:
-        return round(rows / median[name])
+    def per_s(name: str, clock: str = "wall") -> int:
+        return round(rows / float(np.median(timed[name][clock])))
 
-    def ratio(name: str) -> float:
-        return round(bare / median[name], 3)
+    def per_round(clock: str, name: str = "scored") -> list[float]:
+        """bare time / this variant's time, both from the same round."""
+        pairs = zip(timed["bare"][clock], timed[name][clock], strict=True)
+        return [round(bare / t, 3) for bare, t in pairs]
+
+    def ratio(name: str, clock: str) -> float:
+        return round(float(np.median(per_round(clock, name))), 3)
 
     result = {
         "rows": rows,
         "rounds": rounds,
         "models": {n: t.model for n, t in model.card.targets.items()},
         "top_drivers": model.top_drivers,
-        "bare_definition": "sum over targets of Pipeline.predict_proba(DataFrame of 100k rows), "
-        "the faster of default threads and one BLAS thread",
-        "scored_definition": "RiskModel.score_table: every number risk score reports, as arrays",
-        "bare_predict_proba_rows_per_s": round(rows / bare),
-        "bare_default_threads_rows_per_s": per_s("bare"),
-        "bare_one_blas_thread_rows_per_s": per_s("bare_one_blas_thread"),
+        "levers": [lever.feature for lever in card_levers(model.card)],
+        "threads": "BLAS and OpenMP pinned to 1 (threadpoolctl) for every variant",
+        "bare_definition": "sum over targets of Pipeline.predict_proba(DataFrame of 100k rows)",
+        "scored_definition": "RiskModel.score_table: every number risk score reports "
+        "(probabilities, levels, P50/P80, drivers, levers), as arrays",
+        "ratio_definition": "median over rounds of (bare time / scored time) in the same round",
+        "ratio_cpu": ratio("scored", "cpu"),
+        "ratio_wall": ratio("scored", "wall"),
+        "ratio_cpu_per_round": per_round("cpu"),
+        "ratio_wall_per_round": per_round("wall"),
+        "bare_predict_proba_rows_per_s": per_s("bare"),
+        "bare_predict_proba_rows_per_cpu_s": per_s("bare", "cpu"),
         "bare_one_target_rows_per_s": per_s("bare_one_target"),
         "risk_score_rows_per_s": per_s("scored"),
+        "risk_score_rows_per_cpu_s": per_s("scored", "cpu"),
         "risk_score_without_p50_p80_rows_per_s": per_s("no_quantiles"),
         "risk_score_without_drivers_rows_per_s": per_s("no_drivers"),
         "risk_score_with_result_dicts_rows_per_s": per_s("with_dicts"),
         "result_dicts_to_json_rows_per_s": per_s("json_text"),
-        "ratio": ratio("scored"),
         "load_average_1_5_15_before": [round(v, 2) for v in load_before],
         "load_average_1_5_15_after": [round(v, 2) for v in load_after],
         "cpus": os.cpu_count(),
-        "ratio_vs_one_target": round(median["bare_one_target"] / median["scored"], 3),
-        "ratio_without_p50_p80": ratio("no_quantiles"),
-        "ratio_without_drivers": ratio("no_drivers"),
-        "ratio_with_result_dicts": ratio("with_dicts"),
+        "ratio_without_p50_p80_cpu": ratio("no_quantiles", "cpu"),
+        "ratio_without_p50_p80_wall": ratio("no_quantiles", "wall"),
+        "ratio_without_drivers_cpu": ratio("no_drivers", "cpu"),
+        "ratio_without_drivers_wall": ratio("no_drivers", "wall"),
+        "ratio_with_result_dicts_cpu": ratio("with_dicts", "cpu"),
+        "ratio_with_result_dicts_wall": ratio("with_dicts", "wall"),
         "quantiles": {
             n: t.quantiles.model_dump(exclude={"edges", "p50", "p80"})
             for n, t in model.card.targets.items()
@@ -665,27 +687,31 @@ def throughput(workdir: Path, rows: int = 100_000, rounds: int = 7) -> dict[str,
     }
     print(
         f"throughput: bare {result['bare_predict_proba_rows_per_s']:,} rows/s, risk score "
-        f"{result['risk_score_rows_per_s']:,} rows/s (ratio {result['ratio']}; with the result "
-        f"dicts {result['ratio_with_result_dicts']}; without P50/P80 "
-        f"{result['ratio_without_p50_p80']}; without drivers {result['ratio_without_drivers']}; "
-        f"load {result['load_average_1_5_15_before']} -> {result['load_average_1_5_15_after']})"
+        f"{result['risk_score_rows_per_s']:,} rows/s; ratio CPU {result['ratio_cpu']}, wall "
+        f"{result['ratio_wall']} (without P50/P80 {result['ratio_without_p50_p80_cpu']} CPU; "
+        f"without drivers {result['ratio_without_drivers_cpu']} CPU; with the result dicts "
+        f"{result['ratio_with_result_dicts_cpu']} CPU; load "
+        f"{result['load_average_1_5_15_before']} -> {result['load_average_1_5_15_after']})"
     )
     return result
 
 
-def _median_interleaved(work: dict[str, Any], rounds: int) -> dict[str, float]:
-    """Median time of each variant over rounds that alternate them, so a burst of load on a
-    shared machine does not favour whichever variant happened to run at a quiet moment."""
-    times: dict[str, list[float]] = {name: [] for name in work}
+def _interleaved(work: dict[str, Any], rounds: int) -> dict[str, dict[str, list[float]]]:
+    """Wall and CPU seconds of each variant in every round; the rounds alternate the variants,
+    so a burst of load on a shared machine does not favour whichever one ran at a quiet
+    moment. One untimed call of each first: caches, compiled pipelines, page faults."""
+    for run in work.values():
+        run()
+    times: dict[str, dict[str, list[float]]] = {n: {"wall": [], "cpu": []} for n in work}
     for _ in range(rounds):
         for name, run in work.items():
             gc.collect()  # the previous variant's garbage is not this one's cost
-            started = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             result = run()
-            times[name].append(time.perf_counter() - started)
+            times[name]["cpu"].append(time.process_time() - cpu)
+            times[name]["wall"].append(time.perf_counter() - wall)
             del result  # freed outside the timer
-            time.sleep(0.1)  # let the previous run's thread pools go idle before the next
-    return {name: float(np.median(t)) for name, t in times.items()}
+    return times
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -708,8 +734,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--projects", nargs="+", default=None, help="only these JIRA projects (e.g. apache)"
     )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="update only the evaluations run now in an existing --out file, keep the rest",
+    )
     args = parser.parse_args(argv)
     results: dict[str, Any] = {}
+    if args.merge and args.out.exists():
+        results = json.loads(args.out.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         if "kitchenham" not in args.skip:

@@ -97,38 +97,44 @@ def lever_table(
     rescore: Callable[[str, np.ndarray, np.ndarray], dict[str, np.ndarray]],
 ) -> LeverTable:
     """Every project's best levers (see the module docstring). `rescore(feature, values, at)`
-    gives each target's probability for projects `at` with `feature` set to `values`."""
+    gives each target's probability for projects `at` with `feature` set to `values`.
+
+    Each (lever, target) pair is one contiguous row of a (pairs, rows) array, and only the
+    chosen k entries per project are gathered from it; the lever's values before and after
+    are kept once per lever, not per target (writing every pair into a column of (rows,
+    pairs) arrays, then taking along them, measured about 1.6x slower)."""
     pairs = [(lever.feature, target) for lever in levers for target in probabilities]
-    change = np.full((rows, len(pairs)), np.inf)
-    after_p = np.full((rows, len(pairs)), np.nan)
-    before = np.full((rows, len(pairs)), np.nan)
-    after_v = np.full((rows, len(pairs)), np.nan)
+    change = np.full((len(pairs), rows), np.inf)
+    after_p = np.full((len(pairs), rows), np.nan)
+    before = np.full((len(levers), rows), np.nan)
+    after_v = np.full((len(levers), rows), np.nan)
     k = 0
-    for lever in levers:
+    for i, lever in enumerate(levers):
         values = np.asarray(columns[lever.feature], dtype=float)
         new = lever.moved(values)
         at = np.flatnonzero(np.isfinite(values) & (new != values))
         if at.size:
             after = rescore(lever.feature, new[at], at)
-        for target in probabilities:
+            before[i, at], after_v[i, at] = values[at], new[at]
+        for target, now in probabilities.items():
             if at.size:
-                drop = probabilities[target][at] - after[target]
-                change[at, k] = np.where(drop >= MIN_DROP, -drop, np.inf)
-                after_p[at, k], before[at, k], after_v[at, k] = after[target], values[at], new[at]
+                drop = now[at] - after[target]
+                change[k, at] = np.where(drop >= MIN_DROP, -drop, np.inf)
+                after_p[k, at] = after[target]
             k += 1
     top = min(TOP, len(pairs))
-    index = np.argsort(change, axis=1, kind="stable")[:, :top]
-
-    def take(a: np.ndarray) -> np.ndarray:
-        return np.take_along_axis(a, index, axis=1)
-
-    chosen = take(change)
+    index = np.argsort(change.T, axis=1, kind="stable")[:, :top]
+    # Entry (r, j) is column r of row index[r, j] (of its lever's row for before/after).
+    project = np.arange(rows)[:, None]
+    pair_at = index * rows + project
+    lever_at = index // max(len(probabilities), 1) * rows + project
+    chosen = change.ravel()[pair_at]
     return LeverTable(
         pairs,
         index,
         np.isfinite(chosen),
-        np.round(take(before), 4),
-        np.round(take(after_v), 4),
-        np.round(take(after_p), 4),
+        np.round(before.ravel()[lever_at], 4),
+        np.round(after_v.ravel()[lever_at], 4),
+        np.round(after_p.ravel()[pair_at], 4),
         np.round(chosen, 4),
     )

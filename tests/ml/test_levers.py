@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from ml.labels import feature_label
+from ml.levers import MIN_DROP, TOP, Lever, LeverTable, lever_table
 from ml.model import RiskModel
 
 
@@ -55,3 +57,70 @@ def test_labels_come_from_the_spec_then_the_built_ins() -> None:
     assert feature_label("open_high_risks", "zh") == "未关闭高风险数"
     assert feature_label("open_high_risks", "en") == "open high risks"
     assert feature_label("unknown_col", "zh") == "unknown_col"
+
+
+def _lever_table_straightforward(levers, columns, rows, probabilities, rescore) -> LeverTable:
+    """lever_table written out plainly: a (rows, pairs) array per field, filled pair by
+    pair, one stable sort of the changes, every field taken along it."""
+    pairs = [(lever.feature, target) for lever in levers for target in probabilities]
+    change = np.full((rows, len(pairs)), np.inf)
+    after_p, before, after_v = (np.full((rows, len(pairs)), np.nan) for _ in range(3))
+    k = 0
+    for lever in levers:
+        values = np.asarray(columns[lever.feature], dtype=float)
+        new = lever.moved(values)
+        at = np.flatnonzero(np.isfinite(values) & (new != values))
+        after = rescore(lever.feature, new[at], at) if at.size else {}
+        for target in probabilities:
+            if at.size:
+                drop = probabilities[target][at] - after[target]
+                change[at, k] = np.where(drop >= MIN_DROP, -drop, np.inf)
+                after_p[at, k], before[at, k], after_v[at, k] = after[target], values[at], new[at]
+            k += 1
+    index = np.argsort(change, axis=1, kind="stable")[:, : min(TOP, len(pairs))]
+
+    def take(a: np.ndarray) -> np.ndarray:
+        return np.round(np.take_along_axis(a, index, axis=1), 4)
+
+    chosen = np.take_along_axis(change, index, axis=1)
+    return LeverTable(
+        pairs, index, np.isfinite(chosen), take(before), take(after_v), take(after_p),
+        np.round(chosen, 4),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("targets", [1, 2, 3])
+def test_lever_table_equals_the_straightforward_computation(targets: int) -> None:
+    """Same levers, values, probabilities and order, ties and unmoved projects included."""
+    rng = np.random.default_rng(targets)
+    names = [f"t{t}" for t in range(targets)]
+    for _ in range(30):
+        rows = int(rng.integers(1, 60))
+        levers = [
+            Lever("risks", -2.0, 1.0, 0.0, 10.0),
+            Lever("turnover", None, 0.1, 0.0, 0.5),
+            Lever("changes", -1.0, 2.0, 0.0, 20.0),
+            Lever("size", None, 8.0, 2.0, 40.0),
+        ][: int(rng.integers(1, 5))]
+        columns = {
+            "risks": rng.choice([0.0, 1.0, 3.0, 7.0, np.nan], rows),
+            "turnover": rng.choice([0.1, 0.3, 0.7, np.nan], rows),  # 0.1: at the reference
+            "changes": rng.choice([0.0, 2.0, 5.0], rows),
+            "size": rng.choice([2.0, 8.0, 30.0, 60.0], rows),
+        }
+        now = {n: rng.choice([0.2, 0.5, 0.8], rows) for n in names}
+        # a few distinct drops, so equal changes tie across pairs; some below MIN_DROP
+        shift = {n: rng.choice([0.0, 0.002, 0.05, 0.1], 100) for n in names}
+
+        def rescore(
+            feature: str, values: np.ndarray, at: np.ndarray, now=now, shift=shift
+        ) -> dict[str, np.ndarray]:
+            code = (len(feature) * 7 + np.nan_to_num(values) * 3 + at).astype(int) % 100
+            return {n: now[n][at] - shift[n][code] for n in names}
+
+        got = lever_table(levers, columns, rows, now, rescore)
+        expected = _lever_table_straightforward(levers, columns, rows, now, rescore)
+        assert got.pairs == expected.pairs
+        for field in ("index", "listed", "before", "after", "probability", "change"):
+            np.testing.assert_array_equal(getattr(got, field), getattr(expected, field))
+        assert got.lists() == expected.lists()

@@ -114,3 +114,44 @@ def test_typed_results_carry_every_field_the_contract_names(
     (empty,) = loaded.score_results([{}])
     assert loaded.kickoff is not None and empty.stage == "kickoff"
     assert empty.imputed == len(loaded.kickoff.features)  # the kick-off model scored it
+
+
+def _top_drivers_straightforward(effects: list[np.ndarray], k: int) -> TopDrivers:
+    """TopDrivers.of written out plainly: the strongest target of every cell at full width
+    (strict >, so ties keep the earlier target), then a full stable sort by size."""
+    strongest = effects[0].copy()
+    which = np.zeros(strongest.shape, dtype=np.int8)
+    for t, effect in enumerate(effects[1:], start=1):
+        larger = np.abs(effect) > np.abs(strongest)
+        strongest[larger], which[larger] = effect[larger], t
+    order = np.argsort(-np.abs(strongest), axis=1, kind="stable")[:, :k]
+    return TopDrivers(
+        order,
+        round4(np.take_along_axis(strongest, order, axis=1)),
+        np.take_along_axis(which, order, axis=1),
+    )
+
+
+@pytest.mark.parametrize("targets", [1, 2, 3])
+def test_top_drivers_equal_the_straightforward_computation(targets: int) -> None:
+    """Same features, effects and targets in the same order, ties included: equal sizes in
+    one row (zeros of unmoved features, isotonic steps), equal magnitudes of opposite sign
+    across targets, k below, at and above the number of features."""
+    rng = np.random.default_rng(targets)
+    for _ in range(60):
+        rows, features = int(rng.integers(1, 50)), int(rng.integers(1, 12))
+        steps = rng.choice([-0.2, -0.05, 0.05, 0.1, 0.2], size=(targets, rows, features))
+        effects = [
+            np.where(rng.random((rows, features)) < 0.3, 0.0, rng.normal(0, 0.1, (rows, features)))
+            for _ in range(targets)
+        ]
+        for t in range(targets):  # some cells on a few shared step values: ties everywhere
+            tied = rng.random((rows, features)) < 0.4
+            effects[t][tied] = steps[t][tied]
+        for k in {1, 3, 5, features - 1, features, features + 2} - {0}:
+            got = TopDrivers.of(effects, k)
+            expected = _top_drivers_straightforward(effects, k)
+            np.testing.assert_array_equal(got.feature, expected.feature)
+            np.testing.assert_array_equal(got.effect, expected.effect)
+            np.testing.assert_array_equal(got.target, expected.target)
+            assert got.target.dtype == np.int8
