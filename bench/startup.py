@@ -34,6 +34,8 @@ COMMANDS = [
     ["demo"],
     ["risk", "train"],
     ["risk", "score"],
+    ["status"],
+    ["register"],
 ]
 LAUNCH = "from assistant.cli import app; app()"
 
