@@ -485,16 +485,21 @@ def main(argv: list[str] | None = None) -> None:
     write_report(args, scale, qa, load_at_start)
 
 
+def machine(load_at_start: Any) -> dict[str, Any]:
+    """The machine a result was measured on, with its load before and after."""
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average_at_start": load_at_start,
+        "load_average_at_end": os.getloadavg(),
+    }
+
+
 def write_interleaved(args: argparse.Namespace, run: dict[str, Any], load_at_start: Any) -> None:
     report = {
         "benchmark": "retrieval_interleaved",
         "command": "python bench/retrieval.py " + " ".join(sys.argv[1:]),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_average_at_start": load_at_start,
-            "load_average_at_end": os.getloadavg(),
-        },
+        "machine": machine(load_at_start),
         "repeats": args.repeats,
         "run": run,
         "targets_met": {"p95_10x_lower": run["p95_ratio_baseline_over_pmassist"] >= 10},
@@ -518,12 +523,7 @@ def write_report(
     report = {
         "benchmark": "retrieval",
         "command": "python bench/retrieval.py " + " ".join(sys.argv[1:]),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_average_at_start": load_at_start,
-            "load_average_at_end": os.getloadavg(),
-        },
+        "machine": machine(load_at_start),
         "repeats": args.repeats,
         "scale": scale,
         "qa_recall": qa,
