@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -33,11 +32,9 @@ from assistant.drafts.build import DraftDeps, build_draft, check_draft_kind, roo
 from assistant.drafts.models import Draft
 from assistant.drafts.output import format_of, write_dated, write_draft
 from assistant.drafts.render_markdown import render_markdown
-from assistant.drafts.sources import UnknownProjectError, project_info
-from assistant.errors import AssistantError
 from assistant.factory import MANIFEST_FILE, Index, ingest_config, open_index
 from assistant.llm import chat_model_from_settings
-from assistant.record.features import FeatureFill, risk_features
+from assistant.record.features import FeatureFill
 from assistant.record.models import Register
 from assistant.record.portfolio import portfolio_file_name, write_portfolio
 from assistant.record.status import ProjectStatus
@@ -51,8 +48,9 @@ from assistant.reports import PORTFOLIO, BatchResult, ReportProgress, batch_repo
 from assistant.retrieval import HybridRetriever, LiveRetriever, no_index_message
 from assistant.retrieval.live import RunChunks, publish_search_snapshot
 from assistant.settings import Settings
+from assistant.uploads import check_upload_names, checked_project_name, upload_name
+from assistant.workspace_risk import ModelFromDisk, ProjectScore, project_risk_inputs
 from ingest.errors import NoIndexError
-from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.lock import WorkspaceLock
 from ingest.manifest import DocumentInfo
 from ingest.model import SearchFilter
@@ -117,32 +115,6 @@ class CallbackProgress:
     def advance(self, source: str) -> None:
         self.done += 1
         self.report(self.done, self.total, source)
-
-
-# Usable as a folder name on every system: no separators, reserved or control characters, and
-# at least one character that is not a dot or a space (so never "." or "..").
-_NAME_CHAR = r'[^/\\:*?"<>|\x00-\x1f]'
-PROJECT_NAME_PATTERN = rf"^{_NAME_CHAR}*[^/\\:*?\"<>|\x00-\x1f\s.]{_NAME_CHAR}*$"
-
-
-def checked_project_name(name: str) -> str:
-    """A project name usable as a folder name (uploads are stored per project)."""
-    if not re.fullmatch(PROJECT_NAME_PATTERN, name):
-        raise AssistantError(
-            f"Project name {name!r} cannot be used as a folder name; use letters, digits, "
-            "CJK characters, '-' or '_'."
-        )
-    return name.strip()
-
-
-def check_upload_names(names: Sequence[str]) -> None:
-    """Refuse files pmassist cannot read before anything is stored."""
-    refused = [n for n in names if Path(n).suffix.lower() not in SUPPORTED_SUFFIXES]
-    if refused:
-        kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        raise AssistantError(
-            f"Cannot ingest {', '.join(refused)}: upload {kinds} files (convert others first)."
-        )
 
 
 def draft_paths(out_dir: Path, project: str, kind: str, formats: Sequence[str]) -> list[Path]:
@@ -319,7 +291,7 @@ class Workspace:
         folder = self.upload_root() / checked_project_name(project)
         folder.mkdir(parents=True, exist_ok=True)
         for file, name in zip(files, names, strict=True):
-            shutil.copyfile(file, folder / _upload_name(name))
+            shutil.copyfile(file, folder / upload_name(name))
         return self.ingest([self.upload_root()], progress=progress, wait=wait)
 
     def remove(self, source: str, *, project: str | None = None, wait: float = 30.0) -> Removal:
@@ -493,62 +465,9 @@ class Workspace:
         """(display name, features) of `project`; UnknownProjectError naming the projects."""
         model = self.loaded_risk_model()
         index = self.index()
-        if project not in index.manifest.projects():
-            known = ", ".join(index.manifest.projects()) or "none yet"
-            raise UnknownProjectError(
-                f"No documents for project {project!r} (projects: {known}); ingest its "
-                "documents first or check the name."
-            )
-        register = self.register(project, as_of=as_of)
-        roots = roots_by_project(index.manifest.records().values()).get(project, [])
-        info = project_info(project, roots)
-        declared_in = f"{info.path.parent.name}/{info.path.name}" if info.path else None
-        found = risk_features(register, declared=info.features, declared_in=declared_in,
-                              wanted=model.card.feature_names)  # fmt: skip
-        return info.name, found
-
-
-@dataclass(frozen=True)
-class ProjectScore:
-    """A project scored from its record: the inputs with their sources, and the result
-    (ml.results.ProjectRisk)."""
-
-    project: str
-    name: str  # the project's display name (project.toml `name`, else the project)
-    inputs: FeatureFill
-    result: ProjectRisk
-
-    def to_json(self, model_dir: str) -> dict[str, Any]:
-        """`risk score --project --json`: the contract's {"model", "results"} plus where each
-        feature came from and what is missing."""
-        return {"model": model_dir, "results": [self.result.to_json()],
-                "project": self.project, **self.inputs.to_json()}  # fmt: skip
-
-
-class ModelFromDisk:
-    """The risk model saved in `model_dir`, loaded on first use; None when there is none.
-
-    A server passes its own reloading source instead (ui.risk_holder)."""
-
-    def __init__(self, model_dir: Path) -> None:
-        self.model_dir = model_dir
-        self._model: Any = None
-
-    def __call__(self) -> Any:
-        if self._model is None and self.model_dir.is_dir() and any(self.model_dir.iterdir()):
-            from ml.persist import load_model  # scikit-learn and skops: seconds, only when used
-
-            self._model = load_model(self.model_dir)
-        return self._model
-
-
-def _upload_name(name: str) -> str:
-    """The file name part only: an upload never chooses a folder."""
-    base = Path(name.replace("\\", "/")).name
-    if base in ("", ".", ".."):
-        raise AssistantError(f"Uploaded file name {name!r} cannot be used; rename the file.")
-    return base
-
+        known = project in index.manifest.projects()
+        register = self.register(project, as_of=as_of) if known else None
+        return project_risk_inputs(index, project, register, model.card.feature_names)
 
 
 def ingest_into_workspace(

@@ -236,7 +236,8 @@ def _score_project(
     settings: Any, model_dir: Path, project: str, given: dict[str, Any], ask: bool,
     as_of: str | None, json_output: bool,
 ) -> None:  # fmt: skip
-    from assistant.workspace import ModelFromDisk, Workspace
+    from assistant.workspace import Workspace
+    from assistant.workspace_risk import ModelFromDisk
 
     with user_errors(), Workspace(settings, risk_model=ModelFromDisk(model_dir)) as ws:
         if ask:

@@ -35,11 +35,8 @@ from assistant.drafts.sources import UnknownProjectError
 from assistant.errors import AssistantError
 from assistant.llm import LLMError
 from assistant.settings import Settings
-from assistant.workspace import (
-    PROJECT_NAME_PATTERN,
-    Workspace,
-    check_upload_names,
-)
+from assistant.uploads import PROJECT_NAME_PATTERN, check_upload_names
+from assistant.workspace import Workspace
 from ingest.errors import (
     IngestError,
     NoIndexError,

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from assistant.record.features import DECLARED, FeatureFill, FeatureSource
-from assistant.workspace import ProjectScore
+from assistant.workspace_risk import ProjectScore
 from ml.card import ModelCard
 from ml.labels import feature_label, value_label
 from ml.results import Extra, Lever, ProjectRisk

@@ -14,12 +14,12 @@ from typing import Any
 
 from assistant.answer import Answer
 from assistant.settings import Settings
+from assistant.uploads import checked_project_name
 from assistant.workspace import (
     CallbackProgress,
     Progress,
     RiskModelSource,
     Workspace,
-    checked_project_name,
 )
 
 __all__ = ["DocumentServices", "Workspace", "checked_project_name"]
